@@ -1,0 +1,48 @@
+{%- set raw_relation = source('faker', 'users') -%}
+
+with raw_users as (
+
+    select * from {{ raw_relation }}
+
+),
+
+ranked as (
+
+    select
+        raw_users.*,
+        {{ flexlake_airbyte_version_rank('id') }} as version_rank
+    from raw_users
+
+),
+
+latest as (
+
+    select * from ranked where version_rank = 1
+
+)
+
+select
+    cast(id as bigint) as user_id,
+    name as first_name,
+    title,
+    email,
+    telephone,
+    gender,
+    cast(age as integer) as age,
+    language,
+    academic_degree,
+    nationality,
+    occupation,
+    cast(height as numeric(4, 2)) as height_m,
+    cast(weight as integer) as weight_kg,
+    blood_type,
+    {{ flexlake_json_extract_string('address', 'city') }} as address_city,
+    {{ flexlake_json_extract_string('address', 'state') }} as address_state,
+    {{ flexlake_json_extract_string('address', 'postal_code') }} as address_postal_code,
+    {{ flexlake_json_extract_string('address', 'country_code') }} as address_country_code,
+    created_at,
+    updated_at,
+    _airbyte_extracted_at as loaded_at,
+    'faker' as source_system,
+    {{ flexlake_source_relation(raw_relation) }} as source_relation
+from latest

@@ -1,0 +1,12 @@
+"""Publishing a tenant's dbt artifacts, docs and run summary to object storage, and reading them back."""
+
+from flexlake.catalog.publish import (
+    catalog_root,
+    merge_run_results,
+    publish_run,
+    read_latest_summary,
+    run_key,
+    stage_run_results,
+)
+
+__all__ = ["catalog_root", "merge_run_results", "publish_run", "read_latest_summary", "run_key", "stage_run_results"]

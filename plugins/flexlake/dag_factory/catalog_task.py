@@ -1,0 +1,83 @@
+"""`publish_catalog`: the last task of every tenant DAG.
+
+Professional and enterprise tenants pay for a catalog: the task runs `dbt docs generate --static`
+(Cosmos's docs operator, so it uses the tenant's profile) and publishes docs plus artifacts. Starter
+tenants get no docs generation (it queries the warehouse, which costs them); the task still publishes
+the merged run_results and the run summary, which operators need for every tenant.
+"""
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Context, task
+from airflow.sdk.bases.operator import BaseOperator
+from cosmos.operators.local import DbtDocsLocalOperator
+
+from flexlake import settings
+from flexlake.catalog import catalog_root, publish_run, run_key
+from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_selectors, dbt_vars
+from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
+from flexlake.tenant_config import TenantConfig
+from flexlake.warehouses import get_warehouse, model_schema_name
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TASK_ID = "publish_catalog"
+
+
+def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
+    if not tenant.catalog_enabled:
+        return _build_summary_only_task(tenant)
+    _, exclude = dbt_selectors(tenant)
+    return DbtDocsLocalOperator(
+        task_id=PUBLISH_TASK_ID,
+        project_dir=str(settings.DBT_PROJECT_DIR),
+        profile_config=get_warehouse(tenant.warehouse.type).profile_config(tenant),
+        invocation_mode="dbt_runner",
+        install_deps=False,
+        vars=dbt_vars(tenant),
+        exclude=exclude,
+        dbt_cmd_flags=["--static"],
+        callback=publish_tenant_run,
+        callback_args={"tenant": tenant},
+        doc_md="Generate dbt docs and publish them with the run's artifacts and summary.",
+    )
+
+
+def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:
+    @task(task_id=PUBLISH_TASK_ID, doc_md="Publish the run's merged dbt results and summary (no docs: starter tier).")
+    def publish_summary(**context: Any) -> str:
+        return publish_tenant_run(None, tenant=tenant, context=context)
+
+    operator: BaseOperator = publish_summary().operator
+    return operator
+
+
+def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: Context | dict[str, Any]) -> str:
+    docs_dir = Path(project_dir) / "target" if project_dir else None
+    root = catalog_root(settings.CATALOG_BASE_URI, tenant.tenant_id, settings.CATALOG_CONN_ID)
+    target = publish_run(root, run_key(context["run_id"]), _run_summary(tenant, context), docs_dir)
+    return str(target)
+
+
+def _run_summary(tenant: TenantConfig, context: Context | dict[str, Any]) -> dict[str, Any]:
+    task_instance = context["task_instance"]
+    ingestion = {
+        source.name: task_instance.xcom_pull(task_ids=ingestion_task_id(source.name))
+        for source in tenant.sources
+    }
+    marts_schema = model_schema_name(tenant, "marts")
+    return {
+        "tenant_id": tenant.tenant_id,
+        "display_name": tenant.display_name,
+        "tier": tenant.tier,
+        "warehouse": tenant.warehouse.type,
+        "dbt_project": DBT_PROJECT_NAME,
+        "run_id": context["run_id"],
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "catalog": tenant.catalog_enabled,
+        "ingestion": ingestion,
+        "mart_rows": get_warehouse(tenant.warehouse.type).table_row_counts(tenant, marts_schema),
+    }

@@ -1,0 +1,47 @@
+"""One ingestion task per source, run in parallel: each syncs its source into the tenant's raw schema."""
+
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import task
+from airflow.sdk.bases.operator import BaseOperator
+
+from flexlake.ingestion import get_engine
+from flexlake.ingestion.base import DuckDBDestination, PostgresDestination, RawDestination, SyncRequest
+from flexlake.tenant_config import TenantConfig
+from flexlake.tenant_config.schema import SourceConfig
+from flexlake.warehouses import RawLocation, get_warehouse
+
+INGESTION_TASK_PREFIX = "airbyte_sync__"
+
+
+def ingestion_task_id(source_name: str) -> str:
+    return f"{INGESTION_TASK_PREFIX}{source_name}"
+
+
+def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
+    return [_build_sync_task(tenant, source) for source in tenant.sources]
+
+
+def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator:
+    @task(task_id=ingestion_task_id(source.name), doc_md=f"Sync source `{source.name}` ({source.system}) "
+          f"with the `{source.engine}` engine into the tenant's raw schema.")
+    def sync_source() -> dict[str, Any]:
+        location = get_warehouse(tenant.warehouse.type).raw_location(tenant, source.name)
+        request = SyncRequest(tenant_id=tenant.tenant_id, source=source, destination=_destination(location))
+        return get_engine(source.engine).sync(request).to_dict()
+
+    operator: BaseOperator = sync_source().operator
+    return operator
+
+
+def _destination(location: RawLocation) -> RawDestination:
+    """Warehouses and ingestion engines do not know each other; this is where they meet."""
+    if location.kind == "duckdb" and location.path:
+        return DuckDBDestination(path=Path(location.path), schema=location.schema)
+    if location.kind == "postgres" and location.host and location.user:
+        return PostgresDestination(
+            host=location.host, port=location.port or 5432, user=location.user,
+            password=location.password or "", database=location.database, schema=location.schema,
+        )
+    raise ValueError(f"no ingestion destination for a {location.kind} raw location")

@@ -1,0 +1,114 @@
+"""Wire one tenant's DAG: ingestion (one task per source) → dbt task group → publish_catalog."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from airflow.sdk import DAG, get_parsing_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from flexlake import settings
+from flexlake.dag_factory.catalog_task import build_publish_catalog_task
+from flexlake.dag_factory.dag_docs import config_error_doc_md, tenant_doc_md
+from flexlake.dag_factory.dbt_task_group import build_dbt_task_group
+from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
+from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, load_tenant_configs
+from flexlake.tenant_config.loader import TenantLoadReport
+
+log = logging.getLogger(__name__)
+
+DAG_ID_PREFIX = "flexlake__"
+CONFIG_ERROR_TAG = "flexlake:config-error"
+# A fixed start date keeps the DAG's identity stable across parses; catchup is off, so it never backfills.
+START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+# DuckDB allows one writer per file: a DuckDB tenant runs one task at a time (other tenants are unaffected).
+SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
+MAX_ACTIVE_TASKS_SERVER_WAREHOUSE = 8
+
+
+def tenant_dag_id(tenant_id: str) -> str:
+    return f"{DAG_ID_PREFIX}{tenant_id}"
+
+
+def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
+    """Every tenant's DAG; a bad file becomes a visible error DAG instead of removing anybody's DAG.
+
+    While a task runs, Airflow re-parses this file for one dag_id only: then only that tenant is built.
+    """
+    folder = folder or settings.TENANT_CONFIGS_DIR
+    report = _load_report(folder, get_parsing_context().dag_id)
+    dags: dict[str, DAG] = {}
+    for tenant in report.tenants:
+        dag_id = tenant_dag_id(tenant.tenant_id)
+        try:
+            dags[dag_id] = build_tenant_dag(tenant, folder / f"{tenant.tenant_id}.yaml")
+        except Exception as error:  # one tenant's broken build must not drop the others' DAGs
+            log.exception("could not build the DAG of tenant %s", tenant.tenant_id)
+            path = folder / f"{tenant.tenant_id}.yaml"
+            dags[dag_id] = build_config_error_dag(TenantConfigError(path, [f"the DAG could not be built: {error}"]))
+    for config_error in report.errors:
+        log.error("%s", config_error)
+        dag = build_config_error_dag(config_error)
+        dags.setdefault(dag.dag_id, dag)
+    return dags
+
+
+def _load_report(folder: Path, wanted_dag_id: str | None) -> TenantLoadReport:
+    """All tenant files, or just the one a running task needs."""
+    if wanted_dag_id and wanted_dag_id.startswith(DAG_ID_PREFIX):
+        path = folder / f"{wanted_dag_id.removeprefix(DAG_ID_PREFIX)}.yaml"
+        if path.exists():
+            try:
+                return TenantLoadReport(tenants=(load_tenant_config(path),), errors=())
+            except TenantConfigError as error:
+                return TenantLoadReport(tenants=(), errors=(error,))
+    return load_tenant_configs(folder)
+
+
+def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
+    with DAG(
+        dag_id=tenant_dag_id(tenant.tenant_id),
+        description=f"{tenant.display_name}: sync, transform, publish ({tenant.tier})",
+        schedule=tenant.effective_schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        max_active_tasks=1 if tenant.warehouse.type in SINGLE_WRITER_WAREHOUSES else MAX_ACTIVE_TASKS_SERVER_WAREHOUSE,
+        tags=[
+            "flexlake",
+            f"tenant:{tenant.tenant_id}",
+            f"tier:{tenant.tier}",
+            f"warehouse:{tenant.warehouse.type}",
+        ],
+        doc_md=tenant_doc_md(tenant, source_file.name),
+        default_args={"owner": tenant.owner, "retries": 2, "retry_delay": timedelta(minutes=2)},
+    ) as dag:
+        ingestion = build_ingestion_tasks(tenant)
+        transform = build_dbt_task_group(tenant)
+        publish = build_publish_catalog_task(tenant)
+        ingestion >> transform >> publish
+    return dag
+
+
+def build_config_error_dag(error: TenantConfigError) -> DAG:
+    """A DAG standing in for a tenant whose file is invalid: unscheduled, its page shows the problems."""
+    stem = "".join(char if char.isalnum() or char == "_" else "_" for char in error.path.stem.lower())
+    message = str(error)
+    with DAG(
+        dag_id=tenant_dag_id(stem),
+        description=f"INVALID tenant file {error.path.name}: see the DAG docs",
+        schedule=None,
+        start_date=START_DATE,
+        catchup=False,
+        tags=["flexlake", CONFIG_ERROR_TAG, f"tenant:{stem}"],
+        doc_md=config_error_doc_md(error),
+        default_args={"owner": "flexlake", "retries": 0},
+    ) as dag:
+
+        @task(task_id="config_error")
+        def config_error() -> None:
+            """Fails with the validation problems, so a manual trigger says why nothing can run."""
+            raise AirflowFailException(message)
+
+        config_error()
+    return dag

@@ -1,0 +1,80 @@
+"""The interface every ingestion engine implements, and the values it exchanges with the DAG factory.
+
+An engine moves the raw data of one tenant source into one destination schema and reports what it
+moved. The DAG factory only knows `IngestionEngine.sync(SyncRequest) -> SyncResult`; which engine runs
+(embedded PyAirbyte today, an Airbyte server later) is the source config's `engine` field.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from flexlake.tenant_config.schema import SourceConfig
+
+
+@dataclass(frozen=True)
+class DuckDBDestination:
+    """Raw data of one source in its own DuckDB file, so that parallel syncs never share a file lock."""
+
+    path: Path
+    schema: str
+
+
+@dataclass(frozen=True)
+class PostgresDestination:
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    database: str
+    schema: str
+
+
+RawDestination = DuckDBDestination | PostgresDestination
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    tenant_id: str
+    source: SourceConfig
+    destination: RawDestination
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """Records of one stream moved by one sync (read from the source in this run)."""
+
+    stream: str
+    records: int
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    source_name: str
+    engine: str
+    streams: tuple[StreamStats, ...]
+    duration_seconds: float
+
+    @property
+    def total_records(self) -> int:
+        return sum(stats.records for stats in self.streams)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-able summary, for XCom and the catalog summary."""
+        return {
+            "source_name": self.source_name,
+            "engine": self.engine,
+            "streams": [{"stream": stats.stream, "records": stats.records} for stats in self.streams],
+            "total_records": self.total_records,
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+
+class IngestionEngine(Protocol):
+    name: str
+
+    def sync(self, request: SyncRequest) -> SyncResult: ...
+
+
+class IngestionError(RuntimeError):
+    """A sync failed; the message carries the connector's own error text, so the Airflow task shows it."""

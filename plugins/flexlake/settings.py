@@ -1,0 +1,38 @@
+"""Every environment variable flexlake reads, read once, here, as typed constants.
+
+Reading the environment in one place keeps parse time free of surprises and gives an operator one page
+listing every knob (the README's settings table mirrors this file).
+"""
+
+import os
+from pathlib import Path
+
+# plugins/flexlake/settings.py -> the repository (or image) root two levels above plugins/.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+# Where tenant YAML files are read from. Onboarding a tenant = dropping a file here.
+TENANT_CONFIGS_DIR = _path_from_env("FLEXLAKE_TENANT_CONFIGS_DIR", PROJECT_ROOT / "tenant_configs")
+
+# Where embedded warehouses (DuckDB files), raw files and per-run scratch data live.
+DATA_DIR = _path_from_env("FLEXLAKE_DATA_DIR", PROJECT_ROOT / "data")
+
+# The dbt project (the data product) and the manifest Cosmos renders DAGs from, built ahead of time.
+DBT_PROJECT_DIR = _path_from_env("FLEXLAKE_DBT_PROJECT_DIR", PROJECT_ROOT / "include" / "dbt")
+DBT_MANIFEST_PATH = _path_from_env("FLEXLAKE_DBT_MANIFEST_PATH", DBT_PROJECT_DIR / "target" / "manifest.json")
+
+# Side virtualenvs: PyAirbyte cannot share a venv with Airflow 3.3, and each connector gets its own.
+PYAIRBYTE_PYTHON = _path_from_env(
+    "FLEXLAKE_PYAIRBYTE_PYTHON", PROJECT_ROOT / ".venvs" / "pyairbyte" / "bin" / "python"
+)
+CONNECTORS_VENV_DIR = _path_from_env("FLEXLAKE_CONNECTORS_VENV_DIR", PROJECT_ROOT / ".venvs")
+
+# Base location of published catalogs: any Airflow ObjectStoragePath URI (file://, s3://, gs://, ...).
+CATALOG_BASE_URI = os.environ.get("FLEXLAKE_CATALOG_BASE_URI") or (DATA_DIR / "catalog").as_uri()
+# Airflow connection used for the catalog's object storage (e.g. aws_default for s3://); none for file://.
+CATALOG_CONN_ID = os.environ.get("FLEXLAKE_CATALOG_CONN_ID") or None

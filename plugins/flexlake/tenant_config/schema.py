@@ -1,0 +1,193 @@
+"""The tenant file's schema: pydantic models only, no I/O.
+
+A tenant file is the whole interface an operator has to a customer's pipeline, so the models are strict
+(unknown keys are typos, not extensions), frozen (a config is a value, shared by the DAG factory, the CLI
+and the warehouse code), and carry the only defaults in the product (`Field(default=...)`).
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Tier = Literal["starter", "professional", "enterprise"]
+
+# Identifiers that end up in DAG ids, schema names and file paths: lower-case, no dots, no slashes.
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+CONNECTION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,250}$"
+
+# Cron presets per tier. Enterprise runs every 15 minutes until event-driven runs exist.
+TIER_SCHEDULES: dict[str, str] = {
+    "starter": "@daily",
+    "professional": "@hourly",
+    "enterprise": "*/15 * * * *",
+}
+TIERS_WITH_CATALOG = frozenset({"professional", "enterprise"})
+
+# Warehouse types the schema knows; the ones this release can run. The others are rejected with a reason
+# at validation time rather than failing inside a task hours later.
+WAREHOUSES_AVAILABLE = ("duckdb", "postgres")
+
+# The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
+MART_NAMES = ("revenue", "customers")
+Mart = Literal["revenue", "customers"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- warehouses -------------------------------------------------------------------------------------
+
+
+class DuckDBWarehouse(_Strict):
+    """The embedded default: one DuckDB file per tenant under the data directory, no server."""
+
+    type: Literal["duckdb"]
+    path: str | None = Field(
+        default=None,
+        description="DuckDB file of the tenant's warehouse. Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb.",
+    )
+
+
+class _ServerWarehouse(_Strict):
+    connection_id: str = Field(
+        pattern=CONNECTION_ID_PATTERN,
+        description="Airflow connection id holding host, port, user and password. Secrets live only there.",
+    )
+    database: str = Field(pattern=IDENTIFIER_PATTERN, description="Database the tenant's schemas live in.")
+    schema_prefix: str | None = Field(
+        default=None,
+        pattern=IDENTIFIER_PATTERN,
+        description="Prefix of the tenant's schemas (<prefix>_raw_<source>, <prefix>_marts, ...). Default: tenant_id.",
+    )
+
+
+class PostgresWarehouse(_ServerWarehouse):
+    type: Literal["postgres"]
+
+
+class SnowflakeWarehouse(_ServerWarehouse):
+    type: Literal["snowflake"]
+
+
+class RedshiftWarehouse(_ServerWarehouse):
+    type: Literal["redshift"]
+
+
+class SQLServerWarehouse(_ServerWarehouse):
+    type: Literal["sqlserver"]
+
+
+WarehouseConfig = Annotated[
+    DuckDBWarehouse | PostgresWarehouse | SnowflakeWarehouse | RedshiftWarehouse | SQLServerWarehouse,
+    Field(discriminator="type"),
+]
+
+# --- sources ----------------------------------------------------------------------------------------
+
+
+class FakerSourceOptions(_Strict):
+    """Options of Airbyte's source-faker connector (users, products, purchases)."""
+
+    count: int = Field(default=1000, ge=1, le=10_000_000, description="Number of users to generate.")
+    seed: int = Field(default=42, ge=0, description="Random seed: the same seed gives the same data.")
+    records_per_slice: int = Field(default=1000, ge=1, description="Records per state checkpoint.")
+
+
+class FakerSource(_Strict):
+    system: Literal["faker"]
+    name: str = Field(
+        pattern=IDENTIFIER_PATTERN,
+        description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
+    )
+    engine: Literal["embedded"] = Field(
+        default="embedded", description="embedded: PyAirbyte runs the connector inside the Airflow task."
+    )
+    streams: tuple[Literal["users", "products", "purchases"], ...] = Field(
+        default=("users", "products", "purchases"), min_length=1, description="Streams to sync."
+    )
+    options: FakerSourceOptions = Field(default_factory=FakerSourceOptions)
+
+
+SourceConfig = Annotated[FakerSource, Field(discriminator="system")]
+
+# --- dbt and catalog --------------------------------------------------------------------------------
+
+
+class DbtCustomization(_Strict):
+    """How this tenant's marts differ from the product's: models removed and definitions changed."""
+
+    disabled_marts: tuple[Mart, ...] = Field(default=(), description="Marts not built for this tenant.")
+    exclude_models: tuple[str, ...] = Field(
+        default=(), description="Further dbt selectors excluded from the build (e.g. 'mart_revenue_daily')."
+    )
+    vars: dict[str, str | int | float | bool | list[str]] = Field(
+        default_factory=dict,
+        description="dbt vars that change definitions, e.g. revenue_basis: gross. See include/dbt/README.md.",
+    )
+
+
+class CatalogOptions(_Strict):
+    enabled: bool | None = Field(
+        default=None, description="Publish dbt docs and artifacts. Default: on for professional and enterprise."
+    )
+
+
+# --- the tenant -------------------------------------------------------------------------------------
+
+
+class TenantConfig(_Strict):
+    """One customer: where its data comes from, where it goes, and what it pays for."""
+
+    tenant_id: str = Field(pattern=IDENTIFIER_PATTERN, description="Used in the DAG id, schema names and paths.")
+    display_name: str = Field(min_length=1, max_length=120, description="Shown in the Airflow UI.")
+    tier: Tier = Field(description="starter: daily; professional: hourly + catalog; enterprise: every 15 min.")
+    schedule: str | None = Field(
+        default=None, description="Cron or preset overriding the tier's schedule, e.g. '0 6 * * *'."
+    )
+    owner: str = Field(default="flexlake", min_length=1, description="Airflow owner shown on every task.")
+    warehouse: WarehouseConfig
+    sources: tuple[SourceConfig, ...] = Field(min_length=1, description="Source systems synced before dbt.")
+    dbt: DbtCustomization = Field(default_factory=DbtCustomization)
+    catalog: CatalogOptions = Field(default_factory=CatalogOptions)
+
+    @model_validator(mode="after")
+    def _source_names_are_unique(self) -> "TenantConfig":
+        names = [source.name for source in self.sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"sources: names must be unique within a tenant, repeated: {', '.join(duplicates)}")
+        return self
+
+    @model_validator(mode="after")
+    def _warehouse_is_available(self) -> "TenantConfig":
+        if self.warehouse.type not in WAREHOUSES_AVAILABLE:
+            raise ValueError(
+                f"warehouse.type: {self.warehouse.type!r} is not available in this release yet; "
+                f"use one of {', '.join(WAREHOUSES_AVAILABLE)}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _catalog_is_paid_for(self) -> "TenantConfig":
+        if self.catalog.enabled and self.tier not in TIERS_WITH_CATALOG:
+            raise ValueError(
+                f"catalog.enabled: the {self.tier} tier does not include a data catalog; "
+                "remove the setting or move the tenant to the professional tier"
+            )
+        return self
+
+    @property
+    def effective_schedule(self) -> str:
+        return self.schedule or TIER_SCHEDULES[self.tier]
+
+    @property
+    def catalog_enabled(self) -> bool:
+        if self.catalog.enabled is not None:
+            return self.catalog.enabled
+        return self.tier in TIERS_WITH_CATALOG
+
+    @property
+    def schema_prefix(self) -> str:
+        prefix = getattr(self.warehouse, "schema_prefix", None)
+        return prefix or self.tenant_id

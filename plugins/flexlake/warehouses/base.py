@@ -1,0 +1,58 @@
+"""What every warehouse provides to the pipeline: a dbt profile, dbt vars, where raw data lands, row counts.
+
+One small class per warehouse type, registered by the config's `type` in `flexlake.warehouses`. The
+classes hold no state and do no I/O at construction, so the DAG factory can call them at parse time.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cosmos.config import ProfileConfig
+
+from flexlake.tenant_config import TenantConfig
+
+DBT_PROFILE_NAME = "flexlake"
+
+
+@dataclass(frozen=True)
+class RawLocation:
+    """Where one source's raw tables land, as the ingestion engines need it (secrets excluded from repr)."""
+
+    kind: str
+    database: str
+    schema: str
+    path: str | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+class Warehouse(Protocol):
+    type: str
+
+    def profile_config(self, tenant: TenantConfig) -> ProfileConfig:
+        """The Cosmos profile, built without I/O (secrets are resolved by Cosmos when a task runs)."""
+        ...
+
+    def dbt_vars(self, tenant: TenantConfig) -> dict[str, Any]:
+        """Vars telling the dbt project where this tenant's raw data lives and where to write."""
+        ...
+
+    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
+        """Resolved when a task runs (it may read an Airflow connection)."""
+        ...
+
+    def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:
+        """Rows per table (and view) of one schema, for the run summary; empty when the schema is missing."""
+        ...
+
+
+def raw_schema_name(tenant: TenantConfig, source_name: str) -> str:
+    """`<prefix>_raw_<source>`: tenant-prefixed so that tenants sharing a database never share a schema."""
+    return f"{tenant.schema_prefix}_raw_{source_name}"
+
+
+def model_schema_name(tenant: TenantConfig, layer: str) -> str:
+    """Mirrors the dbt project's generate_schema_name: `<prefix>_<layer>`."""
+    return f"{tenant.schema_prefix}_{layer}"

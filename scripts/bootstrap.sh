@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Create every virtualenv flexlake needs, from a clean machine, idempotently.
+#   .venv                     Airflow + Cosmos + dbt (requirements.txt, plus requirements-dev.txt with --dev)
+#   .venvs/pyairbyte          PyAirbyte: cannot share a venv with Airflow 3.3 (SQLAlchemy/structlog pins clash)
+#   .venvs/source-faker       the airbyte-source-faker connector, handed to PyAirbyte as a local executable
+# A venv is rebuilt only when its lock file changed (a stamp holds the lock's hash).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+with_dev=0
+[ "${1:-}" = "--dev" ] && with_dev=1
+
+find_python312() {
+  for candidate in "${FLEXLAKE_PYTHON:-}" python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  echo "bootstrap: no Python 3.12 found; set FLEXLAKE_PYTHON=/path/to/python3.12" >&2
+  return 1
+}
+
+PYTHON=$(find_python312)
+UV=.venvs/uv/bin/uv
+if [ ! -x "$UV" ]; then
+  echo "bootstrap: installing uv into .venvs/uv"
+  "$PYTHON" -m venv .venvs/uv
+  .venvs/uv/bin/pip install -q --disable-pip-version-check uv==0.13.8
+fi
+
+# ensure_venv DIR LOCKFILE... : (re)create DIR from the lock files when their hash changed.
+ensure_venv() {
+  local dir=$1; shift
+  local stamp="$dir/.flexlake-lock-hash"
+  local want
+  want=$(cat "$@" | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "bootstrap: syncing $dir from $*"
+  [ -x "$dir/bin/python" ] || "$UV" venv -q --python "$PYTHON" "$dir"
+  "$UV" pip sync -q --python "$dir/bin/python" "$@"
+  echo "$want" >"$stamp"
+}
+
+if [ "$with_dev" = 1 ]; then
+  ensure_venv .venv requirements.txt requirements-dev.txt
+else
+  ensure_venv .venv requirements.txt
+fi
+"$UV" pip install -q --python .venv/bin/python --no-deps -e .
+ensure_venv .venvs/pyairbyte requirements-pyairbyte.txt
+ensure_venv .venvs/source-faker requirements-source-faker.txt
