@@ -30,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check tenant files")
-    validate.add_argument("paths", nargs="*", type=Path, help=f"files or folders (default: {settings.TENANT_CONFIGS_DIR})")
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help=f"files or folders (default: {settings.TENANT_CONFIGS_DIR})"
+    )
     validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser("schema", help="write the tenant files' JSON schema")
@@ -47,26 +49,26 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     paths: list[Path] = args.paths or [settings.TENANT_CONFIGS_DIR]
     valid: list[TenantConfig] = []
-    errors: list[TenantConfigError] = []
+    invalid: list[TenantConfigError] = []
     for path in paths:
         if path.is_dir():
             report = load_tenant_configs(path)
             valid.extend(report.tenants)
-            errors.extend(report.errors)
+            invalid.extend(report.errors)
         else:
             try:
                 valid.append(load_tenant_config(path))
             except TenantConfigError as error:
-                errors.append(error)
+                invalid.append(error)
     for tenant in valid:
         print(_describe_tenant(tenant))
-    for error in errors:
-        print(error, file=sys.stderr)
-    if not valid and not errors:
+    for problem in invalid:
+        print(problem, file=sys.stderr)
+    if not valid and not invalid:
         print(f"no tenant files found in {', '.join(map(str, paths))}", file=sys.stderr)
         return 1
-    print(f"\n{len(valid)} valid, {len(errors)} invalid")
-    return 1 if errors else 0
+    print(f"\n{len(valid)} valid, {len(invalid)} invalid")
+    return 1 if invalid else 0
 
 
 def _describe_tenant(tenant: TenantConfig) -> str:

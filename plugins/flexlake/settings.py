@@ -27,9 +27,7 @@ DBT_PROJECT_DIR = _path_from_env("FLEXLAKE_DBT_PROJECT_DIR", PROJECT_ROOT / "inc
 DBT_MANIFEST_PATH = _path_from_env("FLEXLAKE_DBT_MANIFEST_PATH", DBT_PROJECT_DIR / "target" / "manifest.json")
 
 # Side virtualenvs: PyAirbyte cannot share a venv with Airflow 3.3, and each connector gets its own.
-PYAIRBYTE_PYTHON = _path_from_env(
-    "FLEXLAKE_PYAIRBYTE_PYTHON", PROJECT_ROOT / ".venvs" / "pyairbyte" / "bin" / "python"
-)
+PYAIRBYTE_PYTHON = _path_from_env("FLEXLAKE_PYAIRBYTE_PYTHON", PROJECT_ROOT / ".venvs" / "pyairbyte" / "bin" / "python")
 CONNECTORS_VENV_DIR = _path_from_env("FLEXLAKE_CONNECTORS_VENV_DIR", PROJECT_ROOT / ".venvs")
 
 # Base location of published catalogs: any Airflow ObjectStoragePath URI (file://, s3://, gs://, ...).

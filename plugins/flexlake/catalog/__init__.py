@@ -9,4 +9,11 @@ from flexlake.catalog.publish import (
     stage_run_results,
 )
 
-__all__ = ["catalog_root", "merge_run_results", "publish_run", "read_latest_summary", "run_key", "stage_run_results"]
+__all__ = [
+    "catalog_root",
+    "merge_run_results",
+    "publish_run",
+    "read_latest_summary",
+    "run_key",
+    "stage_run_results",
+]

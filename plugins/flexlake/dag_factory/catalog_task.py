@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import Context, task
+from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
 from cosmos.operators.local import DbtDocsLocalOperator
 
@@ -31,7 +31,7 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
     if not tenant.catalog_enabled:
         return _build_summary_only_task(tenant)
     _, exclude = dbt_selectors(tenant)
-    return DbtDocsLocalOperator(
+    operator: BaseOperator = DbtDocsLocalOperator(
         task_id=PUBLISH_TASK_ID,
         project_dir=str(settings.DBT_PROJECT_DIR),
         profile_config=get_warehouse(tenant.warehouse.type).profile_config(tenant),
@@ -44,15 +44,18 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
         callback_args={"tenant": tenant},
         doc_md="Generate dbt docs and publish them with the run's artifacts and summary.",
     )
+    return operator
 
 
 def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:
-    @task(task_id=PUBLISH_TASK_ID, doc_md="Publish the run's merged dbt results and summary (no docs: starter tier).")
     def publish_summary(**context: Any) -> str:
         return publish_tenant_run(None, tenant=tenant, context=context)
 
-    operator: BaseOperator = publish_summary().operator
-    return operator
+    return PythonOperator(
+        task_id=PUBLISH_TASK_ID,
+        python_callable=publish_summary,
+        doc_md="Publish the run's merged dbt results and summary (no docs generation: starter tier).",
+    )
 
 
 def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: Context | dict[str, Any]) -> str:
@@ -65,8 +68,7 @@ def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: C
 def _run_summary(tenant: TenantConfig, context: Context | dict[str, Any]) -> dict[str, Any]:
     task_instance = context["task_instance"]
     ingestion = {
-        source.name: task_instance.xcom_pull(task_ids=ingestion_task_id(source.name))
-        for source in tenant.sources
+        source.name: task_instance.xcom_pull(task_ids=ingestion_task_id(source.name)) for source in tenant.sources
     }
     marts_schema = model_schema_name(tenant, "marts")
     return {

@@ -13,40 +13,51 @@ def tenant_doc_md(tenant: TenantConfig, source_file: str) -> str:
         value = getattr(warehouse, field, None)
         if value:
             warehouse_lines.append(f"- {field}: `{value}`")
-    warehouse_lines.append(f"- schemas: `{tenant.schema_prefix}_raw_<source>`, `{tenant.schema_prefix}_staging`, "
-                           f"`{tenant.schema_prefix}_core`, `{tenant.schema_prefix}_marts`")
+    warehouse_lines.append(
+        f"- schemas: `{tenant.schema_prefix}_raw_<source>`, `{tenant.schema_prefix}_staging`, "
+        f"`{tenant.schema_prefix}_core`, `{tenant.schema_prefix}_marts`"
+    )
     source_lines = [
         f"- `{source.name}`: {source.system} via the {source.engine} engine, streams {', '.join(source.streams)}"
         for source in tenant.sources
     ]
+    changed_vars = ", ".join(f"`{key}={value}`" for key, value in sorted(tenant.dbt.vars.items()))
     customization = [
         f"- marts removed: {', '.join(tenant.dbt.disabled_marts) or 'none'}",
         f"- models excluded: {', '.join(tenant.dbt.exclude_models) or 'none'}",
-        f"- vars: {', '.join(f'`{key}={value}`' for key, value in sorted(tenant.dbt.vars.items())) or 'product defaults'}",
+        f"- vars: {changed_vars or 'product defaults'}",
     ]
-    return "\n".join([
-        f"# {tenant.display_name} (`{tenant.tenant_id}`)",
-        f"Tier **{tenant.tier}**, schedule `{tenant.effective_schedule}`, "
-        f"catalog {'published' if tenant.catalog_enabled else 'not included (run summary only)'}.",
-        f"Generated from `{source_file}`: edit that file, not this DAG.",
-        "## Warehouse", *warehouse_lines,
-        "## Sources", *source_lines,
-        "## dbt customization", *customization,
-        "## Flow",
-        "`airbyte_sync__<source>` (parallel) → `dbt_transform` (one task per model, tests after each) → "
-        "`publish_catalog`",
-    ])
+    return "\n".join(
+        [
+            f"# {tenant.display_name} (`{tenant.tenant_id}`)",
+            f"Tier **{tenant.tier}**, schedule `{tenant.effective_schedule}`, "
+            f"catalog {'published' if tenant.catalog_enabled else 'not included (run summary only)'}.",
+            f"Generated from `{source_file}`: edit that file, not this DAG.",
+            "## Warehouse",
+            *warehouse_lines,
+            "## Sources",
+            *source_lines,
+            "## dbt customization",
+            *customization,
+            "## Flow",
+            "`airbyte_sync__<source>` (parallel) → `dbt_transform` (one task per model, tests after each) → "
+            "`publish_catalog`",
+        ]
+    )
 
 
 def config_error_doc_md(error: TenantConfigError) -> str:
     problems = "\n".join(f"- {problem}" for problem in error.problems)
-    return "\n".join([
-        f"# Invalid tenant file `{error.path.name}`",
-        "This tenant has **no pipeline** until its file is fixed: nothing is scheduled. "
-        "Other tenants are not affected.",
-        "## Problems", problems,
-        "## Fix",
-        f"Edit `{error.path}` and check it with `flexlake validate {error.path.name}`. "
-        "Field reference: `tenant_configs/tenant_config.schema.json`, example: `tenant_configs/_example.yaml`. "
-        "The DAG returns to normal at the next parse (about 30 s).",
-    ])
+    return "\n".join(
+        [
+            f"# Invalid tenant file `{error.path.name}`",
+            "This tenant has **no pipeline** until its file is fixed: nothing is scheduled. "
+            "Other tenants are not affected.",
+            "## Problems",
+            problems,
+            "## Fix",
+            f"Edit `{error.path}` and check it with `flexlake validate {error.path.name}`. "
+            "Field reference: `tenant_configs/tenant_config.schema.json`, example: `tenant_configs/_example.yaml`. "
+            "The DAG returns to normal at the next parse (about 30 s).",
+        ]
+    )

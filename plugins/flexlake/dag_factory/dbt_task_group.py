@@ -1,7 +1,7 @@
 """The tenant's dbt build as a Cosmos task group: one Airflow task per model, tests after each model.
 
 Cosmos renders from the manifest built ahead of time (no dbt at parse time, manifest shared across
-tenants, see shared_manifest.py) and runs dbt in-process (InvocationMode.DBT_RUNNER, half the memory of
+tenants, see cosmos_graph.py) and runs dbt in-process (InvocationMode.DBT_RUNNER, half the memory of
 a subprocess). A tenant's model subset is select/exclude (so its graph shrinks too); its definitions
 are vars, passed at execution time.
 """
@@ -15,7 +15,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
-from flexlake.dag_factory.shared_manifest import share_manifest
+from flexlake.dag_factory.cosmos_graph import share_manifest
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
@@ -50,13 +50,13 @@ def build_dbt_task_group(tenant: TenantConfig) -> DbtTaskGroup:
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
-            dbt_project_path=settings.DBT_PROJECT_DIR,
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             select=select,
             exclude=exclude,
             test_behavior=TestBehavior.AFTER_EACH,
+            should_detach_multiple_parents_tests=True,
             enable_mock_profile=True,
         ),
         operator_args={

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import task
+from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake.ingestion import get_engine
@@ -24,15 +24,17 @@ def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
 
 
 def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator:
-    @task(task_id=ingestion_task_id(source.name), doc_md=f"Sync source `{source.name}` ({source.system}) "
-          f"with the `{source.engine}` engine into the tenant's raw schema.")
     def sync_source() -> dict[str, Any]:
         location = get_warehouse(tenant.warehouse.type).raw_location(tenant, source.name)
         request = SyncRequest(tenant_id=tenant.tenant_id, source=source, destination=_destination(location))
         return get_engine(source.engine).sync(request).to_dict()
 
-    operator: BaseOperator = sync_source().operator
-    return operator
+    return PythonOperator(
+        task_id=ingestion_task_id(source.name),
+        python_callable=sync_source,
+        doc_md=f"Sync source `{source.name}` ({source.system}) with the `{source.engine}` engine "
+        "into the tenant's raw schema. Returns records per stream (XCom), shown in the run summary.",
+    )
 
 
 def _destination(location: RawLocation) -> RawDestination:
@@ -41,7 +43,11 @@ def _destination(location: RawLocation) -> RawDestination:
         return DuckDBDestination(path=Path(location.path), schema=location.schema)
     if location.kind == "postgres" and location.host and location.user:
         return PostgresDestination(
-            host=location.host, port=location.port or 5432, user=location.user,
-            password=location.password or "", database=location.database, schema=location.schema,
+            host=location.host,
+            port=location.port or 5432,
+            user=location.user,
+            password=location.password or "",
+            database=location.database,
+            schema=location.schema,
         )
     raise ValueError(f"no ingestion destination for a {location.kind} raw location")

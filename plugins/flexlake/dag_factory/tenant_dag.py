@@ -31,7 +31,10 @@ def tenant_dag_id(tenant_id: str) -> str:
 
 
 def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
-    """Every tenant's DAG; a bad file becomes a visible error DAG instead of removing anybody's DAG.
+    """Every tenant's DAG by dag_id; a bad file becomes a visible error DAG instead of removing any DAG.
+
+    DAGs are built with auto_register=False, so a tenant whose build fails half-way leaves nothing
+    behind; the DAG file exposes the returned DAGs as module globals, which is how Airflow finds them.
 
     While a task runs, Airflow re-parses this file for one dag_id only: then only that tenant is built.
     """
@@ -82,6 +85,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         ],
         doc_md=tenant_doc_md(tenant, source_file.name),
         default_args={"owner": tenant.owner, "retries": 2, "retry_delay": timedelta(minutes=2)},
+        auto_register=False,
     ) as dag:
         ingestion = build_ingestion_tasks(tenant)
         transform = build_dbt_task_group(tenant)
@@ -103,6 +107,7 @@ def build_config_error_dag(error: TenantConfigError) -> DAG:
         tags=["flexlake", CONFIG_ERROR_TAG, f"tenant:{stem}"],
         doc_md=config_error_doc_md(error),
         default_args={"owner": "flexlake", "retries": 0},
+        auto_register=False,
     ) as dag:
 
         @task(task_id="config_error")

@@ -83,14 +83,19 @@ class EmbeddedPyAirbyteEngine:
         with tempfile.TemporaryDirectory(prefix=f"flexlake-pyairbyte-{request.source.name}-") as workdir:
             command = [str(python), "-I", "-u", str(RUNNER_SCRIPT)]
             return_code, tail, result_line, error_line = _run_streaming(
-                command, json.dumps(payload), _runner_env(Path(workdir)), Path(workdir), label, secret
+                command,
+                stdin_text=json.dumps(payload),
+                env=_runner_env(Path(workdir)),
+                cwd=Path(workdir),
+                label=label,
+                secret=secret,
             )
         duration = time.monotonic() - started
         streams = parse_result_line(result_line) if result_line else None
         if return_code != 0 or streams is None:
             detail = parse_error_line(error_line) if error_line else None
             raise IngestionError(
-                f"Sync of {label} ({connector.name}, embedded PyAirbyte) failed with exit code {return_code}:\n"
+                f"Sync of {label} ({connector.name}, embedded PyAirbyte) failed, exit code {return_code}:\n"
                 + (detail or "\n".join(tail) or "(no output)")
             )
         result = SyncResult(
@@ -190,8 +195,8 @@ def _runner_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def _run_streaming(  # noqa: PLR0913 - one call site, the arguments are the run's whole context
-    command: list[str], stdin_text: str, env: dict[str, str], cwd: Path, label: str, secret: str
+def _run_streaming(
+    command: list[str], *, stdin_text: str, env: dict[str, str], cwd: Path, label: str, secret: str
 ) -> tuple[int, list[str], str, str]:
     """Run the runner, logging each output line as it comes.
 
@@ -199,7 +204,7 @@ def _run_streaming(  # noqa: PLR0913 - one call site, the arguments are the run'
     """
     tail: deque[str] = deque(maxlen=_ERROR_TAIL_LINES)
     result_line = error_line = ""
-    process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
+    process = subprocess.Popen(  # fixed argv, no shell; the request goes on stdin
         command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -54,7 +54,7 @@ def _log_to_stdout(logger_name: str, *extra_handlers: logging.Handler) -> None:
 
 
 def _build_cache(destination: dict[str, Any]) -> Any:
-    from airbyte.caches import DuckDBCache, PostgresCache  # type: ignore[import-not-found, unused-ignore]
+    from airbyte.caches import DuckDBCache, PostgresCache  # noqa: PLC0415 - see run()
 
     if destination["type"] == "duckdb":
         return DuckDBCache(db_path=destination["path"], schema_name=destination["schema"])
@@ -72,7 +72,8 @@ def _build_cache(destination: dict[str, Any]) -> Any:
 
 def run(request: dict[str, Any], connector_errors: _ErrorCollector) -> dict[str, Any]:
     started = time.monotonic()
-    import airbyte  # type: ignore[import-not-found, unused-ignore]
+    # Imported here, not at the top, so that a broken PyAirbyte install still ends in an ERROR_MARKER line.
+    import airbyte  # noqa: PLC0415
 
     logger.info("imported airbyte in %.1f s", time.monotonic() - started)
     connector = request["connector"]
@@ -93,12 +94,17 @@ def run(request: dict[str, Any], connector_errors: _ErrorCollector) -> dict[str,
     result = source.read(cache=cache, force_full_refresh=False)
     # Records read in this run per stream. ReadResult exposes only the total publicly; the per-stream tally
     # lives on its progress tracker (the one that logs "Read N records").
-    read_counts = dict(getattr(getattr(result, "_progress_tracker", None), "stream_read_counts", {}) or {})
+    # A stream that read nothing this run (incremental, no new data) is absent from the tally: 0.
+    # Should a PyAirbyte upgrade drop the tally, fall back to the raw tables' row counts.
+    tally = getattr(getattr(result, "_progress_tracker", None), "stream_read_counts", None)
     table_rows = {stream: len(result[stream]) for stream in result}
+    read_counts = {
+        stream: int(tally.get(stream, 0)) if tally is not None else rows for stream, rows in table_rows.items()
+    }
     for stream, rows in table_rows.items():
-        logger.info("%s: %d records read, %d rows in the raw table", stream, read_counts.get(stream, 0), rows)
+        logger.info("%s: %d records read, %d rows in the raw table", stream, read_counts[stream], rows)
     return {
-        "streams": {stream: int(read_counts.get(stream, table_rows[stream])) for stream in result},
+        "streams": read_counts,
         "table_rows": table_rows,
         "total_records": int(result.processed_records),
     }

@@ -1,7 +1,12 @@
 """Tenant files → validated, frozen TenantConfig values. Imports nothing else of flexlake."""
 
 from flexlake.tenant_config.errors import TenantConfigError
-from flexlake.tenant_config.loader import TenantLoadReport, load_tenant_config, load_tenant_configs, tenant_files
+from flexlake.tenant_config.loader import (
+    TenantLoadReport,
+    load_tenant_config,
+    load_tenant_configs,
+    tenant_files,
+)
 from flexlake.tenant_config.schema import TenantConfig
 
 __all__ = [

@@ -1,14 +1,13 @@
 """Turn pydantic and YAML failures into messages an operator can act on: file, field, fix."""
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-SCHEMA_HINT = (
-    "Check every tenant with `flexlake validate`; field reference: tenant_configs/tenant_config.schema.json"
-)
+SCHEMA_HINT = "Check every tenant with `flexlake validate`; field reference: tenant_configs/tenant_config.schema.json"
 
 
 class TenantConfigError(ValueError):
@@ -40,28 +39,34 @@ def _describe_one(item: Any, model: type[BaseModel]) -> str:
     location = _dotted(_walk(model, loc)[0])
     if item["type"] == "extra_forbidden":
         return _unexpected_field(loc, model, location)
-    if item["type"] == "too_short":
-        return f"{location}: needs at least one entry"
-    if item["type"] == "missing":
-        return f"{location}: required field is missing"
-    if item["type"] == "union_tag_invalid":
-        ctx = item.get("ctx", {})
-        field = str(ctx.get("discriminator", "type")).strip("'")
-        expected = str(ctx.get("expected_tags", "")).replace("'", "")
-        return f"{location}.{field}: {ctx.get('tag', '')!r} is not one of {expected}"
-    if item["type"] == "union_tag_not_found":
-        tag = item.get("ctx", {}).get("discriminator", "type")
-        return f"{location}: needs a {tag} field"
-    if item["type"] == "literal_error":
-        expected = item.get("ctx", {}).get("expected", "")
-        return f"{location}: {item['input']!r} is not one of {expected.replace("'", '')}"
-    if item["type"] == "string_pattern_mismatch":
-        return (
-            f"{location}: {item['input']!r} must be lower-case letters, digits and underscores, "
-            "starting with a letter, 2-40 characters (it is used in DAG ids, schema names and paths)"
-        )
+    describe = _DESCRIBERS.get(item["type"])
+    if describe is not None:
+        return describe(location, item.get("ctx", {}), item.get("input"))
     message = str(item["msg"]).removeprefix("Value error, ")
     return f"{location}: {message}" if location else message
+
+
+def _unknown_tag(location: str, ctx: dict[str, Any], _: Any) -> str:
+    field = str(ctx.get("discriminator", "type")).strip("'")
+    expected = str(ctx.get("expected_tags", "")).replace("'", "")
+    return f"{location}.{field}: {ctx.get('tag', '')!r} is not one of {expected}"
+
+
+_DESCRIBERS: dict[str, Callable[[str, dict[str, Any], Any], str]] = {
+    "too_short": lambda location, _ctx, _input: f"{location}: needs at least one entry",
+    "missing": lambda location, _ctx, _input: f"{location}: required field is missing",
+    "union_tag_invalid": _unknown_tag,
+    "union_tag_not_found": lambda location, ctx, _input: (
+        f"{location}: needs a {str(ctx.get('discriminator', 'type')).strip(chr(39))} field"
+    ),
+    "literal_error": lambda location, ctx, value: (
+        f"{location}: {value!r} is not one of {str(ctx.get('expected', '')).replace(chr(39), '')}"
+    ),
+    "string_pattern_mismatch": lambda location, _ctx, value: (
+        f"{location}: {value!r} must be lower-case letters, digits and underscores, starting with a letter, "
+        "2-40 characters (it is used in DAG ids, schema names and paths)"
+    ),
+}
 
 
 def _unexpected_field(loc: tuple[Any, ...], model: type[BaseModel], location: str) -> str:

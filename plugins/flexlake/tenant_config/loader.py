@@ -43,8 +43,10 @@ def load_tenant_config(path: Path) -> TenantConfig:
     if config.tenant_id != path.stem and not path.name.startswith("_"):
         raise TenantConfigError(
             path,
-            [f"tenant_id: {config.tenant_id!r} must equal the file name; rename the file to {config.tenant_id}.yaml "
-             f"or set tenant_id: {path.stem}"],
+            [
+                f"tenant_id: {config.tenant_id!r} must equal the file name; rename the file to {config.tenant_id}.yaml "
+                f"or set tenant_id: {path.stem}"
+            ],
         )
     return config
 
@@ -87,5 +89,7 @@ def _read_yaml(path: Path) -> Any:
         problem = getattr(error, "problem", None) or str(error)
         raise TenantConfigError(path, [f"not valid YAML{where}: {problem}"]) from None
     if not isinstance(data, dict):
-        raise TenantConfigError(path, ["the file must be a YAML mapping (key: value), see tenant_configs/_example.yaml"])
+        raise TenantConfigError(
+            path, ["the file must be a YAML mapping (key: value), see tenant_configs/_example.yaml"]
+        )
     return data

@@ -45,7 +45,7 @@ class DuckDBWarehouse(_Strict):
     type: Literal["duckdb"]
     path: str | None = Field(
         default=None,
-        description="DuckDB file of the tenant's warehouse. Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb.",
+        description="DuckDB file of the tenant's warehouse. Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb",
     )
 
 
@@ -129,7 +129,8 @@ class DbtCustomization(_Strict):
 
 class CatalogOptions(_Strict):
     enabled: bool | None = Field(
-        default=None, description="Publish dbt docs and artifacts. Default: on for professional and enterprise."
+        default=None,
+        description="Publish dbt docs and artifacts. Default: on for professional and enterprise.",
     )
 
 

@@ -54,7 +54,9 @@ class DuckDBWarehouse:
     def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
         path = self.raw_path(tenant, source_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return RawLocation(kind="duckdb", database=path.stem, schema=raw_schema_name(tenant, source_name), path=str(path))
+        return RawLocation(
+            kind="duckdb", database=path.stem, schema=raw_schema_name(tenant, source_name), path=str(path)
+        )
 
     def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:
         path = self.warehouse_path(tenant)

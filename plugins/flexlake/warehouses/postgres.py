@@ -52,18 +52,24 @@ class PostgresWarehouse:
         config = self._config(tenant)
         airflow_connection = _airflow_connection(config.connection_id)
         connection = psycopg2.connect(
-            host=airflow_connection.host, port=int(airflow_connection.port or 5432),
-            user=airflow_connection.login, password=airflow_connection.password, dbname=config.database,
+            host=airflow_connection.host,
+            port=int(airflow_connection.port or 5432),
+            user=airflow_connection.login,
+            password=airflow_connection.password,
+            dbname=config.database,
         )
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "select table_name from information_schema.tables where table_schema = %s order by 1", (schema,)
+                    "select table_name from information_schema.tables where table_schema = %s order by 1",
+                    (schema,),
                 )
                 names = [name for (name,) in cursor.fetchall()]
                 counts: dict[str, int] = {}
                 for name in names:
-                    cursor.execute(sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(name)))
+                    cursor.execute(
+                        sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+                    )
                     row = cursor.fetchone()
                     counts[name] = int(row[0]) if row else 0
                 return counts

@@ -1,0 +1,131 @@
+"""Fixtures for integration tests: real services started and torn down by the test session.
+
+`postgres_server` runs a throw-away PostgreSQL 15 cluster from the machine's server binaries. The
+server refuses to run as root, so when the tests run as root (sessions and CI do) every server
+command runs as the `postgres` system user, on a data directory that user owns. It listens on
+127.0.0.1 on a free port (never assume 5432: other sessions share the machine), with its socket in
+the temp directory, and trusts local TCP connections, so the password is accepted but not checked.
+"""
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_POSTGRES_OS_USER = "postgres"
+_START_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """Where a running test PostgreSQL is and how to log in: a superuser owning `dbname`."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @property
+    def url(self) -> str:
+        """A libpq / SQLAlchemy style URL, e.g. postgresql://flexlake:flexlake@127.0.0.1:54321/flexlake."""
+        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.dbname}"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    """PostgreSQL will not run as root: run server commands as the `postgres` user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", _POSTGRES_OS_USER, "--", *command]
+    return command
+
+
+def _run(command: list[str]) -> None:
+    result = subprocess.run(_as_server_user(command), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def _start(data_dir: Path, socket_dir: Path, log_file: Path) -> int:
+    """Start the cluster on a free port; retry with another port if one was taken in between."""
+    for _attempt in range(_START_ATTEMPTS):
+        port = _free_port()
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir}"
+        result = subprocess.run(
+            _as_server_user(
+                ["pg_ctl", "-D", str(data_dir), "-l", str(log_file), "-w", "-t", "60", "-o", options, "start"]
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            return port
+        time.sleep(0.5)
+    log = log_file.read_text() if log_file.exists() else "(no server log)"
+    raise RuntimeError(f"PostgreSQL did not start after {_START_ATTEMPTS} attempts:\n{result.stderr}\n{log}")
+
+
+def _create_role_and_database(port: int, server: PostgresServer) -> None:
+    import psycopg2  # noqa: PLC0415 - only integration tests need the driver
+    from psycopg2 import sql  # noqa: PLC0415
+
+    connection = psycopg2.connect(host="127.0.0.1", port=port, user=_POSTGRES_OS_USER, dbname="postgres")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("create role {} with superuser login password %s").format(sql.Identifier(server.user)),
+                (server.password,),
+            )
+            cursor.execute(
+                sql.SQL("create database {} owner {}").format(
+                    sql.Identifier(server.dbname), sql.Identifier(server.user)
+                )
+            )
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL 15 server for the whole session, with superuser `flexlake` owning database `flexlake`."""
+    missing = [binary for binary in ("initdb", "pg_ctl") if shutil.which(binary) is None]
+    if missing:
+        pytest.skip(f"PostgreSQL server binaries not found on PATH: {', '.join(missing)}")
+
+    root = Path(tempfile.mkdtemp(prefix="flexlake-pg-"))
+    data_dir, socket_dir, log_file = root / "data", root / "sock", root / "server.log"
+    socket_dir.mkdir()
+    if os.geteuid() == 0:
+        server_user = pwd.getpwnam(_POSTGRES_OS_USER)
+        for path in (root, socket_dir):
+            os.chown(path, server_user.pw_uid, server_user.pw_gid)
+
+    port = None
+    try:
+        _run(["initdb", "-D", str(data_dir), "-U", _POSTGRES_OS_USER, "--auth=trust", "--encoding=UTF8"])
+        port = _start(data_dir, socket_dir, log_file)
+        server = PostgresServer(host="127.0.0.1", port=port, user="flexlake", password="flexlake", dbname="flexlake")
+        _create_role_and_database(port, server)
+        yield server
+    finally:
+        if port is not None:
+            with contextlib.suppress(RuntimeError):
+                _run(["pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(root, ignore_errors=True)
