@@ -34,3 +34,6 @@ CONNECTORS_VENV_DIR = _path_from_env("FLEXLAKE_CONNECTORS_VENV_DIR", PROJECT_ROO
 CATALOG_BASE_URI = os.environ.get("FLEXLAKE_CATALOG_BASE_URI") or (DATA_DIR / "catalog").as_uri()
 # Airflow connection used for the catalog's object storage (e.g. aws_default for s3://); none for file://.
 CATALOG_CONN_ID = os.environ.get("FLEXLAKE_CATALOG_CONN_ID") or None
+
+# Retries of every tenant task. The demo and tests set 0 so that a failure shows at once.
+TASK_RETRIES = int(os.environ.get("FLEXLAKE_TASK_RETRIES", "2"))

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
+from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
@@ -35,7 +37,7 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
         task_id=PUBLISH_TASK_ID,
         project_dir=str(settings.DBT_PROJECT_DIR),
         profile_config=get_warehouse(tenant.warehouse.type).profile_config(tenant),
-        invocation_mode="dbt_runner",
+        invocation_mode=InvocationMode.DBT_RUNNER,
         install_deps=False,
         vars=dbt_vars(tenant),
         exclude=exclude,
@@ -51,11 +53,12 @@ def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:
     def publish_summary(**context: Any) -> str:
         return publish_tenant_run(None, tenant=tenant, context=context)
 
-    return PythonOperator(
+    operator: BaseOperator = PythonOperator(
         task_id=PUBLISH_TASK_ID,
         python_callable=publish_summary,
         doc_md="Publish the run's merged dbt results and summary (no docs generation: starter tier).",
     )
+    return operator
 
 
 def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: Context | dict[str, Any]) -> str:

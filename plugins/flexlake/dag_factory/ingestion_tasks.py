@@ -29,12 +29,13 @@ def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator
         request = SyncRequest(tenant_id=tenant.tenant_id, source=source, destination=_destination(location))
         return get_engine(source.engine).sync(request).to_dict()
 
-    return PythonOperator(
+    operator: BaseOperator = PythonOperator(
         task_id=ingestion_task_id(source.name),
         python_callable=sync_source,
         doc_md=f"Sync source `{source.name}` ({source.system}) with the `{source.engine}` engine "
         "into the tenant's raw schema. Returns records per stream (XCom), shown in the run summary.",
     )
+    return operator
 
 
 def _destination(location: RawLocation) -> RawDestination:

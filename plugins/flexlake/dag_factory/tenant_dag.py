@@ -84,7 +84,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
             f"warehouse:{tenant.warehouse.type}",
         ],
         doc_md=tenant_doc_md(tenant, source_file.name),
-        default_args={"owner": tenant.owner, "retries": 2, "retry_delay": timedelta(minutes=2)},
+        default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
         auto_register=False,
     ) as dag:
         ingestion = build_ingestion_tasks(tenant)

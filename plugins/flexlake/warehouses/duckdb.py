@@ -62,7 +62,9 @@ class DuckDBWarehouse:
         path = self.warehouse_path(tenant)
         if not path.exists():
             return {}
-        with duckdb.connect(str(path), read_only=True) as connection:
+        # Not read_only: dbt may hold this file open in the same process (in-process dbt runner), and DuckDB
+        # refuses a second connection with a different configuration. Only selects are run.
+        with duckdb.connect(str(path)) as connection:
             names = connection.execute(
                 "select table_name from information_schema.tables where table_schema = ? order by table_name",
                 [schema],

@@ -1,0 +1,777 @@
+"""DAG parse cost of flexlake's tenant DAG factory: a benchmark a person runs, not a timed test.
+
+Requirement (issue): 200 generated tenants over the product manifest parse within 2x the time of the same
+DAGs built from EmptyOperators, in the same run. Exits 1 when that ratio is above 2.0.
+
+    .venv/bin/python benchmarks/parse_benchmark.py                 # full run, writes docs/benchmarks.md
+    .venv/bin/python benchmarks/parse_benchmark.py --no-write      # print only
+    .venv/bin/python benchmarks/parse_benchmark.py --quick         # product manifest only, no DagBag
+
+What it measures (see benchmarks/README.md for the method):
+  A. in one worker process per manifest, interleaved and repeated after a warm-up:
+     flexlake      build_tenant_dags(folder) for N generated tenants (real Cosmos task groups; the shared
+                   manifest cache is cleared before each repetition, so each one pays one manifest parse,
+                   as a fresh DAG-file parse does)
+     baseline      the same DAGs (dag ids, tags, task groups, task ids, dependency edges, derived from the
+                   flexlake DAGs) built from EmptyOperators; only the construction is timed
+     no-cache      flexlake with cosmos_graph's shared manifest bypassed (Cosmos's own loader per task
+                   group, i.e. Cosmos's default behaviour), monkeypatched here, package untouched
+  B. DagBag(dag_folder="dags") wall time in a fresh subprocess per measurement, for the demo tenants and
+     for the N generated tenants, against [core] dagbag_import_timeout.
+  both for the product manifest and for a synthetic ~300-model copy of the dbt project.
+
+Everything temporary (tenant files, synthetic dbt project, Cosmos cache dir) lives in one temp dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = REPO / ".venv" / "bin" / "python"
+DOCS = REPO / "docs" / "benchmarks.md"
+SECTION = "## DAG parse cost"
+RATIO_LIMIT = 2.0
+PRODUCT_PROJECT_DIR = REPO / "include" / "dbt"
+PRODUCT_MANIFEST = PRODUCT_PROJECT_DIR / "target" / "manifest.json"
+
+
+# --------------------------------------------------------------------------------------------------
+# environment
+
+
+def airflow_env(tmp: Path) -> dict[str, str]:
+    """The project's own local Airflow environment (scripts/airflow-env.sh), with caches in the temp dir."""
+    dump = subprocess.run(
+        ["bash", "-c", f"source {REPO / 'scripts' / 'airflow-env.sh'} && env -0"],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    ).stdout
+    env = dict(item.split("=", 1) for item in dump.decode().split("\0") if "=" in item)
+    # Parse-time writes go to the temp dir, not data/: Cosmos resolves a cache dir per task group.
+    env["AIRFLOW__COSMOS__CACHE_DIR"] = str(tmp / "cosmos_cache")
+    env["FLEXLAKE_DATA_DIR"] = str(tmp / "data")
+    env["PYTHONPATH"] = str(REPO / "plugins")
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    versions = subprocess.run(
+        [
+            str(PYTHON),
+            "-c",
+            "import importlib.metadata as m;print(' '.join(f'{p} {m.version(p)}' for p in "
+            "('apache-airflow','astronomer-cosmos','dbt-core')))",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "nproc": str(os.cpu_count()),
+        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# inputs: tenant files and the synthetic dbt project
+
+
+def generate_tenants(folder: Path, count: int, seed: int = 7) -> None:
+    """`count` valid tenant files shaped like tenant_configs/*.yaml, varied deterministically."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    tiers = ("starter", "professional", "enterprise")
+    mart_choices = ([], ["customers"], ["revenue"], [], ["revenue", "customers"], [])
+    for index in range(count):
+        tenant_id = f"gen_tenant_{index:04d}"
+        tier = tiers[index % 3]
+        lines = [
+            "# yaml-language-server: $schema=./tenant_config.schema.json",
+            f"# Generated by benchmarks/parse_benchmark.py (tenant {index}).",
+            f"tenant_id: {tenant_id}",
+            f"display_name: Generated Tenant {index}",
+            f"tier: {tier}",
+        ]
+        if index % 7 == 0:
+            lines.append('schedule: "0 6 * * *"')
+        if index % 5 == 0:
+            lines.append("owner: data-platform")
+        if index % 2 == 0:
+            lines += ["warehouse:", "  type: duckdb"]
+            if index % 4 == 0:
+                lines.append(f"  path: /srv/flexlake/{tenant_id}/warehouse.duckdb")
+        else:
+            lines += [
+                "warehouse:",
+                "  type: postgres",
+                f"  connection_id: flexlake_{tenant_id}_warehouse",
+                "  database: analytics",
+            ]
+            if index % 3 == 1:
+                lines.append(f"  schema_prefix: t{index:04d}")
+        lines.append("sources:")
+        for source_index in range(1 + (index % 4 == 3)):
+            streams = ["users", "products", "purchases"] if source_index == 0 or rng.random() < 0.5 else ["users"]
+            lines += [
+                f"  - name: {('shop', 'webshop', 'store')[index % 3]}{source_index or ''}",
+                "    system: faker",
+                f"    streams: [{', '.join(streams)}]",
+                f"    options: {{count: {rng.randint(100, 5000)}, seed: {rng.randint(0, 999)}}}",
+            ]
+        disabled = mart_choices[index % len(mart_choices)]
+        exclude = ["mart_customer_lifetime"] if index % 11 == 5 else []
+        basis = "gross" if rng.random() < 0.4 else "net"
+        lines += [
+            "dbt:",
+            f"  disabled_marts: [{', '.join(disabled)}]",
+            f"  exclude_models: [{', '.join(exclude)}]",
+            "  vars:",
+            f"    revenue_basis: {basis}",
+        ]
+        if tier != "starter" and index % 10 == 4:
+            lines += ["catalog:", "  enabled: false"]
+        (folder / f"{tenant_id}.yaml").write_text("\n".join(lines) + "\n")
+
+
+def build_synthetic_project(root: Path, models: int, layers: int = 10) -> tuple[Path, Path, dict[str, int]]:
+    """A copy of the product dbt project plus `models` trivial models chained in `layers` layers.
+
+    Each synthetic model has two column tests (unique, not_null); a model of layer k>0 refs two models of
+    layer k-1. The product's own models, tests and macros are kept, so tenant selectors stay valid.
+    """
+    project = root / "dbt_synthetic"
+    if project.exists():
+        shutil.rmtree(project)
+    shutil.copytree(
+        PRODUCT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
+    )
+    per_layer = max(1, models // layers)
+    folder = project / "models" / "synthetic"
+    folder.mkdir(parents=True)
+    yml = ["version: 2", "models:"]
+    made = 0
+    for layer in range(layers):
+        for position in range(per_layer):
+            if made >= models:
+                break
+            name = f"syn_l{layer:02d}_m{position:03d}"
+            if layer == 0:
+                sql = f"select {position} as id, 'layer0' as label\n"
+            else:
+                left = f"syn_l{layer - 1:02d}_m{position:03d}"
+                right = f"syn_l{layer - 1:02d}_m{(position + 1) % per_layer:03d}"
+                sql = (
+                    f"select a.id, a.label from {{{{ ref('{left}') }}}} as a\n"
+                    f"join {{{{ ref('{right}') }}}} as b on a.id = b.id\n"
+                )
+            (folder / f"{name}.sql").write_text(sql)
+            yml += [f"  - name: {name}", "    columns:", "      - name: id", "        data_tests: [unique, not_null]"]
+            made += 1
+    (folder / "_synthetic.yml").write_text("\n".join(yml) + "\n")
+    started = time.perf_counter()
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "dbt"), "parse", "--profiles-dir", str(project), "--project-dir",
+         str(project), "--target", "duckdb", "--no-partial-parse"],
+        check=True,
+        capture_output=True,
+        cwd=project,
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DO_NOT_TRACK": "1"},
+    )
+    log(f"dbt parse of the synthetic project: {time.perf_counter() - started:.1f} s")
+    manifest = project / "target" / "manifest.json"
+    return project, manifest, manifest_counts(manifest)
+
+
+def manifest_counts(manifest: Path) -> dict[str, int]:
+    document = json.loads(manifest.read_text())
+    counts: dict[str, int] = {"nodes": len(document["nodes"]), "bytes": manifest.stat().st_size}
+    for node in document["nodes"].values():
+        key = f"{node['resource_type']}s"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+# --------------------------------------------------------------------------------------------------
+# worker: in-process timings (flexlake / baseline / no-cache), one process per manifest
+
+
+def dag_shape(dag: Any) -> dict[str, Any]:
+    """Everything the EmptyOperator baseline needs to rebuild `dag` with the same ids, groups and edges."""
+    tasks = []
+    for task in dag.tasks:
+        groups = []
+        group = task.task_group
+        while group is not None and group.group_id is not None:
+            groups.append((group.group_id, group.label))
+            group = group.parent_group
+        tasks.append((task.task_id, task.label, tuple(reversed(groups)), tuple(sorted(task.upstream_task_ids))))
+    return {
+        "dag_id": dag.dag_id,
+        "kwargs": {
+            "description": dag.description,
+            "schedule": dag.schedule,
+            "start_date": dag.start_date,
+            "catchup": dag.catchup,
+            "max_active_runs": dag.max_active_runs,
+            "max_active_tasks": dag.max_active_tasks,
+            "tags": list(dag.tags),
+            "doc_md": dag.doc_md,
+            "default_args": dict(dag.default_args),
+        },
+        "tasks": tasks,
+    }
+
+
+def build_baseline(shapes: list[dict[str, Any]]) -> dict[str, Any]:
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import DAG, TaskGroup
+
+    dags = {}
+    for shape in shapes:
+        with DAG(dag_id=shape["dag_id"], auto_register=False, **shape["kwargs"]) as dag:
+            groups: dict[str, Any] = {}
+            operators: dict[str, Any] = {}
+            for task_id, label, chain, _ in shape["tasks"]:
+                parent = None
+                for group_id, group_label in chain:
+                    if group_id not in groups:
+                        groups[group_id] = TaskGroup(group_id=group_label, parent_group=parent)
+                    parent = groups[group_id]
+                operators[task_id] = EmptyOperator(task_id=label, task_group=parent)
+            for task_id, _, _, upstream in shape["tasks"]:
+                for upstream_id in upstream:
+                    operators[task_id].set_upstream(operators[upstream_id])
+        dags[dag.dag_id] = dag
+    return dags
+
+
+def comparable(dags: dict[str, Any]) -> dict[str, Any]:
+    return {
+        dag_id: (
+            sorted(dag.tags),
+            {task.task_id: sorted(task.upstream_task_ids) for task in dag.tasks},
+            sorted(group_id for group_id in dag.task_group.get_task_group_dict() if group_id),
+        )
+        for dag_id, dag in dags.items()
+    }
+
+
+def timed(function: Any) -> tuple[float, float, Any]:
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def run_worker(args: argparse.Namespace) -> None:
+    folder = Path(args.tenants_dir)
+    started = time.perf_counter()
+    from flexlake.dag_factory import build_tenant_dags, cosmos_graph
+    from flexlake.tenant_config import load_tenant_configs
+
+    import_s = time.perf_counter() - started
+
+    def flexlake_build() -> dict[str, Any]:
+        cosmos_graph._parsed_manifest.cache_clear()  # one manifest parse per build, as in a fresh parse
+        return build_tenant_dags(folder)
+
+    def uncached_build() -> dict[str, Any]:
+        shared = cosmos_graph.read_shared_manifest
+        # Cosmos's own loader for every task group (what Cosmos does by default); test selection unchanged.
+        cosmos_graph.read_shared_manifest = lambda path: cosmos_graph._original_loader(None, path)
+        try:
+            return build_tenant_dags(folder)
+        finally:
+            cosmos_graph.read_shared_manifest = shared
+
+    def patched_build() -> dict[str, Any]:
+        with cosmos_parse_patches():
+            return flexlake_build()
+
+    report = load_tenant_configs(folder)
+    assert not report.errors, [str(error) for error in report.errors]
+    tenants = len(report.tenants)
+
+    # warm-up on 3 tenants (imports, first-use caches), then the shapes the baseline copies
+    warm_dir = Path(args.tenants_dir + "_warmup")
+    if not warm_dir.exists():
+        warm_dir.mkdir()
+        for path in sorted(folder.glob("*.yaml"))[:3]:
+            shutil.copy(path, warm_dir / path.name)
+    cosmos_graph._parsed_manifest.cache_clear()
+    build_tenant_dags(warm_dir)
+    build_baseline([dag_shape(dag) for dag in build_tenant_dags(warm_dir).values()])
+    wall, cpu, warm = timed(flexlake_build)  # the first full build is also the first flexlake sample
+    assert len(warm) == tenants, (len(warm), tenants)
+    error_dags = [dag_id for dag_id, dag in warm.items() if "flexlake:config-error" in dag.tags]
+    assert not error_dags, error_dags
+    shapes = [dag_shape(dag) for dag in warm.values()]
+    baseline = build_baseline(shapes)
+    assert comparable(baseline) == comparable(warm), "baseline DAGs differ from the flexlake DAGs"
+    task_count = sum(len(dag.tasks) for dag in warm.values())
+    edge_count = sum(len(task.upstream_task_ids) for dag in warm.values() for task in dag.tasks)
+    group_count = sum(len(dag.task_group.get_task_group_dict()) - 1 for dag in warm.values())
+    del warm, baseline
+
+    with cosmos_parse_patches():
+        assert comparable(patched_build()) == comparable(build_tenant_dags(folder)), "patched build differs"
+    samples: dict[str, list[tuple[float, float]]] = {
+        "flexlake": [(wall, cpu)], "baseline": [], "no_cache": [], "patched": [], "load": []
+    }
+    log(f"  rep 1/{args.repeat} flexlake  {wall:8.3f} s wall {cpu:8.3f} s cpu")
+    variants = [
+        ("flexlake", flexlake_build),
+        ("baseline", lambda: build_baseline(shapes)),
+        ("no_cache", uncached_build),
+        ("patched", patched_build),
+        ("load", lambda: load_tenant_configs(folder)),
+    ]
+    for repetition in range(args.repeat):
+        order = variants if repetition % 2 == 0 else variants[::-1]  # interleaved, alternating order
+        for name, function in order:
+            if name == "flexlake" and repetition == 0:
+                continue  # taken above, with the shapes
+            if name in ("no_cache", "patched") and args.skip_no_cache and repetition > 0:
+                continue
+            wall, cpu, result = timed(function)
+            samples[name].append((wall, cpu))
+            del result
+            log(f"  rep {repetition + 1}/{args.repeat} {name:9s} {wall:8.3f} s wall {cpu:8.3f} s cpu")
+
+    profile = None
+    if args.profile_out:
+        profile = profile_build(flexlake_build, Path(args.profile_out))
+
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "tenants": tenants,
+                "tasks": task_count,
+                "edges": edge_count,
+                "groups": group_count,
+                "import_s": import_s,
+                "samples": samples,
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "profile": profile,
+            }
+        ),
+        flush=True,
+    )
+
+
+class cosmos_parse_patches:  # noqa: N801 (a context manager used like a function)
+    """Prototype, benchmark only: remove two per-task/per-group Cosmos parse costs the profile shows.
+
+    - DbtLocalBaseOperator.__init__ / AbstractDbtBase call inspect.signature / getfullargspec on the same
+      classes for every operator: memoize them (the signatures never change within a process).
+    - DbtGraph._load_nodes_from_manifest_data reads and YAML-parses dbt_project.yml once per task group
+      (get_dbt_packages_subpath): memoize it per project path.
+    The rendered DAGs are checked to be identical to the unpatched build.
+    """
+
+    def __enter__(self) -> "cosmos_parse_patches":
+        import functools
+        import inspect
+        import types
+
+        import cosmos.dbt.graph as dbt_graph
+        import cosmos.operators.base as operators_base
+        import cosmos.operators.local as operators_local
+
+        shim = types.SimpleNamespace(**{name: getattr(inspect, name) for name in dir(inspect) if not name.startswith("__")})
+        shim.signature = functools.cache(inspect.signature)
+        shim.getfullargspec = functools.cache(inspect.getfullargspec)
+        self._saved = [
+            (operators_local, "inspect", operators_local.inspect),
+            (operators_base, "inspect", operators_base.inspect),
+            (dbt_graph, "get_dbt_packages_subpath", dbt_graph.get_dbt_packages_subpath),
+        ]
+        operators_local.inspect = shim  # type: ignore[assignment]
+        operators_base.inspect = shim  # type: ignore[assignment]
+        dbt_graph.get_dbt_packages_subpath = functools.cache(dbt_graph.get_dbt_packages_subpath)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for module, name, value in self._saved:
+            setattr(module, name, value)
+
+
+def profile_build(build: Any, out: Path) -> dict[str, Any]:
+    """cProfile one flexlake build; the cumulative time of the steps that matter, plus a pstats dump."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    gc.collect()
+    profiler.enable()
+    build()
+    profiler.disable()
+    profiler.dump_stats(str(out))
+    stats = pstats.Stats(profiler)
+    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+    wanted = {
+        "build_tenant_dags": ("tenant_dag.py", "build_tenant_dags"),
+        "load_tenant_configs (YAML+pydantic)": ("loader.py", "load_tenant_configs"),
+        "DbtTaskGroup.__init__ (all of Cosmos)": ("task_group.py", "__init__"),
+        "DbtGraph.load (manifest -> nodes, select)": ("graph.py", "load"),
+        "  _load_manifest_from_file (JSON parse)": ("graph.py", "_load_manifest_from_file"),
+        "  _load_nodes_from_manifest_data": ("graph.py", "_load_nodes_from_manifest_data"),
+        "  _apply_manifest_node_selection": ("graph.py", "_apply_manifest_node_selection"),
+        "  update_node_dependency": ("cosmos_graph.py", "_update_node_dependency"),
+        "build_airflow_graph (tasks + edges)": ("graph.py", "build_airflow_graph"),
+        "  create_airflow_task (operators)": ("graph.py", "create_airflow_task"),
+        "  create_task_metadata": ("graph.py", "create_task_metadata"),
+        "BaseOperator.__init__ (all operators)": ("baseoperator.py", "__init__"),
+        "DbtLocalBaseOperator.__init__": ("local.py", "__init__"),
+        "ProfileConfig / profile mapping": ("config.py", "__init__"),
+        "deepcopy": ("copy.py", "deepcopy"),
+        "logging (structlog/stdlib emit)": ("__init__.py", "callHandlers"),
+        "build_publish_catalog_task": ("catalog_task.py", "build_publish_catalog_task"),
+        "build_ingestion_tasks": ("ingestion_tasks.py", "build_ingestion_tasks"),
+        "tenant_doc_md": ("dag_docs.py", "tenant_doc_md"),
+    }
+    steps: dict[str, float] = {}
+    for label, (file_suffix, function) in wanted.items():
+        cumulative = 0.0
+        for (filename, _, name), (_, _, _, ct, _) in stats.stats.items():  # type: ignore[attr-defined]
+            if name == function and filename.endswith(file_suffix):
+                cumulative = max(cumulative, ct)
+        if cumulative:
+            steps[label] = round(cumulative, 3)
+    stats.sort_stats("tottime")
+    top = []
+    for (filename, line, name), (_, calls, tottime, cumtime, _) in sorted(
+        stats.stats.items(), key=lambda item: item[1][2], reverse=True  # type: ignore[attr-defined]
+    )[:15]:
+        top.append([f"{Path(filename).name}:{line}:{name}", calls, round(tottime, 3), round(cumtime, 3)])
+    return {"total_s": round(total, 3), "steps": steps, "top_tottime": top, "pstats": str(out)}
+
+
+# --------------------------------------------------------------------------------------------------
+# worker: DagBag over the real DAG file, in a fresh process
+
+
+def run_dagbag_worker(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    from airflow.configuration import conf
+    from airflow.dag_processing.dagbag import DagBag
+
+    airflow_import_s = time.perf_counter() - started
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    stats = [{"file": Path(s.file).name, "duration_s": _seconds(s.duration), "dags": s.dag_num} for s in bag.dagbag_stats]
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "airflow_import_s": airflow_import_s,
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "dags": len(bag.dags),
+                "tasks": sum(len(dag.tasks) for dag in bag.dags.values()),
+                "import_errors": {Path(k).name: str(v)[-500:] for k, v in bag.import_errors.items()},
+                "file_stats": stats,
+                "timeout_s": conf.getfloat("core", "dagbag_import_timeout"),
+                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        ),
+        flush=True,
+    )
+
+
+def _seconds(duration: Any) -> float:
+    return duration.total_seconds() if hasattr(duration, "total_seconds") else float(duration)
+
+
+# --------------------------------------------------------------------------------------------------
+# orchestration
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_child(argv: list[str], env: dict[str, str], log_path: Path, timeout: float = 3600) -> dict[str, Any]:
+    """Run this file in worker mode; Cosmos/Airflow logs go to log_path, the RESULT line is returned."""
+    with log_path.open("a") as log_file:
+        process = subprocess.Popen(
+            [str(PYTHON), str(Path(__file__).resolve()), *argv],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        result = None
+        assert process.stdout and process.stderr
+        stderr_lines: list[str] = []
+        import threading
+
+        def pump() -> None:
+            assert process.stderr
+            for line in process.stderr:
+                log_file.write(line)
+                if line.startswith("  rep "):
+                    log(line.rstrip())
+                stderr_lines.append(line)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        for line in process.stdout:
+            if line.startswith("RESULT "):
+                result = json.loads(line[len("RESULT "):])
+            else:
+                log_file.write(line)
+        process.wait(timeout=timeout)
+        reader.join(timeout=10)
+    if process.returncode != 0 or result is None:
+        raise SystemExit(f"worker {argv[:2]} failed (exit {process.returncode}); log: {log_path}\n"
+                         + "".join(stderr_lines[-30:]))
+    return result
+
+
+def summarize(samples: list[list[float]]) -> dict[str, float]:
+    walls = [wall for wall, _ in samples]
+    cpus = [cpu for _, cpu in samples]
+    return {"min": min(walls), "median": statistics.median(walls), "cpu_median": statistics.median(cpus), "n": len(walls)}
+
+
+def scenario(
+    name: str, project: Path, manifest: Path, tenants_dir: Path, demo_dir: Path, env: dict[str, str],
+    args: argparse.Namespace, tmp: Path,
+) -> dict[str, Any]:
+    log(f"== {name}: manifest {manifest}")
+    env = {**env, "FLEXLAKE_DBT_PROJECT_DIR": str(project), "FLEXLAKE_DBT_MANIFEST_PATH": str(manifest)}
+    log_path = tmp / f"{name}.log"
+    repeat = args.repeat if name == "product" else args.synthetic_repeat
+    argv = ["--worker", "inprocess", "--tenants-dir", str(tenants_dir), "--repeat", str(repeat)]
+    if args.profile:
+        argv += ["--profile-out", str(tmp / f"{name}.pstats")]
+    if name != "product":
+        argv += ["--skip-no-cache"]  # one no-cache sample is enough to show the cost on the large manifest
+    inprocess = run_child(argv, env, log_path)
+    stats = {key: summarize(value) for key, value in inprocess["samples"].items() if value}
+    result: dict[str, Any] = {
+        "manifest": manifest_counts(manifest),
+        "inprocess": inprocess,
+        "stats": stats,
+        "ratio_median": stats["flexlake"]["median"] / stats["baseline"]["median"],
+        "ratio_min": stats["flexlake"]["min"] / stats["baseline"]["min"],
+        "dagbag": {},
+    }
+    if not args.skip_dagbag:
+        for label, folder in (("demo", demo_dir), ("generated", tenants_dir)):
+            runs = []
+            repeats = args.dagbag_repeat if name == "product" else 1
+            for repetition in range(repeats):
+                child_env = {**env, "FLEXLAKE_TENANT_CONFIGS_DIR": str(folder)}
+                run = run_child(["--worker", "dagbag"], child_env, log_path)
+                log(f"  DagBag {label} {repetition + 1}/{repeats}: {run['wall_s']:.2f} s, {run['dags']} DAGs, "
+                    f"{len(run['import_errors'])} import errors")
+                runs.append(run)
+            result["dagbag"][label] = runs
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tenants", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dagbag-repeat", type=int, default=3, help="DagBag runs per tenant set (product manifest)")
+    parser.add_argument("--synthetic-repeat", type=int, default=1, help="repetitions on the synthetic manifest")
+    parser.add_argument("--models", type=int, default=300, help="models in the synthetic manifest (0: skip it)")
+    parser.add_argument("--skip-dagbag", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="product manifest only, no DagBag")
+    parser.add_argument("--profile", action="store_true", help="cProfile one flexlake build per manifest")
+    parser.add_argument("--no-write", action="store_true", help=f"do not update {DOCS.relative_to(REPO)}")
+    parser.add_argument("--keep-temp", action="store_true")
+    # worker modes (internal)
+    parser.add_argument("--worker", choices=("inprocess", "dagbag"), help=argparse.SUPPRESS)
+    parser.add_argument("--tenants-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-no-cache", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker == "inprocess":
+        run_worker(args)
+        return 0
+    if args.worker == "dagbag":
+        run_dagbag_worker(args)
+        return 0
+    if args.quick:
+        args.skip_dagbag, args.models = True, 0
+
+    if not PRODUCT_MANIFEST.exists():
+        raise SystemExit(
+            f"{PRODUCT_MANIFEST} is missing: build it with `.venv/bin/dbt parse --profiles-dir include/dbt "
+            "--project-dir include/dbt --target duckdb`"
+        )
+    started_at = datetime.now(UTC)
+    tmp = Path(tempfile.mkdtemp(prefix="flexlake_parse_bench_"))
+    try:
+        env = airflow_env(tmp)
+        tenants_dir = tmp / "tenant_configs"
+        generate_tenants(tenants_dir, args.tenants)
+        log(f"generated {args.tenants} tenant files in {tenants_dir}")
+        results = {"product": scenario("product", PRODUCT_PROJECT_DIR, PRODUCT_MANIFEST, tenants_dir,
+                                       REPO / "tenant_configs", env, args, tmp)}
+        if args.models:
+            project, manifest, _ = build_synthetic_project(tmp, args.models)
+            results[f"synthetic_{args.models}"] = scenario(
+                f"synthetic_{args.models}", project, manifest, tenants_dir, REPO / "tenant_configs", env, args, tmp
+            )
+        report = render(results, args, machine(), started_at)
+        print(report)
+        if not args.no_write:
+            write_section(report)
+            log(f"wrote section '{SECTION}' of {DOCS}")
+        ratio = results["product"]["ratio_median"]
+        if ratio > RATIO_LIMIT:
+            log(f"FAIL: flexlake/baseline = {ratio:.2f} > {RATIO_LIMIT} on the product manifest")
+            return 1
+        log(f"OK: flexlake/baseline = {ratio:.2f} <= {RATIO_LIMIT} on the product manifest")
+        return 0
+    finally:
+        if args.keep_temp:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# report
+
+
+def render(results: dict[str, Any], args: argparse.Namespace, box: dict[str, str], started_at: datetime) -> str:
+    command = "python benchmarks/parse_benchmark.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else "")
+    out = [
+        SECTION,
+        "",
+        "Written by `benchmarks/parse_benchmark.py` (method: `benchmarks/README.md`); do not edit by hand.",
+        "",
+        f"- Run: {started_at:%Y-%m-%d %H:%M} UTC, `{command}` (`.venv/bin/python`)",
+        f"- Machine: {box['cpu']}, {box['nproc']} cores (nproc), {box['ram']} RAM; Python {box['python']}; "
+        f"{box['versions']}",
+        f"- {args.tenants} generated tenants (tiers, warehouses duckdb/postgres, disabled marts, exclusions, "
+        "vars varied); in-process timings are wall seconds, median and best of "
+        f"{args.repeat} (synthetic manifest: {args.synthetic_repeat}) interleaved repetitions after a warm-up, "
+        "in one process per manifest.",
+        "",
+        "### In-process build of the tenant DAGs",
+        "",
+        "| manifest | nodes (models / tests) | tenants | tasks | edges | EmptyOperator baseline | flexlake "
+        "(shared manifest) | flexlake/baseline | no cache (Cosmos default) | no-cache/baseline | "
+        "prototype: 2 Cosmos parse costs memoized | patched/baseline | "
+        "of which tenant files (YAML+pydantic) | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, result in results.items():
+        manifest, stats, run = result["manifest"], result["stats"], result["inprocess"]
+        no_cache = stats["no_cache"]
+        out.append(
+            f"| {name} | {manifest['nodes']} ({manifest.get('models', 0)} / {manifest.get('tests', 0)}), "
+            f"{manifest['bytes'] / 1e6:.1f} MB | {run['tenants']} | {run['tasks']} | {run['edges']} | "
+            f"{_fmt(stats['baseline'])} | {_fmt(stats['flexlake'])} | **{result['ratio_median']:.2f}** "
+            f"(best {result['ratio_min']:.2f}) | {_fmt(no_cache)} | {no_cache['median'] / stats['baseline']['median']:.2f} | "
+            f"{_fmt(stats['patched'])} | {stats['patched']['median'] / stats['baseline']['median']:.2f} | "
+            f"{stats['load']['median']:.2f} s | {run['max_rss_mb']:.0f} MB |"
+        )
+    product = results["product"]
+    verdict = "PASS" if product["ratio_median"] <= RATIO_LIMIT else "FAIL"
+    out += [
+        "",
+        f"Requirement (product manifest, {args.tenants} tenants, flexlake/baseline <= {RATIO_LIMIT}): "
+        f"**{verdict}** at {product['ratio_median']:.2f}.",
+        "",
+    ]
+    if any(result["dagbag"] for result in results.values()):
+        out += [
+            "### The real DAG file: `DagBag(dag_folder=\"dags\")`, fresh process each",
+            "",
+            "| manifest | tenants | DAGs | tasks | DagBag wall (runs) | CPU | import errors | "
+            "dagbag_import_timeout | peak RSS |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, result in results.items():
+            for label, runs in result["dagbag"].items():
+                walls = [run["wall_s"] for run in runs]
+                last = runs[-1]
+                tenants = "3 demo" if label == "demo" else f"{args.tenants} generated"
+                errors = sum(len(run["import_errors"]) for run in runs)
+                out.append(
+                    f"| {name} | {tenants} | {last['dags']} | {last['tasks']} | "
+                    f"{statistics.median(walls):.2f} s ({', '.join(f'{w:.2f}' for w in walls)}) | "
+                    f"{statistics.median(run['cpu_s'] for run in runs):.2f} s | {errors} | {last['timeout_s']:.0f} s | "
+                    f"{last['max_rss_mb']:.0f} MB |"
+                )
+        out += [
+            "",
+            "DagBag wall = `DagBag(...)` alone in a fresh interpreter after `import airflow...dagbag` (as in the DAG "
+            "processor, whose parent has Airflow imported): it includes importing Cosmos, dbt and flexlake, "
+            "loading the tenant files and one manifest parse.",
+            "",
+        ]
+    profiles = {name: result["inprocess"]["profile"] for name, result in results.items() if result["inprocess"]["profile"]}
+    for name, profile in profiles.items():
+        out += [f"### cProfile of one flexlake build, {name} ({profile['total_s']:.2f} s under the profiler)", "",
+                "| step | cumulative s |", "|---|---|"]
+        out += [f"| {label} | {seconds:.2f} |" for label, seconds in profile["steps"].items()]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _fmt(stat: dict[str, float]) -> str:
+    if stat["n"] == 1:
+        return f"{stat['median']:.2f} s (1 run)"
+    return f"{stat['median']:.2f} s (best {stat['min']:.2f})"
+
+
+def write_section(section: str) -> None:
+    """Replace only our section of docs/benchmarks.md (up to the next '## ' heading); create the file if missing."""
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    text = DOCS.read_text() if DOCS.exists() else "# flexlake benchmarks\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
+    if start is None:
+        if not text.endswith("\n"):
+            text += "\n"
+        DOCS.write_text(text + "\n" + section)
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    tail = "".join(lines[end:])
+    DOCS.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

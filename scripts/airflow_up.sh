@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# `make up`: the real Airflow 3.3 components for local use, in the foreground, until Ctrl-C.
+#
+#   api-server (UI + REST + the execution API tasks report to), scheduler (LocalExecutor),
+#   dag-processor (parses dags/flexlake_tenants.py, i.e. every tenant file), triggerer.
+#
+# Then browse http://localhost:8080 and log in as admin / admin (override below). Each component logs to
+# $AIRFLOW_HOME/logs/components/<name>.log; the console shows the banner and why a component stopped.
+# Ctrl-C (SIGINT) or SIGTERM stops every component with SIGINT (SIGTERM leaves Airflow's workers behind),
+# waits for them, and kills whatever is left after FLEXLAKE_STOP_TIMEOUT seconds.
+#
+# Knobs (environment; everything else comes from scripts/airflow-env.sh):
+#   FLEXLAKE_API_PORT      API/UI port (default 8080)
+#   FLEXLAKE_API_HOST      address the API binds to (default 127.0.0.1: SimpleAuthManager is dev-only)
+#   FLEXLAKE_ADMIN_PASSWORD password of the `admin` user (default admin; local development only)
+#   FLEXLAKE_DATA_DIR, AIRFLOW_HOME, FLEXLAKE_TENANT_CONFIGS_DIR  where state and tenant files live
+#   FLEXLAKE_STOP_TIMEOUT  seconds to wait for a clean stop before SIGKILL (default 30)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/airflow-env.sh
+source "$root/scripts/airflow-env.sh"
+
+port=${FLEXLAKE_API_PORT:-8080}
+host=${FLEXLAKE_API_HOST:-127.0.0.1}
+stop_timeout=${FLEXLAKE_STOP_TIMEOUT:-30}
+admin_password=${FLEXLAKE_ADMIN_PASSWORD:-admin}
+log_dir=$AIRFLOW_HOME/logs/components
+mkdir -p "$AIRFLOW_HOME" "$log_dir" "$FLEXLAKE_DATA_DIR"
+
+# --- Executor and metadata DB ------------------------------------------------------------------------------
+# LocalExecutor on the SQLite DB under AIRFLOW_HOME: Airflow 3 accepts it (`airflow standalone` does the
+# same). Tasks talk to the execution API, not to the DB, so only the scheduler, dag-processor, triggerer
+# and api-server write to SQLite. For anything beyond one laptop, set AIRFLOW__DATABASE__SQL_ALCHEMY_CONN
+# to PostgreSQL.
+export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+# Tasks (LocalExecutor workers) call back into the api-server here; without it they use port 8080 and, on
+# any other port, every task fails with "connection refused".
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$port/execution/
+# Links Airflow builds (e.g. in logs and notifications) point at the port we actually serve.
+export AIRFLOW__API__BASE_URL=${AIRFLOW__API__BASE_URL:-http://localhost:$port}
+# Bundle copies default to <system temp>/airflow, shared with everyone on the machine: keep ours here.
+export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH=$AIRFLOW_HOME/dag_bundles
+
+# --- Onboarding latency: how soon a new tenant file becomes a DAG -------------------------------------------
+# All tenants come from ONE DAG file (dags/flexlake_tenants.py) that reads tenant_configs/. A new or
+# edited tenant YAML is therefore picked up at that file's next re-parse: min_file_process_interval.
+# 30 s (Airflow's default) keeps a new tenant visible within ~30-40 s while each re-parse (Cosmos + the
+# dbt manifest, ~1 s CPU per tenant) costs a few percent of one core; 10 s would triple that cost for a
+# faster demo. Raise it when there are hundreds of tenants (a parse then takes longer than the interval).
+export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL:-30}
+# refresh_interval only matters for NEW .py files in dags/ (flexlake ships one, so tenants never wait on
+# it); 300 s is Airflow's default, kept: listing the bundle is cheap but nothing here needs it faster.
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-300}
+
+# --- Login: SimpleAuthManager (Airflow 3's default auth manager; dev only, passwords in plain text) ---------
+# Users come from simple_auth_manager_users; passwords from a JSON file {"user": "password"}. Without our
+# file Airflow generates a random password into AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
+# on first start. We write a fixed, documented dev password instead; users added to ..._USERS without an
+# entry here still get a generated one, appended to this file and printed in the api-server log.
+export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=$AIRFLOW_HOME/simple_auth_manager_passwords.json
+FLEXLAKE_ADMIN_PASSWORD=$admin_password python - <<'EOF'
+import json, os, pathlib
+path = pathlib.Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
+passwords = json.loads(path.read_text() or "{}") if path.exists() else {}
+passwords["admin"] = os.environ["FLEXLAKE_ADMIN_PASSWORD"]
+path.write_text(json.dumps(passwords) + "\n")
+path.chmod(0o600)
+EOF
+
+# --- Start ---------------------------------------------------------------------------------------------------
+if [[ ! -f $root/include/dbt/target/manifest.json ]]; then
+  echo "include/dbt/target/manifest.json is missing: run \`make dbt-parse\` first (DAGs are built from it)." >&2
+  exit 1
+fi
+
+echo "flexlake: AIRFLOW_HOME=$AIRFLOW_HOME, tenants from ${FLEXLAKE_TENANT_CONFIGS_DIR:-$root/tenant_configs}"
+echo "flexlake: airflow db migrate"
+airflow db migrate >"$log_dir/db-migrate.log" 2>&1 || { tail -n 40 "$log_dir/db-migrate.log" >&2; exit 1; }
+
+declare -A pids=()
+stopping=0
+
+stop_all() {
+  # SIGINT first (each component's clean shutdown also stops its own workers), then SIGKILL leftovers.
+  [[ $stopping == 1 ]] && return
+  stopping=1
+  trap '' INT TERM
+  echo "flexlake: stopping ${!pids[*]}"
+  local name pid deadline
+  for name in api-server scheduler triggerer dag-processor; do
+    pid=${pids[$name]:-}
+    [[ -n $pid ]] && kill -INT "$pid" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + stop_timeout))
+  for name in "${!pids[@]}"; do
+    pid=${pids[$name]}
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  done
+  for name in "${!pids[@]}"; do
+    # Each component leads its own process group (set -m): this also reaches workers it left behind.
+    if kill -KILL -- "-${pids[$name]}" 2>/dev/null; then echo "flexlake: killed what was left of $name" >&2; fi
+  done
+  wait 2>/dev/null || true
+  echo "flexlake: stopped"
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+
+start() {
+  # Job control on (set -m) only while starting a component: it then leads its own process group, so
+  # (1) it does not inherit the "ignore SIGINT" that bash gives a script's background jobs, and (2) the
+  # terminal's Ctrl-C reaches only this script, which stops the components in order and waits for them.
+  local name=$1
+  shift
+  set -m
+  airflow "$@" >"$log_dir/$name.log" 2>&1 &
+  pids[$name]=$!
+  set +m
+}
+
+start api-server api-server --host "$host" --port "$port"
+start scheduler scheduler
+start dag-processor dag-processor
+start triggerer triggerer
+
+# --- Ready: the API answers and reports every component healthy ---------------------------------------------
+health_url=http://127.0.0.1:$port/api/v2/monitor/health
+ready_deadline=$((SECONDS + 180))
+until curl -fsS --max-time 2 "$health_url" 2>/dev/null | python -c '
+import json, sys
+health = json.load(sys.stdin)
+sys.exit(0 if all(part.get("status") == "healthy" for part in health.values()) else 1)
+' 2>/dev/null; do
+  for name in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$name]}" 2>/dev/null; then
+      echo "flexlake: $name exited during start-up; last lines of $log_dir/$name.log:" >&2
+      tail -n 40 "$log_dir/$name.log" >&2
+      stop_all
+      exit 1
+    fi
+  done
+  if ((SECONDS > ready_deadline)); then
+    echo "flexlake: not every component reports healthy after 180 s: $(curl -sS "$health_url" 2>&1)" >&2
+    break
+  fi
+  sleep 1
+done
+
+cat <<EOF
+
+  flexlake Airflow is up:  http://localhost:$port   (login: admin / $admin_password)
+  REST API:                http://localhost:$port/api/v2   (token: POST /auth/token)
+  component logs:          $log_dir/{api-server,scheduler,dag-processor,triggerer}.log
+  new tenant file -> DAG within ~${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL} s (DAGs start paused)
+  Ctrl-C stops everything.
+
+EOF
+
+# --- Run until Ctrl-C, or until a component dies (then stop the rest: half a stack only confuses) ----------
+set +e
+wait -n "${pids[@]}"
+for name in "${!pids[@]}"; do
+  if ! kill -0 "${pids[$name]}" 2>/dev/null; then
+    echo "flexlake: $name stopped unexpectedly; last lines of $log_dir/$name.log:" >&2
+    tail -n 40 "$log_dir/$name.log" >&2
+  fi
+done
+stop_all
+exit 1
