@@ -61,7 +61,6 @@ def build_dbt_task_group(tenant: TenantConfig) -> DbtTaskGroup:
         ),
         operator_args={
             "vars": dbt_vars(tenant),
-            "install_deps": False,
             "callback": stage_task_run_results,
             "callback_args": {"tenant_id": tenant.tenant_id},
         },

@@ -26,6 +26,8 @@ TIERS_WITH_CATALOG = frozenset({"professional", "enterprise"})
 # Warehouse types the schema knows; the ones this release can run. The others are rejected with a reason
 # at validation time rather than failing inside a task hours later.
 WAREHOUSES_AVAILABLE = ("duckdb", "postgres")
+# Warehouses that reserve schema names starting with pg_.
+POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
 
 # The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
 MART_NAMES = ("revenue", "customers")
@@ -166,6 +168,15 @@ class TenantConfig(_Strict):
             raise ValueError(
                 f"warehouse.type: {self.warehouse.type!r} is not available in this release yet; "
                 f"use one of {', '.join(WAREHOUSES_AVAILABLE)}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _schema_prefix_is_not_reserved(self) -> "TenantConfig":
+        if self.warehouse.type in POSTGRES_FAMILY and self.schema_prefix.startswith("pg_"):
+            raise ValueError(
+                f"warehouse.schema_prefix: schemas would start with {self.schema_prefix!r}, and the prefix 'pg_' is "
+                f"reserved by {self.warehouse.type}; set warehouse.schema_prefix to a name not starting with pg_"
             )
         return self
 

@@ -1,0 +1,22 @@
+"""Session-wide test environment, set before anything imports Airflow or flexlake.settings.
+
+Tests never touch the developer's data/ or Airflow home: both point into one temp folder per session.
+The manifest Cosmos renders from is the real one (`make test` builds it first).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="flexlake-tests-"))
+os.environ["AIRFLOW_HOME"] = str(_SESSION_DIR / "airflow_home")
+os.environ["FLEXLAKE_DATA_DIR"] = str(_SESSION_DIR / "data")
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", str(_SESSION_DIR / "cosmos_cache"))
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+os.environ.setdefault("FLEXLAKE_TASK_RETRIES", "0")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -1,0 +1,134 @@
+"""A tenant's DAG run end to end: real faker sync, real dbt per model through Cosmos, real catalog publish.
+
+Each run goes through `airflow dags test` (the real task runner and metadata DB, in one process), in a
+temp Airflow home, data folder and tenant folder. One tenant on the embedded DuckDB default, one on a
+real PostgreSQL server started by the session (tests/integration/conftest.py).
+"""
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.integration.conftest import PostgresServer
+
+pytestmark = pytest.mark.integration
+
+AIRFLOW = PROJECT_ROOT / ".venv" / "bin" / "airflow"
+# Trust auth ignores it, so this password can be unique: the test greps for it in logs and artifacts.
+PG_PASSWORD = "Pw-7f3b9-never-print-me"
+PROFESSIONAL_CATALOG_FILES = {
+    "manifest.json", "catalog.json", "run_results.json", "index.html", "static_index.html", "summary.json",
+}
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    environment: dict[str, str]
+    tenants: Path
+    data: Path
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    root = tmp_path_factory.mktemp("dag_runs")
+    tenants = root / "tenant_configs"
+    tenants.mkdir()
+    environment = {
+        **os.environ,
+        "AIRFLOW_HOME": str(root / "airflow_home"),
+        "FLEXLAKE_DATA_DIR": str(root / "data"),
+        "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenants),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos_cache"),
+        "FLEXLAKE_TASK_RETRIES": "0",
+    }
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
+    yield Sandbox(environment=environment, tenants=tenants, data=root / "data")
+
+
+def _run_dag(sandbox: Sandbox, tenant_id: str, extra_env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [str(AIRFLOW), "dags", "test", f"flexlake__{tenant_id}"],
+        env={**sandbox.environment, **(extra_env or {})}, capture_output=True, text=True, timeout=900, check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"dags test failed:\n{_first_failure(output)}"
+    return output
+
+
+def _first_failure(output: str) -> str:
+    """The first failed task's traceback or dbt error, rather than the scheduler's closing noise."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
+            return "\n".join(lines[max(0, index - 15) : index + 45])
+    return "\n".join(lines[-60:])
+
+
+def _latest_version(sandbox: Sandbox, tenant_id: str) -> Path:
+    root = sandbox.data / "catalog" / tenant_id
+    return root / (root / "latest").read_text().strip()
+
+
+def test_a_duckdb_tenant_runs_end_to_end_and_publishes_its_catalog(sandbox: Sandbox) -> None:
+    """Sync → dbt → publish on DuckDB: marts have rows, the catalog version folder is complete."""
+    (sandbox.tenants / "duck_shop.yaml").write_text(
+        "tenant_id: duck_shop\ndisplay_name: Duck Shop\ntier: professional\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop, options: {count: 120, seed: 3}}]\n"
+    )
+    _run_dag(sandbox, "duck_shop")
+    with duckdb.connect(str(sandbox.data / "duck_shop" / "warehouse.duckdb"), read_only=True) as connection:
+        orders = connection.execute("select count(*) from duck_shop_core.fct_orders").fetchone()
+        revenue = connection.execute("select count(*) from duck_shop_marts.mart_revenue_daily").fetchone()
+    assert orders and orders[0] > 0, "fct_orders is empty"
+    assert revenue and revenue[0] > 0, "mart_revenue_daily is empty"
+    version = _latest_version(sandbox, "duck_shop")
+    assert {path.name for path in version.iterdir()} == PROFESSIONAL_CATALOG_FILES
+    summary = json.loads((version / "summary.json").read_text())
+    streams = {s["stream"]: s["records"] for s in summary["ingestion"]["shop"]["streams"]}
+    assert streams["users"] == 120 and streams["products"] == 100, streams
+    assert summary["dbt"]["models"] == {"success": 8}, summary["dbt"]
+    assert summary["dbt"]["tests"].get("fail", 0) == 0 and summary["dbt"]["tests"]["pass"] > 0
+    assert summary["mart_rows"]["mart_customer_lifetime"] == streams["users"] or summary["mart_rows"]
+    run_results = json.loads((version / "run_results.json").read_text())
+    built = {r["unique_id"] for r in run_results["results"] if r["unique_id"].startswith("model.")}
+    assert "model.flexlake.mart_revenue_daily" in built, "the merged run_results must hold every task's results"
+
+
+def test_a_postgres_tenant_runs_end_to_end_without_leaking_its_password(
+    sandbox: Sandbox, postgres_server: PostgresServer
+) -> None:
+    """Sync → dbt → publish on a real PostgreSQL; the connection's password appears in no log or artifact."""
+    (sandbox.tenants / "shop_pg.yaml").write_text(
+        "tenant_id: shop_pg\ndisplay_name: PG Shop\ntier: professional\n"
+        f"warehouse: {{type: postgres, connection_id: shop_pg_wh, database: {postgres_server.dbname}}}\n"
+        "sources: [{system: faker, name: shop, options: {count: 150, seed: 5}}]\n"
+        "dbt: {disabled_marts: [customers], vars: {revenue_basis: gross}}\n"
+    )
+    uri = f"postgres://{postgres_server.user}:{PG_PASSWORD}@{postgres_server.host}:{postgres_server.port}/"
+    output = _run_dag(sandbox, "shop_pg", {"AIRFLOW_CONN_SHOP_PG_WH": uri + postgres_server.dbname})
+    with psycopg2.connect(
+        host=postgres_server.host, port=postgres_server.port, user=postgres_server.user,
+        password=postgres_server.password, dbname=postgres_server.dbname,
+    ) as connection, connection.cursor() as cursor:
+        cursor.execute("select count(*), sum(revenue) = sum(gross_revenue) from shop_pg_marts.mart_revenue_daily")
+        days, gross_reported = cursor.fetchone()
+        cursor.execute("select count(*) from information_schema.tables where table_schema = 'shop_pg_marts'")
+        (mart_tables,) = cursor.fetchone()
+    connection.close()
+    assert days > 0, "mart_revenue_daily is empty"
+    assert gross_reported, "revenue_basis: gross must make revenue equal gross revenue"
+    assert mart_tables == 1, "the removed customers mart must not be built"
+    version = _latest_version(sandbox, "shop_pg")
+    assert PG_PASSWORD not in output, "the password leaked into the task logs"
+    for artifact in version.iterdir():
+        assert PG_PASSWORD not in artifact.read_text(errors="replace"), f"the password leaked into {artifact.name}"

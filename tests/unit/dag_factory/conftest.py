@@ -1,0 +1,17 @@
+"""Tenant folders for factory tests: copies of the real demo tenants plus whatever a test adds."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flexlake import settings
+
+
+@pytest.fixture
+def tenant_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "tenant_configs"
+    folder.mkdir()
+    for path in settings.TENANT_CONFIGS_DIR.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    return folder

@@ -1,0 +1,155 @@
+"""The DAG factory's shape: what every tenant DAG looks like, and how bad tenants are contained."""
+
+from pathlib import Path
+
+import pytest
+from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
+
+from flexlake.dag_factory import build_tenant_dags
+from flexlake.dag_factory import tenant_dag as tenant_dag_module
+from flexlake.dag_factory.dbt_task_group import dbt_vars
+from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
+from flexlake.tenant_config import load_tenant_config
+
+DEMO_DAG_IDS = {"flexlake__acme_outdoor", "flexlake__bluebird_books", "flexlake__cobalt_cycles"}
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_every_demo_tenant_gets_one_dag_named_after_it(tenant_folder: Path) -> None:
+    """One DAG per tenant file, id flexlake__<tenant_id>."""
+    dags = build_tenant_dags(tenant_folder)
+    assert set(dags) == DEMO_DAG_IDS, f"unexpected DAG ids {sorted(dags)}"
+
+
+def test_tasks_run_ingestion_then_dbt_then_publish(tenant_folder: Path) -> None:
+    """Ingestion tasks have no upstream, every dbt root waits for them, publish waits for every dbt leaf."""
+    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    sync = dag.get_task("airbyte_sync__shop")
+    publish = dag.get_task("publish_catalog")
+    dbt_tasks = [task for task in dag.tasks if task.task_id.startswith("dbt_transform.")]
+    assert not sync.upstream_task_ids, "ingestion must be first"
+    assert dbt_tasks, "the dbt task group rendered no task"
+    roots = [task for task in dbt_tasks if not any(up.startswith("dbt_transform.") for up in task.upstream_task_ids)]
+    assert roots and all("airbyte_sync__shop" in task.upstream_task_ids for task in roots), "dbt must wait for sync"
+    assert publish.upstream_task_ids and all(up.startswith("dbt_transform.") for up in publish.upstream_task_ids)
+    assert not publish.downstream_task_ids, "publish_catalog must be last"
+
+
+def test_tags_owner_retries_and_schedule_follow_the_tenant_file(tenant_folder: Path) -> None:
+    """Tags name tenant, tier and warehouse; the tier sets the schedule; runs never overlap or catch up."""
+    dags = build_tenant_dags(tenant_folder)
+    expected_schedules = {
+        "flexlake__acme_outdoor": "@hourly",
+        "flexlake__bluebird_books": "@daily",
+        "flexlake__cobalt_cycles": "*/15 * * * *",
+    }
+    for dag_id, schedule in expected_schedules.items():
+        dag = dags[dag_id]
+        tenant_id = dag_id.removeprefix("flexlake__")
+        assert {"flexlake", f"tenant:{tenant_id}", "warehouse:duckdb"} <= set(dag.tags), dag.tags
+        assert any(tag.startswith("tier:") for tag in dag.tags), dag.tags
+        assert dag.schedule == schedule, f"{dag_id}: {dag.schedule}"
+        assert dag.max_active_runs == 1 and dag.catchup is False, dag_id
+        assert all(task.owner == "flexlake" for task in dag.tasks), dag_id
+
+
+def test_a_removed_mart_shrinks_the_rendered_graph(tenant_folder: Path) -> None:
+    """bluebird_books removed the customers mart: neither the mart nor its tests are rendered."""
+    dags = build_tenant_dags(tenant_folder)
+    full = {task.task_id for task in dags["flexlake__acme_outdoor"].tasks}
+    reduced = {task.task_id for task in dags["flexlake__bluebird_books"].tasks}
+    assert any("mart_customer_lifetime" in task_id for task_id in full), "the full product has the mart"
+    assert not any("mart_customer_lifetime" in task_id for task_id in reduced), sorted(reduced)
+    assert any("mart_revenue_daily" in task_id for task_id in reduced), "other marts stay"
+
+
+def test_a_changed_definition_reaches_dbt_as_a_var(tenant_folder: Path) -> None:
+    """cobalt_cycles reports revenue gross of refunds: the var is passed to every dbt task."""
+    dag = build_tenant_dags(tenant_folder)["flexlake__cobalt_cycles"]
+    task = dag.get_task("dbt_transform.mart_revenue_daily.run")
+    assert task.vars.get("revenue_basis") == "gross", task.vars
+
+
+def test_warehouse_vars_win_over_a_tenants_own_vars(tmp_path: Path) -> None:
+    """A tenant var cannot redirect where its data is read from or written to."""
+    path = _write(
+        tmp_path,
+        "sneaky.yaml",
+        "tenant_id: sneaky\ndisplay_name: S\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\ndbt: {vars: {flexlake_schema_prefix: other_tenant}}\n",
+    )
+    assert dbt_vars(load_tenant_config(path))["flexlake_schema_prefix"] == "sneaky"
+
+
+def test_a_broken_file_becomes_an_error_dag_and_the_others_stay(tenant_folder: Path) -> None:
+    """A typo in one file yields an unscheduled error DAG with the problem in its docs; others are intact."""
+    _write(
+        tenant_folder,
+        "broken_shop.yaml",
+        "tenant_id: broken_shop\ndisplay_name: B\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop, optoins: {count: 5}}]\n",
+    )
+    dags = build_tenant_dags(tenant_folder)
+    assert DEMO_DAG_IDS <= set(dags), "a broken file must not remove other tenants' DAGs"
+    broken = dags["flexlake__broken_shop"]
+    assert CONFIG_ERROR_TAG in broken.tags
+    assert broken.schedule is None, "an invalid tenant must not be scheduled"
+    assert "Did you mean 'options'?" in (broken.doc_md or ""), broken.doc_md
+    assert [task.task_id for task in broken.tasks] == ["config_error"]
+
+
+def test_a_tenant_whose_build_fails_gets_an_error_dag_not_a_half_built_one(
+    tenant_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception while building one tenant's tasks is contained to that tenant."""
+    original = tenant_dag_module.build_publish_catalog_task
+
+    def failing_for_cobalt(tenant):  # type: ignore[no-untyped-def]
+        if tenant.tenant_id == "cobalt_cycles":
+            raise RuntimeError("boom while building")
+        return original(tenant)
+
+    monkeypatch.setattr(tenant_dag_module, "build_publish_catalog_task", failing_for_cobalt)
+    dags = build_tenant_dags(tenant_folder)
+    assert CONFIG_ERROR_TAG in dags["flexlake__cobalt_cycles"].tags
+    assert "boom while building" in (dags["flexlake__cobalt_cycles"].doc_md or "")
+    assert CONFIG_ERROR_TAG not in dags["flexlake__acme_outdoor"].tags
+
+
+def test_a_running_task_builds_only_its_own_tenant(tenant_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Airflow's parsing context set to one dag_id (a task running), only that DAG is built."""
+    monkeypatch.setenv(_AIRFLOW_PARSING_CONTEXT_DAG_ID, "flexlake__bluebird_books")
+    dags = build_tenant_dags(tenant_folder)
+    assert set(dags) == {"flexlake__bluebird_books"}, sorted(dags)
+
+
+def test_doc_md_describes_the_tenant_without_secrets(tenant_folder: Path) -> None:
+    """The DAG docs show tier, schedule, sources and customizations, and only connection ids."""
+    _write(
+        tenant_folder,
+        "acme_pg.yaml",
+        "tenant_id: acme_pg\ndisplay_name: PG Shop\ntier: professional\n"
+        "warehouse: {type: postgres, connection_id: acme_pg_wh, database: analytics}\n"
+        "sources: [{system: faker, name: shop}]\n",
+    )
+    doc = build_tenant_dags(tenant_folder)["flexlake__acme_pg"].doc_md or ""
+    for expected in ("PG Shop", "professional", "@hourly", "acme_pg_wh", "analytics", "acme_pg_raw_<source>"):
+        assert expected in doc, f"{expected!r} missing from doc_md"
+    assert "password" not in doc.lower(), "doc_md must not mention secrets"
+
+
+def test_starter_tenants_publish_a_summary_without_generating_docs(tenant_folder: Path) -> None:
+    """Docs generation queries the warehouse: only tiers that pay for a catalog run it."""
+    dags = build_tenant_dags(tenant_folder)
+    assert type(dags["flexlake__bluebird_books"].get_task("publish_catalog")).__name__ == "PythonOperator"
+    assert type(dags["flexlake__acme_outdoor"].get_task("publish_catalog")).__name__ == "DbtDocsLocalOperator"
+
+
+def test_duckdb_tenants_run_one_task_at_a_time(tenant_folder: Path) -> None:
+    """DuckDB allows one writer per file, so a DuckDB tenant's DAG runs its tasks one at a time."""
+    assert build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"].max_active_tasks == 1
