@@ -4,16 +4,13 @@ ENV := source scripts/airflow-env.sh &&
 DBT := .venv/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 
-.PHONY: help venv venv-dev manifest demo test lint typecheck validate dbt-parse up schema
+.PHONY: help venv manifest demo test lint typecheck validate dbt-parse up schema
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-venv: ## Create the venvs (Airflow + dbt, PyAirbyte, connectors) from the lock files
+venv: ## Create the venvs (Airflow + dbt + test tools, PyAirbyte, connectors) from the lock files
 	@bash scripts/bootstrap.sh
-
-venv-dev: ## The venvs plus test and lint tools
-	@bash scripts/bootstrap.sh --dev
 
 dbt-parse manifest: ## Build the dbt manifest Cosmos renders DAGs from (no database needed)
 	@$(ENV) $(DBT) parse --quiet --profiles-dir include/dbt --project-dir include/dbt --target duckdb
@@ -21,13 +18,13 @@ dbt-parse manifest: ## Build the dbt manifest Cosmos renders DAGs from (no datab
 demo: venv manifest ## Run the demo tenants end to end on DuckDB and print a summary per tenant
 	@$(ENV) flexlake demo
 
-test: venv-dev manifest ## Run every test (unit, DAG integrity, integration with PostgreSQL and Airflow)
+test: venv manifest ## Run every test (unit, DAG integrity, integration with PostgreSQL and Airflow)
 	@$(ENV) pytest
 
-lint: venv-dev ## Ruff lint and format check
+lint: venv ## Ruff lint and format check
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-typecheck: venv-dev ## mypy (strict) over the package
+typecheck: venv ## mypy (strict) over the package
 	@.venv/bin/mypy plugins
 
 validate: venv ## Validate every tenant file in tenant_configs/

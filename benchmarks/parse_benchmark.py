@@ -389,7 +389,7 @@ def run_worker(args: argparse.Namespace) -> None:
     )
 
 
-class cosmos_parse_patches:  # noqa: N801 (a context manager used like a function)
+class cosmos_parse_patches:
     """Prototype, benchmark only: remove two per-task/per-group Cosmos parse costs the profile shows.
 
     - DbtLocalBaseOperator.__init__ / AbstractDbtBase call inspect.signature / getfullargspec on the same
@@ -399,7 +399,7 @@ class cosmos_parse_patches:  # noqa: N801 (a context manager used like a functio
     The rendered DAGs are checked to be identical to the unpatched build.
     """
 
-    def __enter__(self) -> "cosmos_parse_patches":
+    def __enter__(self) -> cosmos_parse_patches:
         import functools
         import inspect
         import types

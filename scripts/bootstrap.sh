@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # Create every virtualenv flexlake needs, from a clean machine, idempotently.
-#   .venv                     Airflow + Cosmos + dbt (requirements.txt, plus requirements-dev.txt with --dev)
+#   .venv                     Airflow + Cosmos + dbt (requirements.txt) and the test/lint tools (requirements-dev.txt)
 #   .venvs/pyairbyte          PyAirbyte: cannot share a venv with Airflow 3.3 (SQLAlchemy/structlog pins clash)
 #   .venvs/source-faker       the airbyte-source-faker connector, handed to PyAirbyte as a local executable
 # A venv is rebuilt only when its lock file changed (a stamp holds the lock's hash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-with_dev=0
-[ "${1:-}" = "--dev" ] && with_dev=1
 
 find_python312() {
   for candidate in "${FLEXLAKE_PYTHON:-}" python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12; do
@@ -43,11 +41,8 @@ ensure_venv() {
   echo "$want" >"$stamp"
 }
 
-if [ "$with_dev" = 1 ]; then
-  ensure_venv .venv requirements.txt requirements-dev.txt
-else
-  ensure_venv .venv requirements.txt
-fi
+# One venv for running and testing: the dev tools are small, and two variants would re-sync each other.
+ensure_venv .venv requirements.txt requirements-dev.txt
 "$UV" pip install -q --python .venv/bin/python --no-deps -e .
 ensure_venv .venvs/pyairbyte requirements-pyairbyte.txt
 ensure_venv .venvs/source-faker requirements-source-faker.txt

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from airflow.dag_processing.dagbag import DagBag
-
 from flexlake import settings
 from flexlake.tenant_config import tenant_files
 
@@ -64,7 +63,10 @@ def _dagbag_in_subprocess(tenant_folder: Path) -> dict[str, dict[str, dict[str, 
     environment = {**os.environ, "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenant_folder)}
     result = subprocess.run(
         [sys.executable, "-c", _DAGBAG_REPORT.format(folder=str(DAGS_FOLDER))],
-        capture_output=True, text=True, env=environment, check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
     )
     report: dict[str, dict[str, dict[str, str]]] = json.loads(result.stdout.strip().splitlines()[-1])
     return report

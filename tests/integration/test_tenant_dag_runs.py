@@ -25,7 +25,12 @@ AIRFLOW = PROJECT_ROOT / ".venv" / "bin" / "airflow"
 # Trust auth ignores it, so this password can be unique: the test greps for it in logs and artifacts.
 PG_PASSWORD = "Pw-7f3b9-never-print-me"
 PROFESSIONAL_CATALOG_FILES = {
-    "manifest.json", "catalog.json", "run_results.json", "index.html", "static_index.html", "summary.json",
+    "manifest.json",
+    "catalog.json",
+    "run_results.json",
+    "index.html",
+    "static_index.html",
+    "summary.json",
 }
 
 
@@ -58,7 +63,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def _run_dag(sandbox: Sandbox, tenant_id: str, extra_env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [str(AIRFLOW), "dags", "test", f"flexlake__{tenant_id}"],
-        env={**sandbox.environment, **(extra_env or {})}, capture_output=True, text=True, timeout=900, check=False,
+        env={**sandbox.environment, **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"dags test failed:\n{_first_failure(output)}"
@@ -116,10 +125,16 @@ def test_a_postgres_tenant_runs_end_to_end_without_leaking_its_password(
     )
     uri = f"postgres://{postgres_server.user}:{PG_PASSWORD}@{postgres_server.host}:{postgres_server.port}/"
     output = _run_dag(sandbox, "shop_pg", {"AIRFLOW_CONN_SHOP_PG_WH": uri + postgres_server.dbname})
-    with psycopg2.connect(
-        host=postgres_server.host, port=postgres_server.port, user=postgres_server.user,
-        password=postgres_server.password, dbname=postgres_server.dbname,
-    ) as connection, connection.cursor() as cursor:
+    with (
+        psycopg2.connect(
+            host=postgres_server.host,
+            port=postgres_server.port,
+            user=postgres_server.user,
+            password=postgres_server.password,
+            dbname=postgres_server.dbname,
+        ) as connection,
+        connection.cursor() as cursor,
+    ):
         cursor.execute("select count(*), sum(revenue) = sum(gross_revenue) from shop_pg_marts.mart_revenue_daily")
         days, gross_reported = cursor.fetchone()
         cursor.execute("select count(*) from information_schema.tables where table_schema = 'shop_pg_marts'")

@@ -12,6 +12,7 @@ build whose results could be kept, and `dbt docs generate` would overwrite them 
 the same object storage as the catalog, so it works when tasks run on different workers.
 """
 
+import hashlib
 import json
 import logging
 import re
@@ -32,8 +33,12 @@ def catalog_root(base_uri: str, tenant_id: str, conn_id: str | None = None) -> O
 
 
 def run_key(run_id: str) -> str:
-    """A run id (`manual__2026-11-26T16:00:00+00:00`) as a path segment safe on every object store."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", run_id).strip("-")
+    """A run id (`manual__2026-11-26T16:00:00+00:00`) as a path segment safe on every object store.
+
+    Never `.` or `..` (a manual run id may be anything Airflow's pattern allows): those fall back to a hash.
+    """
+    key = re.sub(r"[^A-Za-z0-9_.-]+", "-", run_id).strip("-.")
+    return key or "run-" + hashlib.sha256(run_id.encode()).hexdigest()[:12]
 
 
 def stage_run_results(project_dir: Path, staging: ObjectStoragePath, task_id: str) -> None:

@@ -4,10 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from flexlake import settings
-from flexlake.dag_factory import build_tenant_dags
-from flexlake.dag_factory import cosmos_graph
+from flexlake.dag_factory import build_tenant_dags, cosmos_graph
 
 
 def test_the_manifest_is_parsed_once_for_all_tenants(tenant_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

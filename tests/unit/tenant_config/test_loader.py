@@ -141,3 +141,15 @@ def test_every_invalid_fixture_is_reported_and_none_becomes_a_tenant() -> None:
     assert len(files) >= 10, f"only {len(files)} invalid fixtures found"
     assert report.tenants == (), f"invalid fixtures loaded: {[t.tenant_id for t in report.tenants]}"
     assert sorted(error.path for error in report.errors) == files, "not every invalid fixture was reported"
+
+
+def test_a_key_written_twice_is_an_error_not_a_silent_override(tmp_path: Path) -> None:
+    """PyYAML would keep the last `tier:`; the loader names the repeated key and its line instead."""
+    path = tmp_path / "twice.yaml"
+    path.write_text(
+        "tenant_id: twice\ndisplay_name: T\ntier: starter\ntier: enterprise\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\n"
+    )
+    with pytest.raises(TenantConfigError) as raised:
+        load_tenant_config(path)
+    assert "the key 'tier' appears twice" in str(raised.value) and "line 4" in str(raised.value), str(raised.value)
