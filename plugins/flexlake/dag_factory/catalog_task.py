@@ -19,7 +19,8 @@ from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, publish_run, run_key
-from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_selectors, dbt_vars
+from flexlake.dag_factory.dbt_operator import dbt_vars
+from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_selectors
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse, model_schema_name
@@ -40,7 +41,7 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
         invocation_mode=InvocationMode.DBT_RUNNER,
         install_deps=False,
         vars=dbt_vars(tenant),
-        exclude=exclude,
+        exclude=list(exclude),
         dbt_cmd_flags=["--static"],
         callback=publish_tenant_run,
         callback_args={"tenant": tenant},

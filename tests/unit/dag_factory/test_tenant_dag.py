@@ -6,7 +6,7 @@ import pytest
 from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
-from flexlake.dag_factory.dbt_task_group import dbt_vars
+from flexlake.dag_factory.dbt_operator import dbt_vars
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
 from flexlake.tenant_config import load_tenant_config
 
@@ -71,7 +71,8 @@ def test_a_changed_definition_reaches_dbt_as_a_var(tenant_folder: Path) -> None:
     """cobalt_cycles reports revenue gross of refunds: the var is passed to every dbt task."""
     dag = build_tenant_dags(tenant_folder)["flexlake__cobalt_cycles"]
     task = dag.get_task("dbt_transform.mart_revenue_daily.run")
-    assert task.vars.get("revenue_basis") == "gross", task.vars
+    cosmos_vars = task.cosmos_kwargs()["vars"]
+    assert cosmos_vars.get("revenue_basis") == "gross", cosmos_vars
 
 
 def test_warehouse_vars_win_over_a_tenants_own_vars(tmp_path: Path) -> None:

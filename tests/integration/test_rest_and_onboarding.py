@@ -1,0 +1,118 @@
+"""The stack a user gets from `make up`, driven through the REST API with the official client.
+
+One stack per module (scripts/airflow_up.sh on a free port, temp Airflow home, data and tenant folder):
+a starter tenant's run end to end, a tenant onboarded by dropping a file in, and a broken file that
+shows up as an error DAG without hiding any other tenant.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.airflow_servers import (
+    AirflowStack,
+    list_dag_ids,
+    running_airflow_stack,
+    unpause_trigger_and_wait,
+    wait_for_dag_listed,
+)
+
+pytestmark = pytest.mark.integration
+
+log = logging.getLogger(__name__)
+
+STARTER_TENANT = "bluebird_books"
+RUN_TIMEOUT_SECONDS = 600
+# A new YAML is seen at the next re-parse of dags/flexlake_tenants.py (min_file_process_interval 30 s)
+# plus the parse itself; the figure we measure goes to docs/benchmarks.md, this bound only catches "never".
+ONBOARDING_TIMEOUT_SECONDS = 180
+
+
+def _tenant_ids(folder: Path) -> set[str]:
+    return {path.stem for path in folder.glob("*.yaml") if not path.name.startswith(("_", "."))}
+
+
+def _write_tenant_copy(stack: AirflowStack, tenant_id: str, *, replace: tuple[str, str] | None = None) -> Path:
+    """A copy of the starter tenant under a new id; written under a dot-name, then renamed (atomic drop)."""
+    text = (stack.tenant_configs_dir / f"{STARTER_TENANT}.yaml").read_text()
+    text = text.replace(f"tenant_id: {STARTER_TENANT}", f"tenant_id: {tenant_id}")
+    if replace:
+        text = text.replace(*replace)
+    staging = stack.tenant_configs_dir / f".{tenant_id}.yaml.tmp"
+    staging.write_text(text)
+    target = stack.tenant_configs_dir / f"{tenant_id}.yaml"
+    staging.rename(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def airflow_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
+    """scripts/airflow_up.sh running for this module; the components' log tails are shown if a test failed."""
+    failed_before = request.session.testsfailed
+    with running_airflow_stack(tmp_path_factory.mktemp("airflow_stack")) as stack:
+        yield stack
+        if request.session.testsfailed > failed_before:
+            reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"\nAirflow stack logs (a test failed):\n{stack.log_tails(60)}")
+
+
+def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: AirflowStack) -> None:
+    """Every tenant file is a tagged DAG; a triggered starter run syncs, transforms, publishes, all green."""
+    from airflow_client.client import DAGApi  # noqa: PLC0415
+
+    tenants = _tenant_ids(airflow_stack.tenant_configs_dir)
+    with airflow_stack.api_client() as client:
+        dags = {dag.dag_id: dag for dag in DAGApi(client).get_dags(limit=1000, exclude_stale=True).dags}
+    assert set(dags) == {f"flexlake__{tenant}" for tenant in tenants}, f"DAGs {sorted(dags)} vs tenants {tenants}"
+    for tenant in tenants:
+        tags = {tag.name for tag in dags[f"flexlake__{tenant}"].tags}
+        assert {"flexlake", f"tenant:{tenant}"} <= tags, f"{tenant}: tags {tags}"
+        assert {prefix for prefix in ("tier:", "warehouse:") if any(t.startswith(prefix) for t in tags)} == {
+            "tier:",
+            "warehouse:",
+        }, f"{tenant}: tags {tags} lack tier:/warehouse:"
+
+    run = unpause_trigger_and_wait(airflow_stack, f"flexlake__{STARTER_TENANT}", timeout=RUN_TIMEOUT_SECONDS)
+    log.info("trigger to %s: %.1f s (run itself %s s)", run.state, run.trigger_to_end_seconds, run.run_seconds)
+
+    tasks = run.task_states
+    assert run.state == "success", f"run {run.dag_run_id} ended {run.state}: {tasks}\n{airflow_stack.log_tails()}"
+    assert "airbyte_sync__webshop" in tasks, f"no ingestion task among {sorted(tasks)}"
+    assert any(task.startswith("dbt_transform.") for task in tasks), f"no dbt task among {sorted(tasks)}"
+    assert "publish_catalog" in tasks, f"no publish_catalog among {sorted(tasks)}"
+    assert set(tasks.values()) == {"success"}, f"not all tasks succeeded: {tasks}"
+
+    catalog = airflow_stack.data_dir / "catalog" / STARTER_TENANT
+    latest = (catalog / "latest").read_text().strip()
+    assert (catalog / latest / "summary.json").is_file(), f"latest -> {latest}, no summary.json in {catalog}"
+
+
+def test_b_a_tenant_file_dropped_into_the_folder_becomes_a_listed_dag(airflow_stack: AirflowStack) -> None:
+    """Onboarding: a new YAML in the watched folder is listed as flexlake__dora_deli within the bound."""
+    assert "flexlake__dora_deli" not in list_dag_ids(airflow_stack), "dora_deli listed before its file exists"
+    dropped_at = time.monotonic()
+    _write_tenant_copy(airflow_stack, "dora_deli")
+    wait_for_dag_listed(airflow_stack, "flexlake__dora_deli", timeout=ONBOARDING_TIMEOUT_SECONDS)
+    log.info("file drop to DAG listed: %.1f s", time.monotonic() - dropped_at)
+
+
+def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(airflow_stack: AirflowStack) -> None:
+    """A typo'd key yields DAG flexlake__broken_shop tagged flexlake:config-error, docs saying 'Did you mean'."""
+    from airflow_client.client import DAGApi  # noqa: PLC0415
+
+    healthy = {f"flexlake__{tenant}" for tenant in _tenant_ids(airflow_stack.tenant_configs_dir)}
+    _write_tenant_copy(airflow_stack, "broken_shop", replace=("display_name:", "dispaly_name:"))
+    wait_for_dag_listed(airflow_stack, "flexlake__broken_shop", timeout=ONBOARDING_TIMEOUT_SECONDS)
+
+    listed = list_dag_ids(airflow_stack)
+    assert healthy <= listed, f"a broken file hid other tenants: missing {sorted(healthy - listed)}"
+    with airflow_stack.api_client() as client:
+        details = DAGApi(client).get_dag_details("flexlake__broken_shop")
+    tags = {tag.name for tag in details.tags}
+    assert "flexlake:config-error" in tags, f"error DAG tags {tags}"
+    assert "Did you mean" in (details.doc_md or ""), f"doc_md lacks the problem line:\n{details.doc_md}"
+    assert "dispaly_name" in (details.doc_md or ""), f"doc_md does not name the bad key:\n{details.doc_md}"

@@ -1,0 +1,70 @@
+"""The selected dbt graph: manifest parsed once, computed once per selection, tests cautiously selected."""
+
+import json
+from pathlib import Path
+
+import pytest
+from flexlake import settings
+from flexlake.dag_factory import build_tenant_dags, dbt_graph
+
+
+def _clear_caches() -> None:
+    dbt_graph._parsed_manifest.cache_clear()
+    dbt_graph._selected_graph.cache_clear()
+
+
+def test_the_manifest_is_parsed_once_for_all_tenants(tenant_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building every tenant's DAG parses manifest.json once, not once per tenant or per selection."""
+    _clear_caches()
+    parses: list[Path] = []
+    real_load = json.load
+
+    def counting_load(handle, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parses.append(Path(handle.name))
+        return real_load(handle, *args, **kwargs)
+
+    monkeypatch.setattr(dbt_graph.json, "load", counting_load)
+    dags = build_tenant_dags(tenant_folder)
+    assert len(dags) >= 3
+    assert parses == [settings.DBT_MANIFEST_PATH.resolve()], f"manifest parsed {len(parses)} times"
+
+
+def test_each_distinct_selection_is_computed_once(tenant_folder: Path) -> None:
+    """Two tenants with the same removed marts share one computed graph."""
+    _clear_caches()
+    (tenant_folder / "second_books.yaml").write_text(
+        (tenant_folder / "bluebird_books.yaml").read_text().replace("bluebird_books", "second_books")
+    )
+    build_tenant_dags(tenant_folder)
+    info = dbt_graph._selected_graph.cache_info()
+    assert info.misses == 2, f"expected one graph per selection (full, without customers): {info}"
+
+
+def test_building_dags_leaves_the_shared_manifest_unchanged(tenant_folder: Path) -> None:
+    """Cosmos only reads the shared document: it is the same before and after building every tenant."""
+    _clear_caches()
+    document = dbt_graph.read_shared_manifest(settings.DBT_MANIFEST_PATH)
+    before = json.dumps(document, sort_keys=True)
+    build_tenant_dags(tenant_folder)
+    assert json.dumps(document, sort_keys=True) == before, "a DAG build mutated the shared manifest"
+
+
+def test_a_rebuilt_manifest_is_read_again(tmp_path: Path) -> None:
+    """The cache is keyed by size and modification time, so `make manifest` takes effect at the next parse."""
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{"nodes": {}}')
+    assert dbt_graph.read_shared_manifest(manifest) == {"nodes": {}}
+    manifest.write_text('{"nodes": {"a": {}}}')
+    assert dbt_graph.read_shared_manifest(manifest) == {"nodes": {"a": {}}}
+
+
+def test_tests_of_a_removed_mart_are_not_selected() -> None:
+    """Cautious selection: a test over a removed mart and a kept model is dropped, not kept half-way."""
+    full = dbt_graph.selected_graph(settings.DBT_PROJECT_DIR, settings.DBT_MANIFEST_PATH, (), ())
+    reduced = dbt_graph.selected_graph(
+        settings.DBT_PROJECT_DIR, settings.DBT_MANIFEST_PATH, (), ("path:models/marts/customers",)
+    )
+    mentions = [t.unique_id for t in reduced.detached_tests if "customer_lifetime" in t.unique_id]
+    assert any("customer_lifetime" in t.unique_id for t in full.detached_tests), "the full product tests the mart"
+    assert not mentions, f"tests of the removed mart remain: {mentions}"
+    assert {node.name for node in full.nodes} - {node.name for node in reduced.nodes} == {"mart_customer_lifetime"}
