@@ -4,7 +4,7 @@ ENV := source scripts/airflow-env.sh &&
 DBT := .venv/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 
-.PHONY: help venv manifest demo test lint typecheck validate dbt-parse up schema
+.PHONY: help venv manifest demo test lint typecheck validate dbt-parse up schema rehearse-image
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,3 +35,6 @@ schema: venv ## Regenerate tenant_configs/tenant_config.schema.json from the mod
 
 up: venv manifest ## Start Airflow (api-server, scheduler, dag-processor, triggerer) on http://localhost:8080
 	@$(ENV) bash scripts/airflow_up.sh
+
+rehearse-image: venv ## Rehearse the Docker image build without Docker: install steps, DagBag, one tenant end to end
+	@bash scripts/rehearse_image_build.sh

@@ -13,7 +13,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def _path_from_env(name: str, default: Path) -> Path:
     value = os.environ.get(name)
-    return Path(value).expanduser().resolve() if value else default
+    # absolute(), not resolve(): a venv's bin/python is a symlink to the base interpreter, and resolving it
+    # would run PyAirbyte outside its venv ("No module named 'airbyte'").
+    return Path(value).expanduser().absolute() if value else default
 
 
 # Where tenant YAML files are read from. Onboarding a tenant = dropping a file here.
