@@ -14,12 +14,10 @@ from typing import Any
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
-from cosmos.constants import InvocationMode
-from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, publish_run, run_key
-from flexlake.dag_factory.dbt_operator import dbt_vars
+from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_selectors
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.tenant_config import TenantConfig
@@ -34,20 +32,16 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
     if not tenant.catalog_enabled:
         return _build_summary_only_task(tenant)
     _, exclude = dbt_selectors(tenant)
-    operator: BaseOperator = DbtDocsLocalOperator(
+    return dbt_node_task(
         task_id=PUBLISH_TASK_ID,
-        project_dir=str(settings.DBT_PROJECT_DIR),
-        profile_config=get_warehouse(tenant.warehouse.type).profile_config(tenant),
-        invocation_mode=InvocationMode.DBT_RUNNER,
-        install_deps=False,
-        vars=dbt_vars(tenant),
-        exclude=list(exclude),
-        dbt_cmd_flags=["--static"],
+        tenant=tenant,
+        command="docs",
+        exclude=exclude,
+        flags=("--static",),
         callback=publish_tenant_run,
         callback_args={"tenant": tenant},
         doc_md="Generate dbt docs and publish them with the run's artifacts and summary.",
     )
-    return operator
 
 
 def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:

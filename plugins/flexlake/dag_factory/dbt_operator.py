@@ -6,6 +6,7 @@ its place in the graph and what it will run; the work is still done by Cosmos's 
 dbt runner, profile from the tenant's warehouse, run_results staged by the callback), built in execute().
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import (
+    DbtDocsLocalOperator,
     DbtRunLocalOperator,
     DbtSeedLocalOperator,
     DbtSnapshotLocalOperator,
@@ -29,21 +31,30 @@ _COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {
     "test": DbtTestLocalOperator,
     "seed": DbtSeedLocalOperator,
     "snapshot": DbtSnapshotLocalOperator,
+    "docs": DbtDocsLocalOperator,
 }
-_UI_COLORS = {"run": "#7352BA", "test": "#8194E0", "seed": "#F58D7E", "snapshot": "#964B00"}
+_UI_COLORS = {"run": "#7352BA", "test": "#8194E0", "seed": "#F58D7E", "snapshot": "#964B00", "docs": "#8194E0"}
+RunCallback = Callable[..., Any]
 
 
 class DbtNodeOperator(BaseOperator):
-    """`dbt <command> --select <node>` for one tenant, run by Cosmos's local operator."""
+    """`dbt <command> [--select <node>]` for one tenant, run by Cosmos's local operator.
+
+    Build it with `dbt_node_task()`. The class has no `__init__` of its own on purpose: Airflow's operator
+    metaclass wraps every `__init__` in the class chain with `apply_defaults` (signature binding), so an own
+    `__init__` doubles the construction cost of the most numerous task there is.
+    After dbt, `callback(project_dir, **callback_args, context=...)` runs (Cosmos's callback contract); by
+    default it stages the task's run_results for the catalog.
+    """
 
     template_fields = ()
-
-    def __init__(self, *, tenant: TenantConfig, command: str, select: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.tenant = tenant
-        self.command = command
-        self.select = select
-        self.ui_color = _UI_COLORS[command]
+    tenant: TenantConfig
+    command: str
+    select: str | None = None
+    exclude: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    callback: RunCallback
+    callback_args: dict[str, Any]
 
     def cosmos_kwargs(self) -> dict[str, Any]:
         """What the Cosmos operator is built with; tests run cautiously (only tests of selected nodes)."""
@@ -52,12 +63,14 @@ class DbtNodeOperator(BaseOperator):
             "project_dir": str(settings.DBT_PROJECT_DIR),
             "profile_config": get_warehouse(self.tenant.warehouse.type).profile_config(self.tenant),
             "vars": dbt_vars(self.tenant),
-            "select": [self.select],
+            "select": [self.select] if self.select else [],
+            "exclude": list(self.exclude),
+            "dbt_cmd_flags": list(self.flags),
             "invocation_mode": InvocationMode.DBT_RUNNER,
             "install_deps": False,
             "emit_datasets": False,
-            "callback": stage_task_run_results,
-            "callback_args": {"tenant_id": self.tenant.tenant_id},
+            "callback": self.callback,
+            "callback_args": dict(self.callback_args),
         }
         if self.command == "test":
             kwargs["indirect_selection"] = "cautious"
@@ -66,6 +79,35 @@ class DbtNodeOperator(BaseOperator):
     def execute(self, context: Context) -> Any:
         operator = _COSMOS_OPERATORS[self.command](**self.cosmos_kwargs())
         return operator.execute(context)
+
+
+def dbt_node_task(
+    *,
+    task_id: str,
+    tenant: TenantConfig,
+    command: str,
+    select: str | None = None,
+    exclude: tuple[str, ...] = (),
+    flags: tuple[str, ...] = (),
+    callback: RunCallback | None = None,
+    callback_args: dict[str, Any] | None = None,
+    **operator_kwargs: Any,
+) -> DbtNodeOperator:
+    task = DbtNodeOperator(task_id=task_id, **operator_kwargs)
+    attributes = {
+        "tenant": tenant,
+        "command": command,
+        "select": select,
+        "exclude": exclude,
+        "flags": flags,
+        "callback": callback or stage_task_run_results,
+        "callback_args": callback_args if callback_args is not None else {"tenant_id": tenant.tenant_id},
+        "ui_color": _UI_COLORS[command],
+    }
+    for name, value in attributes.items():
+        # Plain attributes, none templated: skip BaseOperator.__setattr__'s template bookkeeping.
+        object.__setattr__(task, name, value)
+    return task
 
 
 def dbt_vars(tenant: TenantConfig) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake import settings
 from flexlake.dag_factory.dbt_graph import selected_graph
-from flexlake.dag_factory.dbt_operator import DbtNodeOperator
+from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.tenant_config import TenantConfig
 
 DBT_GROUP_ID = "dbt_transform"
@@ -35,20 +35,17 @@ def build_dbt_task_group(tenant: TenantConfig) -> TaskGroup:
         for node in graph.nodes:
             with TaskGroup(group_id=node.name):
                 command = _COMMANDS[node.resource_type.value]
-                first = DbtNodeOperator(task_id=command, tenant=tenant, command=command, select=node.resource_name)
+                first = dbt_node_task(task_id=command, tenant=tenant, command=command, select=node.resource_name)
                 firsts[node.unique_id] = lasts[node.unique_id] = first
                 if node.unique_id in graph.tested:
-                    lasts[node.unique_id] = first >> DbtNodeOperator(
+                    lasts[node.unique_id] = first >> dbt_node_task(
                         task_id="test", tenant=tenant, command="test", select=node.resource_name
                     )
         for node in graph.nodes:
-            for parent in node.depends_on:
-                if parent in lasts:
-                    lasts[parent] >> firsts[node.unique_id]
+            firsts[node.unique_id].set_upstream([lasts[parent] for parent in node.depends_on if parent in lasts])
         for test in graph.detached_tests:
-            detached = DbtNodeOperator(
+            detached = dbt_node_task(
                 task_id=f"{test.name}_test", tenant=tenant, command="test", select=test.resource_name.split(".")[0]
             )
-            for parent in test.depends_on:
-                lasts[parent] >> detached
+            detached.set_upstream([lasts[parent] for parent in test.depends_on])
     return group

@@ -76,7 +76,11 @@ def _duplicate_error(path: Path, tenant_id: str, first: Path) -> TenantConfigErr
     )
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (5x faster: the DAG file reads every tenant file at each parse).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """PyYAML keeps the last of two equal keys silently; in a tenant file that hides a mistake."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -88,7 +92,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     None, None, f"the key {key!r} appears twice; keep one", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _read_yaml(path: Path) -> Any:
