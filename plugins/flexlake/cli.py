@@ -3,6 +3,7 @@
     flexlake validate [FILE_OR_DIR ...]   check tenant files; say what each valid tenant will get
     flexlake schema [--check]             write (or check) tenant_configs/tenant_config.schema.json
     flexlake demo [--tenants DIR]         run the demo tenants end to end on DuckDB and print a summary
+    flexlake airbyte plan|apply TENANT    show / make the tenant's Airbyte server objects (secrets masked)
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -11,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from flexlake import settings
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
@@ -43,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the demo tenants end to end on DuckDB")
     demo.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
     demo.set_defaults(handler=_demo)
+
+    airbyte = commands.add_parser("airbyte", help="provision a tenant's objects on its Airbyte server")
+    airbyte_commands = airbyte.add_subparsers(required=True, metavar="ACTION")
+    for action, text in (("plan", "show what would be created or changed"), ("apply", "create or change it")):
+        command = airbyte_commands.add_parser(action, help=text)
+        command.add_argument("tenant", help="tenant id (its file is <tenants>/<tenant>.yaml)")
+        command.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
+        command.set_defaults(handler=_airbyte, apply=action == "apply")
     return parser
 
 
@@ -103,6 +113,45 @@ def _demo(args: argparse.Namespace) -> int:
     from flexlake.demo import run_demo  # noqa: PLC0415 - keeps `validate` free of the demo's imports
 
     return run_demo(args.tenants, tenant_files(args.tenants))
+
+
+def _airbyte(args: argparse.Namespace) -> int:
+    """Plan or apply; reads the Airbyte server's and the warehouse's Airflow connections (e.g. AIRFLOW_CONN_*)."""
+    from flexlake.ingestion.airbyte_api.cli_support import run_provisioning  # noqa: PLC0415 - SDK only here
+
+    try:
+        tenant = load_tenant_config(args.tenants / f"{args.tenant}.yaml")
+    except TenantConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return run_provisioning(tenant, lambda: _airbyte_raw_destinations(tenant), apply=args.apply)
+
+
+def _airbyte_raw_destinations(tenant: TenantConfig) -> dict[str, Any]:
+    """Where each airbyte source's raw tables go: warehouses and ingestion meet here, as in the DAG factory."""
+
+    from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources  # noqa: PLC0415
+    from flexlake.ingestion.base import DuckDBDestination, IngestionError, PostgresDestination  # noqa: PLC0415
+    from flexlake.warehouses import get_warehouse  # noqa: PLC0415 - cosmos import, only for this command
+
+    warehouse = get_warehouse(tenant.warehouse.type)
+    destinations: dict[str, Any] = {}
+    for source in airbyte_sources(tenant):
+        location = warehouse.raw_location(tenant, source.name)
+        if location.kind == "duckdb" and location.path:
+            destinations[source.name] = DuckDBDestination(path=Path(location.path), schema=location.schema)
+        elif location.kind == "postgres" and location.host and location.user:
+            destinations[source.name] = PostgresDestination(
+                host=location.host,
+                port=location.port or 5432,
+                user=location.user,
+                password=location.password or "",
+                database=location.database,
+                schema=location.schema,
+            )
+        else:
+            raise IngestionError(f"no Airbyte destination for a {location.kind} raw location")
+    return destinations
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""One ingestion task per source, run in parallel: each syncs its source into the tenant's raw schema."""
+"""One ingestion task per source, run in parallel: each syncs its source into the tenant's raw schema.
+
+Sources with `engine: airbyte` get a deferrable task (the wait runs in the triggerer, no worker slot held),
+preceded by one `airbyte_provision` task per tenant that ensures the Airbyte objects first.
+"""
 
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,7 @@ from flexlake.tenant_config.schema import SourceConfig
 from flexlake.warehouses import RawLocation, get_warehouse
 
 INGESTION_TASK_PREFIX = "airbyte_sync__"
+AIRBYTE_PROVISION_TASK_ID = "airbyte_provision"
 
 
 def ingestion_task_id(source_name: str) -> str:
@@ -20,7 +25,38 @@ def ingestion_task_id(source_name: str) -> str:
 
 
 def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
-    return [_build_sync_task(tenant, source) for source in tenant.sources]
+    """The sync tasks (what dbt waits for); airbyte sources' tasks run after the tenant's provision task."""
+    airbyte_sources = [source for source in tenant.sources if source.engine == "airbyte"]
+    tasks = [_build_sync_task(tenant, source) for source in tenant.sources if source.engine != "airbyte"]
+    if airbyte_sources:
+        from flexlake.ingestion.airbyte_api.operator import (  # noqa: PLC0415 - only tenants using Airbyte pay
+            AirbyteProvisionOperator,
+            AirbyteSyncOperator,
+        )
+
+        def raw_destinations() -> dict[str, RawDestination]:
+            warehouse = get_warehouse(tenant.warehouse.type)
+            return {s.name: _destination(warehouse.raw_location(tenant, s.name)) for s in airbyte_sources}
+
+        provision = AirbyteProvisionOperator(
+            task_id=AIRBYTE_PROVISION_TASK_ID,
+            tenant=tenant,
+            destinations=raw_destinations,
+            doc_md="Ensure the tenant's Airbyte workspace, sources, destinations and connections "
+            "(created when missing, patched when changed). Returns the connection id per source.",
+        )
+        for source in airbyte_sources:
+            sync: BaseOperator = AirbyteSyncOperator(
+                task_id=ingestion_task_id(source.name),
+                tenant=tenant,
+                source_name=source.name,
+                provision_task_id=AIRBYTE_PROVISION_TASK_ID,
+                doc_md=f"Sync source `{source.name}` ({source.system}) on the Airbyte server; waits in the "
+                "triggerer. Returns the job's stats (XCom), shown in the run summary.",
+            )
+            provision >> sync
+            tasks.append(sync)
+    return tasks
 
 
 def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator:

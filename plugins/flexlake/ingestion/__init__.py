@@ -4,6 +4,7 @@ Adding an engine (e.g. the Airbyte server API) = one new module implementing `In
 line in `_ENGINES`.
 """
 
+from flexlake.ingestion.airbyte_api.engine import AirbyteServerEngine
 from flexlake.ingestion.base import (
     DuckDBDestination,
     IngestionEngine,
@@ -30,6 +31,7 @@ __all__ = [
 
 _ENGINES: dict[str, IngestionEngine] = {
     "embedded": EmbeddedPyAirbyteEngine(),
+    "airbyte": AirbyteServerEngine(),
 }
 
 

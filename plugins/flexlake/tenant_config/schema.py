@@ -102,8 +102,15 @@ class FakerSource(_Strict):
         pattern=IDENTIFIER_PATTERN,
         description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
     )
-    engine: Literal["embedded"] = Field(
-        default="embedded", description="embedded: PyAirbyte runs the connector inside the Airflow task."
+    engine: Literal["embedded", "airbyte"] = Field(
+        default="embedded",
+        description="embedded: PyAirbyte runs the connector inside the Airflow task; "
+        "airbyte: an Airbyte server runs it (needs the tenant's `airbyte:` block).",
+    )
+    credentials_connection_id: str | None = Field(
+        default=None,
+        pattern=CONNECTION_ID_PATTERN,
+        description="Airflow connection holding the source system's credentials (engine airbyte). Faker needs none.",
     )
     streams: tuple[Literal["users", "products", "purchases"], ...] = Field(
         default=("users", "products", "purchases"), min_length=1, description="Streams to sync."
@@ -112,6 +119,33 @@ class FakerSource(_Strict):
 
 
 SourceConfig = Annotated[FakerSource, Field(discriminator="system")]
+
+
+class AirbyteServerOptions(_Strict):
+    """The Airbyte server (Cloud or self-hosted) that runs the tenant's `engine: airbyte` sources."""
+
+    connection_id: str = Field(
+        pattern=CONNECTION_ID_PATTERN,
+        description="Airflow connection of the Airbyte server, as apache-airflow-providers-airbyte reads it: "
+        "host = API root (https://api.airbyte.com/v1 or http://HOST:8000/api/public/v1), "
+        "login / password = client id / secret.",
+    )
+    workspace: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="Airbyte workspace name (created when missing). Default: flexlake-<tenant_id>.",
+    )
+    poll_interval_seconds: int = Field(
+        default=30, ge=5, le=3600, description="How often a running sync's job is polled (by the triggerer)."
+    )
+    sync_timeout_minutes: int = Field(
+        default=180,
+        ge=1,
+        le=10080,
+        description="A job not finished by then (e.g. stuck in queued) is cancelled and the task fails.",
+    )
+
 
 # --- dbt and catalog --------------------------------------------------------------------------------
 
@@ -151,6 +185,9 @@ class TenantConfig(_Strict):
     owner: str = Field(default="flexlake", min_length=1, description="Airflow owner shown on every task.")
     warehouse: WarehouseConfig
     sources: tuple[SourceConfig, ...] = Field(min_length=1, description="Source systems synced before dbt.")
+    airbyte: AirbyteServerOptions | None = Field(
+        default=None, description="The Airbyte server of sources with engine: airbyte."
+    )
     dbt: DbtCustomization = Field(default_factory=DbtCustomization)
     catalog: CatalogOptions = Field(default_factory=CatalogOptions)
 
@@ -160,6 +197,16 @@ class TenantConfig(_Strict):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"sources: names must be unique within a tenant, repeated: {', '.join(duplicates)}")
+        return self
+
+    @model_validator(mode="after")
+    def _airbyte_sources_have_a_server(self) -> "TenantConfig":
+        names = [source.name for source in self.sources if source.engine == "airbyte"]
+        if names and self.airbyte is None:
+            raise ValueError(
+                f"airbyte: sources {', '.join(names)} use engine airbyte; add an `airbyte:` block naming the "
+                "Airflow connection of the Airbyte server (airbyte.connection_id)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -16,7 +16,18 @@ def test_the_generated_schema_is_json_for_editors_naming_every_top_level_field()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema", schema["$schema"]
     assert schema["title"] == "flexlake tenant config", schema["title"]
     assert schema["additionalProperties"] is False, "unknown keys must be flagged by editors too"
-    expected = {"tenant_id", "display_name", "tier", "schedule", "owner", "warehouse", "sources", "dbt", "catalog"}
+    expected = {
+        "tenant_id",
+        "display_name",
+        "tier",
+        "schedule",
+        "owner",
+        "warehouse",
+        "sources",
+        "dbt",
+        "catalog",
+        "airbyte",
+    }
     assert set(schema["properties"]) == expected, sorted(schema["properties"])
     assert set(schema["required"]) == {"tenant_id", "display_name", "tier", "warehouse", "sources"}, schema["required"]
 

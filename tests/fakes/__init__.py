@@ -1,0 +1,1 @@
+"""Test doubles of systems that cannot run here (an Airbyte server)."""
