@@ -39,6 +39,14 @@ export AIRFLOW__CORE__EXECUTOR=LocalExecutor
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$port/execution/
 # Links Airflow builds (e.g. in logs and notifications) point at the port we actually serve.
 export AIRFLOW__API__BASE_URL=${AIRFLOW__API__BASE_URL:-http://localhost:$port}
+# On Linux the LocalExecutor forks `parallelism` workers (default 32) up front, ~150 MB RSS each (mostly
+# shared): 8 is plenty for a laptop (a DuckDB tenant runs one task at a time, a server warehouse up to 8).
+export AIRFLOW__CORE__PARALLELISM=${AIRFLOW__CORE__PARALLELISM:-8}
+# Task logs: tasks write them under $AIRFLOW_HOME/logs and the api-server reads them from there. The
+# scheduler's and triggerer's log servers (for remote workers) still bind these ports: a second stack on
+# the same machine must pick others (the integration tests do).
+export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=${AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT:-8793}
+export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=${AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT:-8794}
 # Bundle copies default to <system temp>/airflow, shared with everyone on the machine: keep ours here.
 export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH=$AIRFLOW_HOME/dag_bundles
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil  # type: ignore[import-untyped]  # types-psutil is not in the lock
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,9 @@ def running_airflow_stack(
         "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenant_configs_dir),
         "FLEXLAKE_API_PORT": str(port),
         "FLEXLAKE_STOP_TIMEOUT": str(STOP_TIMEOUT_SECONDS),
+        # The log servers bind 8793/8794 by default: another stack on this machine may hold them.
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
         **(extra_env or {}),
     }
     root.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ def airflow_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixt
 
 def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: AirflowStack) -> None:
     """Every tenant file is a tagged DAG; a triggered starter run syncs, transforms, publishes, all green."""
-    from airflow_client.client import DAGApi  # noqa: PLC0415
+    from airflow_client.client import DAGApi, TaskInstanceApi  # noqa: PLC0415
 
     tenants = _tenant_ids(airflow_stack.tenant_configs_dir)
     with airflow_stack.api_client() as client:
@@ -85,6 +85,12 @@ def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: Ai
     assert any(task.startswith("dbt_transform.") for task in tasks), f"no dbt task among {sorted(tasks)}"
     assert "publish_catalog" in tasks, f"no publish_catalog among {sorted(tasks)}"
     assert set(tasks.values()) == {"success"}, f"not all tasks succeeded: {tasks}"
+
+    with airflow_stack.api_client() as client:
+        task_log = TaskInstanceApi(client).get_log(
+            f"flexlake__{STARTER_TENANT}", run.dag_run_id, "publish_catalog", try_number=1, full_content=True
+        )
+    assert "catalog" in str(task_log.content), f"publish_catalog's log is not readable via the API: {task_log}"
 
     catalog = airflow_stack.data_dir / "catalog" / STARTER_TENANT
     latest = (catalog / "latest").read_text().strip()
