@@ -3,6 +3,9 @@
 #
 #   api-server (UI + REST + the execution API tasks report to), scheduler (LocalExecutor),
 #   dag-processor (parses dags/flexlake_tenants.py, i.e. every tenant file), triggerer.
+#   With AIRFLOW__CORE__EXECUTOR=CeleryExecutor (the scale-out path, docs/deploy.md): the scheduler queues
+#   tasks on AIRFLOW__CELERY__BROKER_URL (Redis) and FLEXLAKE_CELERY_WORKERS `airflow celery worker`
+#   processes run them, named flexlake-worker-N (Celery node flexlake-worker-N@<host>).
 #
 # Then browse http://localhost:8080 and log in as admin / admin (override below). Each component logs to
 # $AIRFLOW_HOME/logs/components/<name>.log; the console shows the banner and why a component stopped.
@@ -15,6 +18,11 @@
 #   FLEXLAKE_ADMIN_PASSWORD password of the `admin` user (default admin; local development only)
 #   FLEXLAKE_DATA_DIR, AIRFLOW_HOME, FLEXLAKE_TENANT_CONFIGS_DIR  where state and tenant files live
 #   FLEXLAKE_STOP_TIMEOUT  seconds to wait for a clean stop before SIGKILL (default 30)
+#   AIRFLOW__CORE__EXECUTOR  LocalExecutor (default) or CeleryExecutor; the latter also needs
+#                          AIRFLOW__CELERY__BROKER_URL (e.g. redis://127.0.0.1:6379/0) and
+#                          AIRFLOW__CELERY__RESULT_BACKEND (e.g. redis://127.0.0.1:6379/1)
+#   FLEXLAKE_CELERY_WORKERS  Celery workers to start on this machine (default 2)
+#   FLEXLAKE_CELERY_CONCURRENCY  task slots per worker (default 2)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +41,20 @@ mkdir -p "$AIRFLOW_HOME" "$log_dir" "$FLEXLAKE_DATA_DIR"
 # same). Tasks talk to the execution API, not to the DB, so only the scheduler, dag-processor, triggerer
 # and api-server write to SQLite. For anything beyond one laptop, set AIRFLOW__DATABASE__SQL_ALCHEMY_CONN
 # to PostgreSQL.
-export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+export AIRFLOW__CORE__EXECUTOR=${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}
+celery_workers=0
+case $AIRFLOW__CORE__EXECUTOR in
+  LocalExecutor) ;;
+  CeleryExecutor)
+    # The broker is the caller's (Redis in compose and the tests). The result backend must not be Celery's
+    # default here (db+ on Airflow's SQLite file: workers and scheduler would fight over its lock).
+    : "${AIRFLOW__CELERY__BROKER_URL:?CeleryExecutor needs AIRFLOW__CELERY__BROKER_URL, e.g. redis://127.0.0.1:6379/0}"
+    : "${AIRFLOW__CELERY__RESULT_BACKEND:?CeleryExecutor needs AIRFLOW__CELERY__RESULT_BACKEND, e.g. redis://127.0.0.1:6379/1}"
+    celery_workers=${FLEXLAKE_CELERY_WORKERS:-2}
+    celery_concurrency=${FLEXLAKE_CELERY_CONCURRENCY:-2}
+    ;;
+  *) echo "flexlake: AIRFLOW__CORE__EXECUTOR must be LocalExecutor or CeleryExecutor, not $AIRFLOW__CORE__EXECUTOR" >&2; exit 1 ;;
+esac
 # Tasks (LocalExecutor workers) call back into the api-server here; without it they use port 8080 and, on
 # any other port, every task fails with "connection refused".
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL=http://127.0.0.1:$port/execution/
@@ -98,7 +119,8 @@ stop_all() {
   trap '' INT TERM
   echo "flexlake: stopping ${!pids[*]}"
   local name pid deadline
-  for name in api-server scheduler triggerer dag-processor; do
+  # Celery workers first: a warm shutdown lets their running tasks finish (or time out) on their own.
+  for name in $(worker_names) api-server scheduler triggerer dag-processor; do
     pid=${pids[$name]:-}
     [[ -n $pid ]] && kill -INT "$pid" 2>/dev/null || true
   done
@@ -117,6 +139,11 @@ stop_all() {
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 
+worker_names() {
+  local n
+  for ((n = 1; n <= celery_workers; n++)); do echo "celery-worker-$n"; done
+}
+
 start() {
   # Job control on (set -m) only while starting a component: it then leads its own process group, so
   # (1) it does not inherit the "ignore SIGINT" that bash gives a script's background jobs, and (2) the
@@ -133,15 +160,30 @@ start api-server api-server --host "$host" --port "$port"
 start scheduler scheduler
 start dag-processor dag-processor
 start triggerer triggerer
+for ((n = 1; n <= celery_workers; n++)); do
+  # Each worker names the task instances it runs (their `hostname` in the UI/API): on one machine they
+  # would otherwise all carry the machine's name. Task logs are files under AIRFLOW_HOME, which the
+  # api-server reads directly, so the workers serve none (and bind no port).
+  FLEXLAKE_WORKER_HOSTNAME=flexlake-worker-$n \
+    AIRFLOW__CORE__HOSTNAME_CALLABLE=flexlake.settings.worker_hostname \
+    start "celery-worker-$n" celery worker --celery-hostname "flexlake-worker-$n@%h" \
+    --concurrency "$celery_concurrency" --skip-serve-logs
+done
 
-# --- Ready: the API answers and reports every component healthy ---------------------------------------------
+# --- Ready: the API answers and reports every component healthy (and every Celery worker said "ready") -----
+workers_ready() {
+  local name
+  for name in $(worker_names); do
+    grep -q " ready\.\$" "$log_dir/$name.log" 2>/dev/null || return 1
+  done
+}
 health_url=http://127.0.0.1:$port/api/v2/monitor/health
 ready_deadline=$((SECONDS + 180))
 until curl -fsS --max-time 2 "$health_url" 2>/dev/null | python -c '
 import json, sys
 health = json.load(sys.stdin)
 sys.exit(0 if all(part.get("status") == "healthy" for part in health.values()) else 1)
-' 2>/dev/null; do
+' 2>/dev/null && workers_ready; do
   for name in "${!pids[@]}"; do
     if ! kill -0 "${pids[$name]}" 2>/dev/null; then
       echo "flexlake: $name exited during start-up; last lines of $log_dir/$name.log:" >&2
@@ -157,11 +199,16 @@ sys.exit(0 if all(part.get("status") == "healthy" for part in health.values()) e
   sleep 1
 done
 
+executor_line=$AIRFLOW__CORE__EXECUTOR
+component_names=api-server,scheduler,dag-processor,triggerer
+for name in $(worker_names); do component_names+=",$name"; done
+if ((celery_workers)); then executor_line+=", $celery_workers Celery workers x $celery_concurrency task slots"; fi
 cat <<EOF
 
   flexlake Airflow is up:  http://localhost:$port   (login: admin / $admin_password)
   REST API:                http://localhost:$port/api/v2   (token: POST /auth/token)
-  component logs:          $log_dir/{api-server,scheduler,dag-processor,triggerer}.log
+  executor:                $executor_line
+  component logs:          $log_dir/{$component_names}.log
   new tenant file -> DAG within ~${AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL} s (DAGs start paused)
   Ctrl-C stops everything.
 

@@ -39,3 +39,17 @@ CATALOG_CONN_ID = os.environ.get("FLEXLAKE_CATALOG_CONN_ID") or None
 
 # Retries of every tenant task. The demo and tests set 0 so that a failure shows at once.
 TASK_RETRIES = int(os.environ.get("FLEXLAKE_TASK_RETRIES", "2"))
+
+# The name a task instance records as its `hostname` (UI, REST API) when several Celery workers share one
+# machine: scripts/airflow_up.sh sets it per worker and points [core] hostname_callable at
+# worker_hostname() below. Unset (the default, and one worker per machine): Airflow's own FQDN lookup.
+WORKER_HOSTNAME = os.environ.get("FLEXLAKE_WORKER_HOSTNAME") or None
+
+
+def worker_hostname() -> str:
+    """`[core] hostname_callable`: FLEXLAKE_WORKER_HOSTNAME if set, else the machine's FQDN (Airflow's default)."""
+    if WORKER_HOSTNAME:
+        return WORKER_HOSTNAME
+    from airflow.utils.net import getfqdn  # noqa: PLC0415 - only task processes call this
+
+    return str(getfqdn())

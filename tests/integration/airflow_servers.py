@@ -3,7 +3,9 @@
 `make up` runs the same script, so a passing test proves what a user gets. `running_airflow_stack()`
 starts it on a free port with its own Airflow home, data folder and copy of tenant_configs/, waits until
 the API reports every component healthy, and always stops it: SIGINT to the script (which stops each
-component with SIGINT and waits), then SIGKILL for anything left in the script's session.
+component with SIGINT and waits), then SIGKILL for anything left in the script's session. With
+`extra_env` selecting the CeleryExecutor (broker, result backend, FLEXLAKE_CELERY_WORKERS) the script
+also starts Celery workers and is ready only once each has logged "ready."; their logs join the tails.
 
 While the stack runs, a thread samples the resident memory of the dag-processor and its children every
 0.5 s, so benchmarks can report the peak parse memory.
@@ -137,10 +139,15 @@ class AirflowStack:
                         return child
         return None
 
+    def celery_worker_logs(self) -> list[Path]:
+        """The log file of each Celery worker (celery-worker-N.log; none under LocalExecutor)."""
+        return sorted(self.log_dir.glob("celery-worker-*.log"))
+
     def log_tails(self, lines: int = 40) -> str:
         """The last lines of the script's output and of each component's log, for failure messages."""
         parts = []
-        for path in [self.script_output, *(self.log_dir / f"{name}.log" for name in COMPONENTS)]:
+        components = [self.log_dir / f"{name}.log" for name in COMPONENTS]
+        for path in [self.script_output, *components, *self.celery_worker_logs()]:
             text = path.read_text(errors="replace") if path.exists() else "(no file)"
             tail = "\n".join(text.splitlines()[-lines:])
             parts.append(f"----- {path} (last {lines} lines) -----\n{tail}")

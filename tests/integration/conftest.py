@@ -5,9 +5,14 @@ server refuses to run as root, so when the tests run as root (sessions and CI do
 command runs as the `postgres` system user, on a data directory that user owns. It listens on
 127.0.0.1 on a free port (never assume 5432: other sessions share the machine), with its socket in
 the temp directory, and trusts local TCP connections, so the password is accepted but not checked.
+
+`redis_server` runs a throw-away Redis (the Celery broker) from Debian's `redis-server` package, which
+the fixture installs with apt-get when the binary is missing (sessions and CI run as root). It listens
+on 127.0.0.1 on a free port, persists nothing (`--save "" --appendonly no`) and works in a temp dir.
 """
 
 import contextlib
+import logging
 import os
 import pwd
 import shutil
@@ -20,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+log = logging.getLogger(__name__)
 
 _POSTGRES_OS_USER = "postgres"
 _START_ATTEMPTS = 3
@@ -128,4 +135,89 @@ def postgres_server() -> Iterator[PostgresServer]:
         if port is not None:
             with contextlib.suppress(RuntimeError):
                 _run(["pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    """Where a running test Redis listens."""
+
+    host: str
+    port: int
+
+    def url(self, db: int = 0) -> str:
+        """A Celery broker / redis-py URL, e.g. redis://127.0.0.1:6390/0."""
+        return f"redis://{self.host}:{self.port}/{db}"
+
+
+def _install_redis_server() -> None:
+    """`apt-get install redis-server` (Debian); needs root, as in sessions and CI."""
+    if os.geteuid() != 0:
+        pytest.skip("redis-server is not installed and installing it with apt-get needs root")
+    started = time.monotonic()
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "redis-server"]):
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    log.warning("installed redis-server with apt-get in %.1f s", time.monotonic() - started)
+
+
+def _redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis server for the whole session on 127.0.0.1 (installed from Debian first when missing)."""
+    if shutil.which("redis-server") is None:
+        _install_redis_server()
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+    root = Path(tempfile.mkdtemp(prefix="flexlake-redis-"))
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        for _attempt in range(_START_ATTEMPTS):
+            port = _free_port()
+            log_file = (root / f"redis-{port}.log").open("wb")
+            # No persistence at all: an empty `--save` turns RDB snapshots off, and no append-only file.
+            options = ["--bind", "127.0.0.1", "--port", str(port), "--dir", str(root)]
+            options += ["--save", "", "--appendonly", "no"]
+            process = subprocess.Popen(
+                [binary, *options],
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+            log_file.close()
+            deadline = time.monotonic() + 15
+            while process.poll() is None and time.monotonic() < deadline and not _redis_ping(port):
+                time.sleep(0.1)
+            if process.poll() is None and _redis_ping(port):
+                break
+            process.kill()
+            process.wait()
+            process = None
+        if process is None:
+            logs = "\n".join(path.read_text(errors="replace") for path in root.glob("redis-*.log"))
+            raise RuntimeError(f"redis-server did not start after {_START_ATTEMPTS} attempts:\n{logs}")
+        yield RedisServer(host="127.0.0.1", port=port)
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         shutil.rmtree(root, ignore_errors=True)

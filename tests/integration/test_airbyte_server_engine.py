@@ -1,7 +1,8 @@
 """A tenant DAG with `engine: airbyte` runs end to end against the fake Airbyte server on 127.0.0.1.
 
 `airflow dags test` (real task runner, deferral included) provisions the tenant's Airbyte objects, starts
-the sync, waits in the trigger, and dbt builds the marts from the Destinations-V2 tables the fake wrote.
+the sync, waits in the trigger, and dbt builds the marts from the Destinations-V2 tables the fake wrote:
+into the tenant's DuckDB file, or into its raw schema on a real PostgreSQL server (session fixture).
 """
 
 import json
@@ -10,25 +11,27 @@ import subprocess
 from pathlib import Path
 
 import duckdb
+import psycopg2
 import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.fakes.airbyte_server import FakeAirbyteServer
+from tests.integration.conftest import PostgresServer
 
 pytestmark = pytest.mark.integration
 
 AIRFLOW = PROJECT_ROOT / ".venv" / "bin" / "airflow"
 CLIENT_SECRET = "Cs-91ad-never-print-me"
+# The test PostgreSQL trusts local connections, so this password can be unique and grepped for.
+WAREHOUSE_PASSWORD = "Wh-Pw-4e7a-never-print-me"
 
 
-def _environment(root: Path, api_root: str, fake: FakeAirbyteServer) -> dict[str, str]:
+def _environment(
+    root: Path, api_root: str, fake: FakeAirbyteServer, tenant_id: str, tenant_yaml: str
+) -> dict[str, str]:
     tenants = root / "tenant_configs"
     tenants.mkdir()
-    (tenants / "air_shop.yaml").write_text(
-        "tenant_id: air_shop\ndisplay_name: Air Shop\ntier: professional\nwarehouse: {type: duckdb}\n"
-        "airbyte: {connection_id: airbyte_test, poll_interval_seconds: 5}\n"
-        "sources: [{system: faker, name: shop, engine: airbyte, options: {count: 120, seed: 3}}]\n"
-    )
+    (tenants / f"{tenant_id}.yaml").write_text(tenant_yaml)
     connection = {"conn_type": "airbyte", "host": api_root, "login": fake.client_id, "password": CLIENT_SECRET}
     return {
         **os.environ,
@@ -43,28 +46,104 @@ def _environment(root: Path, api_root: str, fake: FakeAirbyteServer) -> dict[str
     }
 
 
+def _run_tenant_dag(environment: dict[str, str], tenant_id: str) -> str:
+    """`airflow dags test` of the tenant's DAG; its whole output (it must succeed)."""
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
+    result = subprocess.run(
+        [str(AIRFLOW), "dags", "test", f"flexlake__{tenant_id}"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    (Path(environment["AIRFLOW_HOME"]).parent / "dags_test.log").write_text(output)
+    assert result.returncode == 0, _first_failure(output)
+    return output
+
+
+def _first_failure(output: str) -> str:
+    """The first failed task's traceback or dbt error, rather than the run's closing noise."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
+            return "\n".join(lines[max(0, index - 15) : index + 45])
+    return "\n".join(lines[-60:])
+
+
+def _latest_catalog(root: Path, tenant_id: str) -> Path:
+    catalog = root / "data" / "catalog" / tenant_id
+    return catalog / (catalog / "latest").read_text().strip()
+
+
 def test_an_airbyte_engine_tenant_runs_end_to_end_against_the_fake_server(tmp_path: Path) -> None:
     """Provision → sync (deferred) → dbt → catalog; the marts have rows and the client secret is never printed."""
     fake = FakeAirbyteServer(client_secret=CLIENT_SECRET, token_ttl_seconds=120)
     fake.script_next_job("pending", "running", "running", "succeeded")
+    tenant_yaml = (
+        "tenant_id: air_shop\ndisplay_name: Air Shop\ntier: professional\nwarehouse: {type: duckdb}\n"
+        "airbyte: {connection_id: airbyte_test, poll_interval_seconds: 5}\n"
+        "sources: [{system: faker, name: shop, engine: airbyte, options: {count: 120, seed: 3}}]\n"
+    )
     with fake.serve() as api_root:
-        environment = _environment(tmp_path, api_root, fake)
-        subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
-        result = subprocess.run(
-            [str(AIRFLOW), "dags", "test", "flexlake__air_shop"],
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
+        output = _run_tenant_dag(_environment(tmp_path, api_root, fake, "air_shop", tenant_yaml), "air_shop")
     assert CLIENT_SECRET not in output, "the Airbyte client secret leaked into the logs"
     assert len(fake.connections) == 1 and len(fake.jobs) == 1
     with duckdb.connect(str(tmp_path / "data" / "air_shop" / "warehouse.duckdb"), read_only=True) as connection:
         orders = connection.execute("select count(*) from air_shop_core.fct_orders").fetchone()
     assert orders and orders[0] > 0, "fct_orders is empty"
-    catalog = tmp_path / "data" / "catalog" / "air_shop"
-    summary = json.loads((catalog / (catalog / "latest").read_text().strip() / "summary.json").read_text())
+    summary = json.loads((_latest_catalog(tmp_path, "air_shop") / "summary.json").read_text())
     assert summary["ingestion"]["shop"]["streams"], summary["ingestion"]
+
+
+def _postgres_counts(server: PostgresServer, queries: dict[str, str]) -> dict[str, int]:
+    connection = psycopg2.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password, dbname=server.dbname
+    )
+    try:
+        with connection.cursor() as cursor:
+            counts = {}
+            for name, query in queries.items():
+                cursor.execute(query)
+                row = cursor.fetchone()
+                counts[name] = int(row[0]) if row else 0
+            return counts
+    finally:
+        connection.close()
+
+
+def test_an_airbyte_engine_tenant_on_postgres_runs_end_to_end_without_leaking_secrets(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """The fake writes V2 tables into the raw schema on PostgreSQL, dbt builds the marts, no secret is shown."""
+    fake = FakeAirbyteServer(client_secret=CLIENT_SECRET, token_ttl_seconds=120)
+    fake.script_next_job("pending", "queued", "running", "succeeded")
+    tenant_yaml = (
+        "tenant_id: air_pg\ndisplay_name: Air PG\ntier: professional\n"
+        f"warehouse: {{type: postgres, connection_id: air_pg_wh, database: {postgres_server.dbname}}}\n"
+        "airbyte: {connection_id: airbyte_test, poll_interval_seconds: 5}\n"
+        "sources: [{system: faker, name: shop, engine: airbyte, options: {count: 150, seed: 5}}]\n"
+    )
+    server = postgres_server
+    warehouse_uri = f"postgres://{server.user}:{WAREHOUSE_PASSWORD}@{server.host}:{server.port}/{server.dbname}"
+    with fake.serve() as api_root:
+        environment = _environment(tmp_path, api_root, fake, "air_pg", tenant_yaml)
+        output = _run_tenant_dag({**environment, "AIRFLOW_CONN_AIR_PG_WH": warehouse_uri}, "air_pg")
+    counts = _postgres_counts(
+        server,
+        {
+            "raw_users": "select count(*) from air_pg_raw_shop.users where _airbyte_raw_id is not null",
+            "fct_orders": "select count(*) from air_pg_core.fct_orders",
+            "mart_revenue_daily": "select count(*) from air_pg_marts.mart_revenue_daily",
+        },
+    )
+    assert counts["raw_users"] == 150, counts
+    assert counts["fct_orders"] > 0 and counts["mart_revenue_daily"] > 0, counts
+    (destination,) = fake.destinations.values()
+    assert destination["configuration"]["schema"] == "air_pg_raw_shop", destination["configuration"]
+    for secret in (CLIENT_SECRET, WAREHOUSE_PASSWORD):
+        assert secret not in output, "a secret leaked into the `airflow dags test` output"
+        assert all(secret not in exchange.body for exchange in fake.exchanges), "the fake echoed a secret"
+        for artifact in _latest_catalog(tmp_path, "air_pg").iterdir():
+            assert secret not in artifact.read_text(errors="replace"), f"a secret leaked into {artifact.name}"

@@ -8,9 +8,12 @@ in Python from the raw rows with Decimal arithmetic, independently of the SQL un
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,12 +38,29 @@ MODELS = {
     "stg_faker__users",
     "stg_faker__products",
     "stg_faker__purchases",
+    "input__customers",
+    "input__products",
+    "input__product_variants",
+    "input__orders",
+    "input__order_lines",
+    "input__payments",
+    "input__refunds",
+    "input__subscriptions",
+    "input__invoices",
     "dim_customers",
     "dim_products",
+    "dim_calendar",
     "fct_orders",
+    "fct_order_lines",
+    "fct_payments",
+    "fct_refunds",
     "mart_revenue_daily",
+    "mart_revenue_daily_by_channel",
     "mart_customer_lifetime",
 }
+SEEDS = {"currencies", "countries"}
+# Tables and views per layer schema (<prefix>_<layer>), seeds in <prefix>_reference.
+SCHEMA_TABLES = {"staging": 3, "input": 9, "core": 7, "marts": 3, "reference": 2}
 CENT = Decimal("0.01")
 
 pytestmark = pytest.mark.integration
@@ -72,13 +92,16 @@ for _ in range(params["passes"]):
 
 @dataclass(frozen=True)
 class ExpectedFigures:
-    """What the marts must add up to, computed in Python from the raw rows."""
+    """What the facts and marts must add up to, computed in Python from the raw rows."""
 
     orders: int
     gross: Decimal
     refunds: Decimal
+    returned_orders: int
     distinct_purchases: int
     raw_purchase_rows: int
+    # Per order: (user_id, purchased_at, returned_at, price); for the customization checks.
+    order_rows: tuple[tuple[Any, Any, Any, Decimal], ...]
 
 
 def _sync_faker(cache: dict[str, Any], passes: int = 1) -> None:
@@ -121,51 +144,85 @@ def _dbt(
     )
 
 
-def _dbt_build(target: str, dbt_vars: dict[str, Any], work_dir: Path, env: dict[str, str] | None = None) -> None:
-    """Run `dbt build` and assert every model built and every test passed."""
-    result = _dbt(["build"], target, dbt_vars, work_dir, env)
+def _dbt_build(
+    target: str,
+    dbt_vars: dict[str, Any],
+    work_dir: Path,
+    env: dict[str, str] | None = None,
+    flags: tuple[str, ...] = (),
+) -> None:
+    """Run `dbt build` and assert every model and seed built and every test passed."""
+    result = _dbt(["build", *flags], target, dbt_vars, work_dir, env)
     assert result.returncode == 0, f"dbt build failed on {target}:\n{result.stdout[-5000:]}"
     run_results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
     failed = [(r["unique_id"], r["status"]) for r in run_results if r["status"] not in {"success", "pass"}]
     assert not failed, f"dbt nodes not successful on {target}: {failed}"
     built = {r["unique_id"].split(".")[-1] for r in run_results if r["unique_id"].startswith("model.")}
     assert built == MODELS, f"models built on {target}: {sorted(built)}, expected {sorted(MODELS)}"
+    seeded = {r["unique_id"].split(".")[-1] for r in run_results if r["unique_id"].startswith("seed.")}
+    assert seeded == SEEDS, f"seeds loaded on {target}: {sorted(seeded)}"
     tests = [r for r in run_results if r["unique_id"].startswith("test.")]
-    assert len(tests) > len(MODELS), f"only {len(tests)} data tests ran on {target}"
+    assert len(tests) > 5 * len(MODELS), f"only {len(tests)} data tests ran on {target}"
+
+
+def _latest(rows: list[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
+    """The latest version per id (first column), by (updated_at, extracted_at), the last two columns."""
+    kept: dict[Any, tuple[Any, ...]] = {}
+    for row in sorted(rows, key=lambda row: (row[-2], row[-1])):
+        kept[row[0]] = row
+    return kept
 
 
 def _expected_figures(products: list[tuple[Any, ...]], purchases: list[tuple[Any, ...]]) -> ExpectedFigures:
     """products: (id, price, updated_at, extracted_at); purchases: (id, product_id, purchased_at,
-    returned_at, updated_at, extracted_at). Keeps the latest version per id, as staging must."""
-
-    def latest(rows: list[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
-        kept: dict[Any, tuple[Any, ...]] = {}
-        for row in sorted(rows, key=lambda row: (row[-2], row[-1])):
-            kept[row[0]] = row
-        return kept
-
-    price = {product_id: Decimal(row[1]).quantize(CENT) for product_id, row in latest(products).items()}
-    orders = [row for row in latest(purchases).values() if row[2] is not None]
-    gross = sum((price[row[1]] for row in orders), Decimal("0"))
-    refunds = sum((price[row[1]] for row in orders if row[3] is not None), Decimal("0"))
+    returned_at, user_id, updated_at, extracted_at). Keeps the latest version per id, as staging must."""
+    price = {product_id: Decimal(row[1]).quantize(CENT) for product_id, row in _latest(products).items()}
+    orders = [row for row in _latest(purchases).values() if row[2] is not None]
+    returned = [row for row in orders if row[3] is not None]
     return ExpectedFigures(
         orders=len(orders),
-        gross=gross,
-        refunds=refunds,
+        gross=sum((price[row[1]] for row in orders), Decimal("0")),
+        refunds=sum((price[row[1]] for row in returned), Decimal("0")),
+        returned_orders=len(returned),
         distinct_purchases=len({row[0] for row in purchases}),
         raw_purchase_rows=len(purchases),
+        order_rows=tuple((row[4], row[2], row[3], price[row[1]]) for row in orders),
     )
 
 
-_RAW_PRODUCTS_SQL = f"select id, price, updated_at, _airbyte_extracted_at from {RAW_SCHEMA}.products"
+_RAW_PRODUCTS_SQL = "select id, price, updated_at, _airbyte_extracted_at from {schema}.products"
 _RAW_PURCHASES_SQL = (
-    f"select id, product_id, purchased_at, returned_at, updated_at, _airbyte_extracted_at from {RAW_SCHEMA}.purchases"
+    "select id, product_id, purchased_at, returned_at, user_id, updated_at, _airbyte_extracted_at"
+    " from {schema}.purchases"
 )
 _MART_TOTALS_SQL = (
     "select sum(orders), sum(gross_revenue), sum(refunds), sum(net_revenue), sum(revenue), count(*),"
     " sum(case when net_revenue = gross_revenue - refunds then 0 else 1 end)"
     " from {schema}.mart_revenue_daily"
 )
+# One row of exact figures from the core facts: (lines, line amounts, payments, captured amount,
+# refunds, refunded amount, order amount).
+_FACT_TOTALS_SQL = (
+    "select"
+    " (select count(*) from {schema}.fct_order_lines),"
+    " (select sum(line_amount) from {schema}.fct_order_lines),"
+    " (select count(*) from {schema}.fct_payments),"
+    " (select sum(amount) from {schema}.fct_payments where payment_status = 'captured'),"
+    " (select count(*) from {schema}.fct_refunds),"
+    " (select sum(amount) from {schema}.fct_refunds),"
+    " (select sum(amount) from {schema}.fct_orders)"
+)
+# Every column of the incremental facts, in a stable order, to compare incremental with full refresh.
+_INCREMENTAL_FACTS_SQL = {
+    "fct_order_lines": "select * from {schema}.fct_order_lines order by order_line_key",
+    "fct_payments": "select * from {schema}.fct_payments order by payment_key",
+}
+
+
+def _expected(fetch: Callable[[str], list[tuple[Any, ...]]], raw_schema: str) -> ExpectedFigures:
+    return _expected_figures(
+        fetch(_RAW_PRODUCTS_SQL.format(schema=raw_schema)), fetch(_RAW_PURCHASES_SQL.format(schema=raw_schema))
+    )
 
 
 def _assert_mart_totals(totals: tuple[Any, ...], expected: ExpectedFigures, basis: str) -> None:
@@ -178,6 +235,73 @@ def _assert_mart_totals(totals: tuple[Any, ...], expected: ExpectedFigures, basi
     reported = expected.gross if basis == "gross" else expected.gross - expected.refunds
     assert revenue == reported, f"revenue {revenue} != {basis} revenue {reported}"
     assert isinstance(gross, Decimal), f"gross_revenue comes back as {type(gross).__name__}, not a decimal"
+
+
+def _assert_fact_totals(totals: tuple[Any, ...], expected: ExpectedFigures) -> None:
+    lines, line_amount, payments, captured, refunds, refunded, order_amount = totals
+    assert lines == expected.orders, f"{lines} order lines, expected one per order ({expected.orders})"
+    assert line_amount == expected.gross, f"order lines add up to {line_amount}, raw prices to {expected.gross}"
+    assert payments == expected.orders, f"{payments} payments, expected one per order ({expected.orders})"
+    assert captured == expected.gross, f"captured payments {captured} != purchased prices {expected.gross}"
+    assert refunds == expected.returned_orders, f"{refunds} refunds != {expected.returned_orders} returned purchases"
+    assert refunded == expected.refunds, f"refunded {refunded} != prices of returned purchases {expected.refunds}"
+    assert order_amount == expected.gross, f"fct_orders amounts {order_amount} != {expected.gross}"
+    assert isinstance(captured, Decimal), f"payment amounts come back as {type(captured).__name__}"
+
+
+_PURCHASE_COLUMNS = (
+    "id, user_id, product_id, created_at, updated_at, added_to_cart_at, purchased_at, returned_at,"
+    " _airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta"
+)
+_PRODUCT_COLUMNS = (
+    "id, make, model, year, price, created_at, updated_at, _airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta"
+)
+
+
+def _late_rows(
+    fetch: Callable[[str], list[tuple[Any, ...]]], raw_schema: str
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Rows a later sync delivers, in the raw purchases / products column order:
+    - 20 new orders placed years ago (late-arriving: old purchased_at, new extracted_at);
+    - 5 kept orders returned now (a new version of the purchase with returned_at);
+    - 3 new orders committed out of order: extracted an hour *before* the latest row already loaded,
+      inside the incremental lookback;
+    - a new price for one product (every order line of that product changes: faker prices lines from it)."""
+    purchases = _latest(
+        fetch(f"select {_PURCHASE_COLUMNS}, updated_at, _airbyte_extracted_at from {raw_schema}.purchases")
+    )
+    products = _latest(
+        fetch(f"select {_PRODUCT_COLUMNS}, updated_at, _airbyte_extracted_at from {raw_schema}.products")
+    )
+    newest = max(row[9] for row in purchases.values())
+    later, earlier = newest + timedelta(days=1), newest - timedelta(hours=1)
+    ordered = sorted(row for row in purchases.values() if row[6] is not None)
+    kept = [row for row in ordered if row[7] is None]
+    new_purchases = [
+        (row[0] + 100_000, *row[1:4], later, row[5], row[6], row[7], f"late-{row[0]}", later, "{}")
+        for row in ordered[:20]
+    ]
+    returns = [
+        (*row[:4], later, row[5], row[6], row[6] + timedelta(days=10), f"return-{row[0]}", later, "{}")
+        for row in kept[:5]
+    ]
+    out_of_order = [
+        (row[0] + 200_000, *row[1:4], earlier, row[5], row[6], row[7], f"early-{row[0]}", earlier, "{}")
+        for row in ordered[20:23]
+    ]
+    product = products[ordered[0][2]]
+    new_price = (*product[:4], product[4] + Decimal("1000"), product[5], later, f"price-{product[0]}", later, "{}")
+    return new_purchases + returns + out_of_order, [new_price]
+
+
+def _assert_same_rows(fetch: Callable[[str], list[tuple[Any, ...]]], incremental: str, full: str) -> None:
+    for model, sql in _INCREMENTAL_FACTS_SQL.items():
+        incremental_rows, full_rows = fetch(sql.format(schema=incremental)), fetch(sql.format(schema=full))
+        differences = [(a, b) for a, b in zip(incremental_rows, full_rows, strict=False) if a != b]
+        assert incremental_rows == full_rows, (
+            f"{model}: incremental run has {len(incremental_rows)} rows, full refresh {len(full_rows)};"
+            f" first difference: {differences[:1]}"
+        )
 
 
 # --- DuckDB ---------------------------------------------------------------------------------------
@@ -203,34 +327,54 @@ def _duckdb_vars(warehouse: Path, raw_file: Path, prefix: str, **extra: Any) -> 
     }
 
 
+def _duckdb_fetch(path: Path) -> Callable[[str], list[tuple[Any, ...]]]:
+    def fetch(sql: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            return connection.sql(sql).fetchall()
+
+    return fetch
+
+
 @pytest.fixture(scope="module")
 def duckdb_build(tmp_path_factory: pytest.TempPathFactory) -> DuckDBBuild:
     """Faker synced twice (duplicates per key) into its own raw DuckDB file, then one `dbt build`."""
     work_dir = tmp_path_factory.mktemp("dbt_duckdb")
     raw_file, warehouse = work_dir / "raw_shop.duckdb", work_dir / "warehouse.duckdb"
     _sync_faker({"cache": "duckdb", "db_path": str(raw_file), "schema": RAW_SCHEMA}, passes=2)
-    with duckdb.connect(str(raw_file), read_only=True) as raw:
-        expected = _expected_figures(raw.sql(_RAW_PRODUCTS_SQL).fetchall(), raw.sql(_RAW_PURCHASES_SQL).fetchall())
+    expected = _expected(_duckdb_fetch(raw_file), RAW_SCHEMA)
     dbt_vars = _duckdb_vars(warehouse, raw_file, "acme")
     _dbt_build("duckdb", dbt_vars, work_dir)
     return DuckDBBuild(warehouse, raw_file, work_dir, dbt_vars, expected)
 
 
 def test_dbt_build_on_duckdb_builds_every_model_and_passes_every_test(duckdb_build: DuckDBBuild) -> None:
-    """dbt build on DuckDB, with the raw file attached read-only, builds all models into prefixed schemas."""
-    with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
-        tables = warehouse.sql("select table_schema, table_name from information_schema.tables").fetchall()
-    schemas = {schema for schema, _table in tables}
-    assert schemas == {"acme_staging", "acme_core", "acme_marts"}, f"unexpected schemas {schemas}"
-    assert {table for _schema, table in tables} == MODELS
+    """dbt build on DuckDB, with the raw file attached read-only, builds all models and seeds into prefixed schemas."""
+    tables = _duckdb_fetch(duckdb_build.warehouse)("select table_schema, table_name from information_schema.tables")
+    per_schema = {schema: sum(1 for s, _t in tables if s == schema) for schema, _table in tables}
+    assert per_schema == {f"acme_{layer}": count for layer, count in SCHEMA_TABLES.items()}, per_schema
+    assert {table for _schema, table in tables} == MODELS | SEEDS
 
 
 def test_mart_revenue_daily_adds_up_to_raw_purchases_priced_by_products(duckdb_build: DuckDBBuild) -> None:
     """Gross revenue, refunds and net revenue of the daily mart equal the Decimal sums of the raw rows."""
-    with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
-        totals = warehouse.sql(_MART_TOTALS_SQL.format(schema="acme_marts")).fetchone()
-    assert totals is not None
+    (totals,) = _duckdb_fetch(duckdb_build.warehouse)(_MART_TOTALS_SQL.format(schema="acme_marts"))
     _assert_mart_totals(totals, duckdb_build.expected, basis="net")
+
+
+def test_core_facts_add_up_to_raw_purchases_priced_by_products(duckdb_build: DuckDBBuild) -> None:
+    """One line and one captured payment per purchased order, one refund per returned one, to the cent."""
+    (totals,) = _duckdb_fetch(duckdb_build.warehouse)(_FACT_TOTALS_SQL.format(schema="acme_core"))
+    _assert_fact_totals(totals, duckdb_build.expected)
+
+
+def test_the_channel_mart_adds_up_to_the_daily_mart(duckdb_build: DuckDBBuild) -> None:
+    """mart_revenue_daily_by_channel splits the same orders and money by channel and currency."""
+    (row,) = _duckdb_fetch(duckdb_build.warehouse)(
+        "select sum(orders), sum(gross_revenue), sum(refunds), min(currency_code), max(currency_code)"
+        " from acme_marts.mart_revenue_daily_by_channel"
+    )
+    expected = duckdb_build.expected
+    assert row == (expected.orders, expected.gross, expected.refunds, "USD", "USD"), row
 
 
 def test_staging_keeps_one_row_per_purchase_when_syncs_repeat_records(duckdb_build: DuckDBBuild) -> None:
@@ -246,6 +390,19 @@ def test_staging_keeps_one_row_per_purchase_when_syncs_repeat_records(duckdb_bui
     assert rows == ids == expected.distinct_purchases, f"{rows} rows, {ids} ids, {expected.distinct_purchases} raw ids"
 
 
+def test_every_input_layer_row_names_its_source_system_and_relation(duckdb_build: DuckDBBuild) -> None:
+    """The input-layer contract tables carry source_system 'faker' and the raw schema on every row."""
+    fetch = _duckdb_fetch(duckdb_build.warehouse)
+    for entity in ("customers", "products", "product_variants", "orders", "order_lines", "payments", "refunds"):
+        (row,) = fetch(
+            f"select count(*), min(source_system), max(source_system), min(source_relation), max(source_relation)"
+            f" from acme_input.input__{entity}"
+        )
+        assert row[0] > 0 and row[1:] == ("faker", "faker", RAW_SCHEMA, RAW_SCHEMA), (entity, row)
+    for entity in ("subscriptions", "invoices"):
+        assert fetch(f"select count(*) from acme_input.input__{entity}") == [(0,)], f"input__{entity} is not empty"
+
+
 def test_revenue_basis_gross_makes_the_revenue_columns_report_gross_revenue(
     duckdb_build: DuckDBBuild,
 ) -> None:
@@ -253,17 +410,81 @@ def test_revenue_basis_gross_makes_the_revenue_columns_report_gross_revenue(
     work_dir = duckdb_build.work_dir / "gross"
     dbt_vars = _duckdb_vars(duckdb_build.warehouse, duckdb_build.raw_file, "acme_gross", revenue_basis="gross")
     _dbt_build("duckdb", dbt_vars, work_dir)
-    with duckdb.connect(str(duckdb_build.warehouse), read_only=True) as warehouse:
-        totals = warehouse.sql(_MART_TOTALS_SQL.format(schema="acme_gross_marts")).fetchone()
-        lifetime = warehouse.sql(
-            "select sum(lifetime_revenue), sum(gross_revenue), min(revenue_basis), max(revenue_basis)"
-            " from acme_gross_marts.mart_customer_lifetime"
-        ).fetchone()
-        net_lifetime = warehouse.sql("select sum(lifetime_revenue) from acme_marts.mart_customer_lifetime").fetchone()
-    assert totals is not None and lifetime is not None and net_lifetime is not None
+    fetch = _duckdb_fetch(duckdb_build.warehouse)
+    (totals,) = fetch(_MART_TOTALS_SQL.format(schema="acme_gross_marts"))
+    (lifetime,) = fetch(
+        "select sum(lifetime_revenue), sum(gross_revenue), min(revenue_basis), max(revenue_basis)"
+        " from acme_gross_marts.mart_customer_lifetime"
+    )
+    (net_lifetime,) = fetch("select sum(lifetime_revenue) from acme_marts.mart_customer_lifetime")
     _assert_mart_totals(totals, duckdb_build.expected, basis="gross")
     assert lifetime == (duckdb_build.expected.gross, duckdb_build.expected.gross, "gross", "gross"), lifetime
     assert net_lifetime[0] == duckdb_build.expected.gross - duckdb_build.expected.refunds, net_lifetime
+
+
+def test_definition_vars_change_counted_orders_fiscal_year_and_active_customers(
+    duckdb_build: DuckDBBuild,
+) -> None:
+    """counted_order_statuses [completed], fiscal year from April and a 90-day active window, checked in Python."""
+    work_dir = duckdb_build.work_dir / "custom"
+    dbt_vars = _duckdb_vars(
+        duckdb_build.warehouse,
+        duckdb_build.raw_file,
+        "acme_custom",
+        counted_order_statuses=["completed"],
+        fiscal_year_start_month=4,
+        active_customer_window_days=90,
+    )
+    _dbt_build("duckdb", dbt_vars, work_dir)
+    fetch = _duckdb_fetch(duckdb_build.warehouse)
+    kept = [row for row in duckdb_build.expected.order_rows if row[2] is None]
+    (totals,) = fetch("select sum(orders), sum(gross_revenue), sum(refunds) from acme_custom_marts.mart_revenue_daily")
+    assert totals == (len(kept), sum((row[3] for row in kept), Decimal("0")), Decimal("0")), totals
+    fiscal = dict(fetch("select date_day, fiscal_year from acme_custom_core.dim_calendar where date_day in"
+                        " (date '2024-03-31', date '2024-04-01')"))  # fmt: skip
+    assert fiscal == {date(2024, 3, 31): 2024, date(2024, 4, 1): 2025}, fiscal
+    as_of = max(row[1] for row in duckdb_build.expected.order_rows).date()
+    last_kept: dict[int, date] = {}
+    for user_id, purchased_at, _returned_at, _price in kept:
+        last_kept[user_id] = max(last_kept.get(user_id, purchased_at.date()), purchased_at.date())
+    active = {user for user, last in last_kept.items() if as_of - timedelta(days=90) < last <= as_of}
+    rows = fetch("select customer_id from acme_custom_marts.mart_customer_lifetime where is_active = 1")
+    assert {int(customer_id) for (customer_id,) in rows} == active, (
+        f"{len(rows)} active customers, expected {len(active)}"
+    )
+
+
+def test_an_incremental_run_after_late_rows_equals_a_full_refresh_on_duckdb(duckdb_build: DuckDBBuild) -> None:
+    """Late, re-versioned and out-of-order raw rows: incremental fct_order_lines / fct_payments equal a full refresh."""
+    work_dir = duckdb_build.work_dir / "incremental"
+    raw_file = work_dir / "raw_late.duckdb"
+    work_dir.mkdir()
+    shutil.copy(duckdb_build.raw_file, raw_file)
+    incremental_vars = _duckdb_vars(duckdb_build.warehouse, raw_file, "acme_inc")
+    _dbt_build("duckdb", incremental_vars, work_dir / "first")
+    purchases, products = _late_rows(_duckdb_fetch(raw_file), RAW_SCHEMA)
+    with duckdb.connect(str(raw_file)) as raw:
+        raw.executemany(
+            f"insert into {RAW_SCHEMA}.purchases ({_PURCHASE_COLUMNS}) values ({', '.join('?' * 11)})", purchases
+        )
+        raw.executemany(
+            f"insert into {RAW_SCHEMA}.products ({_PRODUCT_COLUMNS}) values ({', '.join('?' * 10)})", products
+        )
+    expected = _expected(_duckdb_fetch(raw_file), RAW_SCHEMA)
+    assert expected.orders == duckdb_build.expected.orders + 23, "the late rows should add 23 orders"
+    _dbt_build("duckdb", incremental_vars, work_dir / "second")
+    _dbt_build(
+        "duckdb",
+        _duckdb_vars(duckdb_build.warehouse, raw_file, "acme_full"),
+        work_dir / "full",
+        flags=("--full-refresh",),
+    )
+    fetch = _duckdb_fetch(duckdb_build.warehouse)
+    _assert_same_rows(fetch, "acme_inc_core", "acme_full_core")
+    (totals,) = fetch(_FACT_TOTALS_SQL.format(schema="acme_inc_core"))
+    _assert_fact_totals(totals, expected)
+    (mart,) = fetch(_MART_TOTALS_SQL.format(schema="acme_inc_marts"))
+    _assert_mart_totals(mart, expected, basis="net")
 
 
 def test_an_unknown_revenue_basis_fails_with_the_allowed_values(tmp_path: Path) -> None:
@@ -271,6 +492,13 @@ def test_an_unknown_revenue_basis_fails_with_the_allowed_values(tmp_path: Path) 
     result = _dbt(["parse"], "duckdb", {"revenue_basis": "gros"}, tmp_path)
     assert result.returncode != 0, "dbt parse accepted revenue_basis 'gros'"
     assert "must be 'net' or 'gross', got 'gros'" in result.stdout, result.stdout[-2000:]
+
+
+def test_an_unknown_counted_order_status_fails_with_the_vocabulary(tmp_path: Path) -> None:
+    """counted_order_statuses ['shipped'] stops dbt at parse time, listing the statuses of the contract."""
+    result = _dbt(["parse"], "duckdb", {"counted_order_statuses": ["shipped"]}, tmp_path)
+    assert result.returncode != 0, "dbt parse accepted order status 'shipped'"
+    assert "'shipped' is not one of pending, completed" in result.stdout, result.stdout[-2000:]
 
 
 def test_dbt_parse_writes_a_manifest_without_a_database(tmp_path: Path) -> None:
@@ -282,6 +510,27 @@ def test_dbt_parse_writes_a_manifest_without_a_database(tmp_path: Path) -> None:
     models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     assert models == MODELS, sorted(models)
     assert not warehouse.exists(), "dbt parse opened the DuckDB warehouse"
+
+
+def test_every_model_and_column_is_described_and_input_contracts_are_enforced(tmp_path: Path) -> None:
+    """The manifest has a description for every model, seed and column; input-layer models enforce contracts."""
+    result = _dbt(["parse"], "duckdb", {}, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"].values()
+    documented = [node for node in nodes if node["resource_type"] in {"model", "seed"}]
+    undescribed = [node["name"] for node in documented if not node["description"].strip()]
+    undescribed += [
+        f"{node['name']}.{column['name']}" for node in documented for column in node["columns"].values()
+        if not column["description"].strip()
+    ]  # fmt: skip
+    assert not undescribed, f"without a description: {undescribed}"
+    input_models = [node for node in documented if node["name"].startswith("input__")]
+    assert len(input_models) == 9, [node["name"] for node in input_models]
+    for node in input_models:
+        assert node["contract"]["enforced"], f"{node['name']} does not enforce its contract"
+        assert "Grain:" in node["description"], f"{node['name']} does not state its grain"
+        for column in ("source_system", "source_relation"):
+            assert column in node["columns"], f"{node['name']} lacks {column}"
 
 
 def test_excluding_the_customers_mart_path_drops_the_mart_and_its_tests(tmp_path: Path) -> None:
@@ -309,10 +558,11 @@ def postgres_env(postgres_server: "PostgresServer") -> dict[str, str]:
     }
 
 
-def test_dbt_build_on_postgres_matches_the_raw_figures(
+def test_dbt_build_on_postgres_matches_the_raw_figures_and_stays_exact_incrementally(
     postgres_server: "PostgresServer", postgres_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Faker synced into a raw schema on PostgreSQL; dbt build passes and the mart equals the raw sums."""
+    """Faker synced into a raw schema on PostgreSQL: dbt build passes, marts and facts equal the raw sums;
+    after late rows an incremental build equals a full refresh, to the cent."""
     import psycopg2  # noqa: PLC0415 - only this test needs the driver
 
     server = postgres_server
@@ -323,28 +573,46 @@ def test_dbt_build_on_postgres_matches_the_raw_figures(
     connection = psycopg2.connect(
         host=server.host, port=server.port, user=server.user, password=server.password, dbname=server.dbname
     )
+    connection.autocommit = True
+
+    def fetch(sql: str) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(_RAW_PRODUCTS_SQL)
-            products = cursor.fetchall()
-            cursor.execute(_RAW_PURCHASES_SQL)
-            expected = _expected_figures(products, cursor.fetchall())
-        _dbt_build(
-            "postgres",
-            {"flexlake_schema_prefix": "acme", "raw_schema__faker": RAW_SCHEMA},
-            tmp_path,
-            postgres_env,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(_MART_TOTALS_SQL.format(schema="acme_marts"))
-            totals = cursor.fetchone()
-            cursor.execute(
+        expected = _expected(fetch, RAW_SCHEMA)
+        dbt_vars = {"flexlake_schema_prefix": "acme", "raw_schema__faker": RAW_SCHEMA}
+        _dbt_build("postgres", dbt_vars, tmp_path / "first", postgres_env)
+        (totals,) = fetch(_MART_TOTALS_SQL.format(schema="acme_marts"))
+        (facts,) = fetch(_FACT_TOTALS_SQL.format(schema="acme_core"))
+        schemas = dict(
+            fetch(
                 "select table_schema, count(*) from information_schema.tables"
                 " where table_schema like 'acme%' group by table_schema"
             )
-            schemas = dict(cursor.fetchall())
+        )
+        _assert_mart_totals(totals, expected, basis="net")
+        _assert_fact_totals(facts, expected)
+        assert schemas == {RAW_SCHEMA: 6, **{f"acme_{layer}": count for layer, count in SCHEMA_TABLES.items()}}, schemas
+
+        purchases, products = _late_rows(fetch, RAW_SCHEMA)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"insert into {RAW_SCHEMA}.purchases ({_PURCHASE_COLUMNS}) values ({', '.join(['%s'] * 11)})", purchases
+            )
+            cursor.executemany(
+                f"insert into {RAW_SCHEMA}.products ({_PRODUCT_COLUMNS}) values ({', '.join(['%s'] * 10)})", products
+            )
+        late_expected = _expected(fetch, RAW_SCHEMA)
+        _dbt_build("postgres", dbt_vars, tmp_path / "incremental", postgres_env)
+        full_vars = {**dbt_vars, "flexlake_schema_prefix": "acme_full"}
+        _dbt_build("postgres", full_vars, tmp_path / "full", postgres_env, flags=("--full-refresh",))
+        _assert_same_rows(fetch, "acme_core", "acme_full_core")
+        (facts,) = fetch(_FACT_TOTALS_SQL.format(schema="acme_core"))
+        _assert_fact_totals(facts, late_expected)
+        (totals,) = fetch(_MART_TOTALS_SQL.format(schema="acme_marts"))
+        _assert_mart_totals(totals, late_expected, basis="net")
     finally:
         connection.close()
-    assert totals is not None
-    _assert_mart_totals(totals, expected, basis="net")
-    assert schemas == {RAW_SCHEMA: 6, "acme_staging": 3, "acme_core": 3, "acme_marts": 2}, schemas

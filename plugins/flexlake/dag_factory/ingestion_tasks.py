@@ -62,7 +62,9 @@ def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
 def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator:
     def sync_source() -> dict[str, Any]:
         location = get_warehouse(tenant.warehouse.type).raw_location(tenant, source.name)
-        request = SyncRequest(tenant_id=tenant.tenant_id, source=source, destination=_destination(location))
+        request = SyncRequest(
+            tenant_id=tenant.tenant_id, source=source, destination=_destination(location), server=tenant.airbyte
+        )
         return get_engine(source.engine).sync(request).to_dict()
 
     operator: BaseOperator = PythonOperator(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from flexlake.tenant_config.schema import SourceConfig
+from flexlake.tenant_config.schema import AirbyteServerOptions, SourceConfig
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,12 @@ RawDestination = DuckDBDestination | PostgresDestination
 
 @dataclass(frozen=True)
 class SyncRequest:
+    """One source to sync into one raw schema. `server`: the tenant's `airbyte:` block (engine `airbyte` only)."""
+
     tenant_id: str
     source: SourceConfig
     destination: RawDestination
+    server: AirbyteServerOptions | None = None
 
 
 @dataclass(frozen=True)

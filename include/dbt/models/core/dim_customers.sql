@@ -1,28 +1,33 @@
-with users as (
+with customers as (
 
-    select * from {{ ref('stg_faker__users') }}
+    select * from {{ ref('input__customers') }}
+
+),
+
+countries as (
+
+    select * from {{ ref('countries') }}
 
 )
 
 select
-    {{ flexlake_surrogate_key(['source_relation', 'user_id']) }} as customer_key,
-    user_id as customer_id,
-    first_name,
-    title,
-    email,
-    telephone,
-    gender,
-    age,
-    language,
-    nationality,
-    occupation,
-    address_city,
-    address_state,
-    address_postal_code,
-    address_country_code,
-    created_at as signed_up_at,
-    updated_at,
-    loaded_at,
-    source_system,
-    source_relation
-from users
+    {{ flexlake_surrogate_key(['customers.source_relation', 'customers.customer_id']) }} as customer_key,
+    customers.customer_id,
+    customers.email,
+    customers.first_name,
+    customers.last_name,
+    customers.phone,
+    customers.city,
+    customers.region,
+    customers.postal_code,
+    customers.country_code,
+    countries.country_name,
+    customers.created_at as signed_up_at,
+    customers.updated_at,
+    customers.is_deleted,
+    customers.loaded_at,
+    customers.source_system,
+    customers.source_relation
+from customers
+left join countries
+    on customers.country_code = countries.country_code

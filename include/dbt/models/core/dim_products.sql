@@ -1,20 +1,37 @@
 with products as (
 
-    select * from {{ ref('stg_faker__products') }}
+    select * from {{ ref('input__products') }}
+
+),
+
+variant_counts as (
+
+    select
+        source_relation,
+        product_id,
+        count(*) as variants
+    from {{ ref('input__product_variants') }}
+    where is_deleted = 0
+    group by source_relation, product_id
 
 )
 
 select
-    {{ flexlake_surrogate_key(['source_relation', 'product_id']) }} as product_key,
-    product_id,
-    product_name,
-    make,
-    model,
-    model_year,
-    price as list_price,
-    created_at,
-    updated_at,
-    loaded_at,
-    source_system,
-    source_relation
+    {{ flexlake_surrogate_key(['products.source_relation', 'products.product_id']) }} as product_key,
+    products.product_id,
+    products.product_name,
+    products.product_type,
+    products.vendor,
+    products.list_price,
+    products.currency_code,
+    coalesce(variant_counts.variants, 0) as variants,
+    products.created_at,
+    products.updated_at,
+    products.is_deleted,
+    products.loaded_at,
+    products.source_system,
+    products.source_relation
 from products
+left join variant_counts
+    on products.source_relation = variant_counts.source_relation
+    and products.product_id = variant_counts.product_id

@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Callable
 
-from flexlake.ingestion.airbyte_api.client import AirbyteClient, server_settings_from_airflow
+from flexlake.ingestion.airbyte_api.client import client_from_airflow
 from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources, provision
 from flexlake.ingestion.base import IngestionError, RawDestination
 from flexlake.tenant_config import TenantConfig
@@ -19,7 +19,7 @@ def run_provisioning(
 
     try:
         destinations = raw_destinations()
-        client = AirbyteClient(server_settings_from_airflow(tenant.airbyte.connection_id))
+        client = client_from_airflow(tenant.airbyte.connection_id)
         try:
             result = provision(client, tenant, destinations, read_source_credentials(tenant), apply=apply)
         finally:

@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from flexlake.ingestion.airbyte_api.client import AirbyteClient, server_settings_from_airflow
+from flexlake.ingestion.airbyte_api.client import client_from_airflow
 from flexlake.ingestion.airbyte_api.connectors import SourceCredentials
 from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources, provision
 from flexlake.ingestion.airbyte_api.sync import cancel_job, start_sync, sync_result
@@ -59,7 +59,7 @@ class AirbyteProvisionOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, str]:
         server = _server(self.tenant)
         destinations: dict[str, RawDestination] = self.destinations()
-        client = AirbyteClient(server_settings_from_airflow(server.connection_id))
+        client = client_from_airflow(server.connection_id)
         try:
             result = provision(client, self.tenant, destinations, read_source_credentials(self.tenant), apply=True)
         finally:
@@ -84,7 +84,7 @@ class AirbyteSyncOperator(BaseOperator):
         connection_id = connection_ids.get(self.source_name)
         if not connection_id:
             raise IngestionError(f"no Airbyte connection was provisioned for source {self.source_name}")
-        client = AirbyteClient(server_settings_from_airflow(server.connection_id))
+        client = client_from_airflow(server.connection_id)
         try:
             job = start_sync(client, connection_id)
         finally:
@@ -108,7 +108,7 @@ class AirbyteSyncOperator(BaseOperator):
                 f"Airbyte job {job_id} of source {self.source_name} was still {event.get('last_status')} after "
                 f"{server.sync_timeout_minutes} min (airbyte.sync_timeout_minutes): cancelled it"
             )
-        client = AirbyteClient(server_settings_from_airflow(server.connection_id))
+        client = client_from_airflow(server.connection_id)
         try:
             if event["status"] == "error":
                 cancel_job(client, job_id, reason="the wait failed")
@@ -122,7 +122,7 @@ class AirbyteSyncOperator(BaseOperator):
         if self._job_id is None:
             return
         server = _server(self.tenant)
-        client = AirbyteClient(server_settings_from_airflow(server.connection_id))
+        client = client_from_airflow(server.connection_id)
         try:
             cancel_job(client, self._job_id, reason="the task was killed")
         finally:

@@ -7,13 +7,12 @@ both ids, never a guess). `plan` runs the same code without writing. Secrets (pa
 from Airflow connections and are masked in every change shown; Airbyte never shows them back, so a
 rotated secret alone is not detected (re-create the object, or patch it by hand).
 
+What each change records and how configurations are compared lives in `plan`.
 Cost when nothing changed: five list calls (workspaces, tags, sources, destinations, connections).
 """
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, TypeVar
 
 from airbyte_api import models
 
@@ -22,50 +21,22 @@ from flexlake.ingestion.airbyte_api.connectors import (
     SourceCredentials,
     comparable,
     destination_configuration,
-    masked,
     source_configuration,
+)
+from flexlake.ingestion.airbyte_api.plan import (
+    SYNC_MODE,
+    Action,
+    Change,
+    ProvisionResult,
+    connection_differences,
+    described,
+    field_differences,
 )
 from flexlake.ingestion.base import IngestionError, RawDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import SourceConfig
 
 logger = logging.getLogger(__name__)
-
-Action = Literal["create", "update", "unchanged"]
-SYNC_MODE = models.ConnectionSyncModeEnum.FULL_REFRESH_OVERWRITE
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str
-    name: str
-    action: Action
-    details: tuple[str, ...] = ()
-
-    def render(self) -> str:
-        symbol = {"create": "+", "update": "~", "unchanged": "="}[self.action]
-        lines = [f"{symbol} {self.kind} {self.name}: {self.action}"]
-        lines += [f"    {detail}" for detail in self.details]
-        return "\n".join(lines)
-
-
-@dataclass
-class ProvisionResult:
-    tenant_id: str
-    applied: bool
-    changes: list[Change] = field(default_factory=list)
-    workspace_id: str | None = None
-    connection_ids: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def pending(self) -> list[Change]:
-        return [change for change in self.changes if change.action != "unchanged"]
-
-    def render(self) -> str:
-        verb = "applied" if self.applied else "plan"
-        head = f"Airbyte {verb} for tenant {self.tenant_id}: {len(self.pending)} change(s)"
-        return "\n".join([head, *(change.render() for change in self.changes)])
 
 
 def workspace_name(tenant: TenantConfig) -> str:
@@ -190,7 +161,7 @@ class _Provisioner:
         desired = source_configuration(source, self.credentials.get(source.name))
         found = _unique("source", name, existing, lambda s: s.name, lambda s: s.source_id)
         if found is None:
-            self._note("source", name, "create", _describe(desired))
+            self._note("source", name, "create", described(desired))
             if not self.apply or workspace_id is None:
                 return None
             request = models.SourceCreateRequest(name=name, workspace_id=workspace_id, configuration=desired)
@@ -200,7 +171,7 @@ class _Provisioner:
                 return _unique("source", name, listed, lambda s: s.name, lambda s: s.source_id)
 
             return self.client.create_source(request, recover).source_id
-        differences = _differences(comparable(found.configuration), comparable(desired))
+        differences = field_differences(comparable(found.configuration), comparable(desired))
         if not differences:
             self._note("source", name, "unchanged")
             return found.source_id
@@ -216,7 +187,7 @@ class _Provisioner:
         desired = destination_configuration(self.destinations[source.name])
         found = _unique("destination", name, existing, lambda d: d.name, lambda d: d.destination_id)
         if found is None:
-            self._note("destination", name, "create", _describe(desired))
+            self._note("destination", name, "create", described(desired))
             if not self.apply or workspace_id is None:
                 return None
             request = models.DestinationCreateRequest(name=name, workspace_id=workspace_id, configuration=desired)
@@ -226,7 +197,7 @@ class _Provisioner:
                 return _unique("destination", name, listed, lambda d: d.name, lambda d: d.destination_id)
 
             return self.client.create_destination(request, recover).destination_id
-        differences = _differences(comparable(found.configuration), comparable(desired))
+        differences = field_differences(comparable(found.configuration), comparable(desired))
         if not differences:
             self._note("destination", name, "unchanged")
             return found.destination_id
@@ -277,7 +248,7 @@ class _Provisioner:
                 f"Airbyte connection {name} ({found.connection_id}) links other source/destination objects than "
                 f"{source_name(self.tenant, source)} / {destination_name(self.tenant, source)}; delete it and re-apply"
             )
-        differences = _connection_differences(found, source, tag)
+        differences = connection_differences(found, source, tag)
         if not differences:
             self._note("connection", name, "unchanged")
             return found.connection_id
@@ -294,32 +265,8 @@ class _Provisioner:
         return found.connection_id
 
 
-def _connection_differences(
-    found: models.ConnectionResponse, source: SourceConfig, tag: models.TagResponse | None
-) -> list[str]:
-    differences = []
-    current = {stream.name: stream.sync_mode for stream in found.configurations.streams or []}
-    wanted = {stream: SYNC_MODE for stream in source.streams}
-    if current != wanted:
-        shown = ", ".join(f"{name} ({_enum_value(mode)})" for name, mode in sorted(current.items()))
-        differences.append(f"streams: {shown or 'none'} -> {', '.join(sorted(wanted))} ({SYNC_MODE.value})")
-    if _enum_value(found.schedule.schedule_type) != "manual":
-        differences.append(f"schedule: {_enum_value(found.schedule.schedule_type)} -> manual (Airflow drives syncs)")
-    if _enum_value(found.namespace_definition) != "destination":
-        differences.append(f"namespaceDefinition: {_enum_value(found.namespace_definition)} -> destination")
-    if _enum_value(found.status) != "active":
-        differences.append(f"status: {_enum_value(found.status)} -> active")
-    if tag is not None and tag.tag_id not in {item.tag_id for item in found.tags}:
-        differences.append(f"tags: + {tag.name}")
-    return differences
-
-
 def _as_tag(tag: models.TagResponse) -> models.Tag:
     return models.Tag(tag_id=tag.tag_id, name=tag.name, color=tag.color, workspace_id=tag.workspace_id)
-
-
-def _enum_value(value: object) -> str:
-    return str(getattr(value, "value", value))
 
 
 def _unique[T](
@@ -332,22 +279,3 @@ def _unique[T](
             f"Airbyte has {len(matches)} {kind}s named {name!r} ({ids}); flexlake never guesses: delete the extra ones"
         )
     return matches[0] if matches else None
-
-
-def _differences(current: object, desired: object, prefix: str = "") -> list[str]:
-    """Field-level differences of two secret-free JSON values, as readable lines."""
-    if isinstance(current, dict) and isinstance(desired, dict):
-        lines: list[str] = []
-        for key in sorted(set(current) | set(desired)):
-            lines += _differences(current.get(key), desired.get(key), f"{prefix}{key}.")
-        return lines
-    if current != desired:
-        return [f"{prefix.rstrip('.')}: {current!r} -> {desired!r}"]
-    return []
-
-
-def _describe(configuration: object) -> list[str]:
-    data = masked(configuration)
-    if not isinstance(data, dict):
-        return []
-    return [f"{key}: {value!r}" for key, value in sorted(data.items()) if value is not None]

@@ -12,35 +12,22 @@
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from airbyte_api import models
 
-from flexlake.ingestion.airbyte_api.client import (
-    AirbyteApiError,
-    AirbyteClient,
-    failure_reasons,
-    iter_stream_stats,
-    server_settings_from_airflow,
-)
+from flexlake.ingestion.airbyte_api.client import AirbyteClient, client_from_airflow
 from flexlake.ingestion.airbyte_api.provisioning import connection_name_for, default_workspace_name
+from flexlake.ingestion.airbyte_api.transport import AirbyteApiError
 from flexlake.ingestion.base import IngestionError, StreamStats, SyncRequest, SyncResult
-from flexlake.tenant_config.schema import AirbyteServerOptions
 
 logger = logging.getLogger(__name__)
 
 IN_PROGRESS = frozenset({"pending", "queued", "running", "incomplete"})
 SUCCEEDED = "succeeded"
 ALL_STREAMS = "all_streams"
-
-
-@dataclass(frozen=True)
-class AirbyteSyncRequest(SyncRequest):
-    """A sync request plus the tenant's Airbyte server block (and the connection id, when provisioned)."""
-
-    server: AirbyteServerOptions
-    connection_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +124,30 @@ def sync_result(client: AirbyteClient, source_name: str, job: models.JobResponse
     )
 
 
+def iter_stream_stats(details: dict[str, Any] | None) -> Iterator[tuple[str, int]]:
+    """(stream, records committed) from the Config API job info of the last attempt."""
+    attempts = (details or {}).get("attempts") or []
+    if not attempts:
+        return
+    attempt = (attempts[-1] or {}).get("attempt") or {}
+    for item in attempt.get("streamStats") or []:
+        stats = item.get("stats") or {}
+        yield str(item.get("streamName")), int(stats.get("recordsCommitted") or stats.get("recordsEmitted") or 0)
+
+
+def failure_reasons(details: dict[str, Any] | None) -> list[str]:
+    """Airbyte's own failure messages (externalMessage) from the Config API job info, newest attempt last."""
+    reasons: list[str] = []
+    for item in (details or {}).get("attempts") or []:
+        summary = ((item or {}).get("attempt") or {}).get("failureSummary") or {}
+        for failure in summary.get("failures") or []:
+            message = failure.get("externalMessage") or failure.get("internalMessage")
+            origin = failure.get("failureOrigin")
+            if message:
+                reasons.append(f"{origin}: {message}" if origin else str(message))
+    return reasons
+
+
 _DURATION = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>[\d.]+)S)?)?$")
 
 
@@ -164,22 +175,21 @@ def find_connection_id(client: AirbyteClient, tenant_id: str, source_name: str, 
 
 def run_blocking_sync(request: SyncRequest, engine_name: str = "airbyte") -> SyncResult:
     """Start or attach, wait in this process (the server block's interval and timeout), report."""
-    if not isinstance(request, AirbyteSyncRequest):
+    server = request.server
+    if server is None:
         raise IngestionError(
             f"source {request.source.name}: the airbyte engine needs the tenant's airbyte: block "
-            "(an AirbyteSyncRequest); the tenant DAG builds one"
+            "(SyncRequest.server); the tenant DAG passes it"
         )
-    client = AirbyteClient(server_settings_from_airflow(request.server.connection_id))
+    client = client_from_airflow(server.connection_id)
     try:
-        connection_id = request.connection_id or find_connection_id(
-            client, request.tenant_id, request.source.name, request.server.workspace
-        )
+        connection_id = find_connection_id(client, request.tenant_id, request.source.name, server.workspace)
         job = start_sync(client, connection_id)
         job = wait_for_job(
             client,
             job.job_id,
-            poll_interval_seconds=request.server.poll_interval_seconds,
-            timeout_seconds=request.server.sync_timeout_minutes * 60,
+            poll_interval_seconds=server.poll_interval_seconds,
+            timeout_seconds=server.sync_timeout_minutes * 60,
         )
         return sync_result(client, request.source.name, job, engine_name)
     finally:

@@ -15,7 +15,8 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 from asgiref.sync import sync_to_async
 
-from flexlake.ingestion.airbyte_api.client import AirbyteApiError, AirbyteClient, server_settings_from_airflow
+from flexlake.ingestion.airbyte_api.client import AirbyteClient, client_from_airflow
+from flexlake.ingestion.airbyte_api.transport import AirbyteApiError
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,8 @@ class AirbyteJobTrigger(BaseTrigger):
         )
 
     async def _client(self) -> AirbyteClient:
-        settings = await sync_to_async(server_settings_from_airflow)(self.server_connection_id)
-        return AirbyteClient(settings)
+        client: AirbyteClient = await sync_to_async(client_from_airflow)(self.server_connection_id)
+        return client
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         client = await self._client()

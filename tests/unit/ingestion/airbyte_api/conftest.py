@@ -1,10 +1,12 @@
 """An in-process fake Airbyte server and a client wired to it (no sleeping between retries)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flexlake.ingestion.airbyte_api.client import AirbyteClient, RetryPolicy, ServerSettings
+from flexlake.ingestion.airbyte_api.client import AirbyteClient
+from flexlake.ingestion.airbyte_api.server_settings import ServerSettings
+from flexlake.ingestion.airbyte_api.transport import RetryPolicy
 from flexlake.ingestion.base import DuckDBDestination, PostgresDestination, RawDestination
 from flexlake.tenant_config import TenantConfig
 
@@ -49,6 +51,19 @@ def client(fake: FakeAirbyteServer, clock: Clock, sleeps: list[float]) -> Iterat
     airbyte = AirbyteClient(settings, retry=retry, transport=transport, async_transport=transport, clock=clock)
     yield airbyte
     airbyte.close()
+
+
+@pytest.fixture
+def client_factory(fake: FakeAirbyteServer, clock: Clock) -> Callable[[str], AirbyteClient]:
+    """Stands in for `client_from_airflow`: a fresh client wired to the fake each call (callers close theirs)."""
+
+    def client_from_airflow(connection_id: str) -> AirbyteClient:
+        settings = ServerSettings(api_root=API_ROOT, client_id=fake.client_id, client_secret=fake.client_secret)
+        retry = RetryPolicy(max_attempts=3, sleep=lambda _s: None)
+        transport = fake.transport()
+        return AirbyteClient(settings, retry=retry, transport=transport, async_transport=transport, clock=clock)
+
+    return client_from_airflow
 
 
 def make_tenant(streams: tuple[str, ...] = ("users", "products", "purchases"), count: int = 50) -> TenantConfig:

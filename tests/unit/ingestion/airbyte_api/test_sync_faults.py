@@ -6,9 +6,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from flexlake.ingestion.airbyte_api.client import AirbyteApiError, AirbyteClient
+from flexlake.ingestion.airbyte_api.client import AirbyteClient
 from flexlake.ingestion.airbyte_api.provisioning import provision
 from flexlake.ingestion.airbyte_api.sync import start_sync, sync_result, wait_for_job
+from flexlake.ingestion.airbyte_api.transport import AirbyteApiError
 from flexlake.ingestion.base import IngestionError
 
 from tests.fakes.airbyte_server import FakeAirbyteServer

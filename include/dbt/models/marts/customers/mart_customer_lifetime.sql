@@ -1,7 +1,11 @@
 {#-
     Lifetime figures per customer, including customers who never ordered (zero orders, null dates).
+    Orders count when their status is in var counted_order_statuses; refunds are those of counted orders.
     var revenue_basis picks what lifetime_revenue reports: net (default) or gross.
+    A customer is active when their last counted order is at most var active_customer_window_days days
+    before the as-of date: var as_of_date, or else the latest order date in the data.
 -#}
+{%- set as_of_date = flexlake_as_of_date() -%}
 with customers as (
 
     select * from {{ ref('dim_customers') }}
@@ -11,6 +15,7 @@ with customers as (
 orders as (
 
     select * from {{ ref('fct_orders') }}
+    where order_status in {{ flexlake_counted_order_statuses() }}
 
 ),
 
@@ -20,12 +25,34 @@ customer_orders as (
         customer_key,
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at,
+        max(order_date) as last_order_date,
         count(*) as orders,
-        sum(is_returned) as returned_orders,
-        sum(amount) as gross_revenue,
-        sum(refund_amount) as refunds
+        sum(amount) as gross_revenue
     from orders
     group by customer_key
+
+),
+
+customer_refunds as (
+
+    select
+        orders.customer_key,
+        count(distinct fct_refunds.order_key) as returned_orders,
+        sum(fct_refunds.amount) as refunds
+    from {{ ref('fct_refunds') }} as fct_refunds
+    inner join orders
+        on fct_refunds.order_key = orders.order_key
+    group by orders.customer_key
+
+),
+
+as_of as (
+
+    {%- if as_of_date %}
+    select cast('{{ as_of_date }}' as date) as as_of_date
+    {%- else %}
+    select max(order_date) as as_of_date from {{ ref('fct_orders') }}
+    {%- endif %}
 
 ),
 
@@ -37,17 +64,22 @@ lifetime as (
         customers.signed_up_at,
         customer_orders.first_order_at,
         customer_orders.last_order_at,
+        customer_orders.last_order_date,
         coalesce(customer_orders.orders, 0) as orders,
-        coalesce(customer_orders.returned_orders, 0) as returned_orders,
+        coalesce(customer_refunds.returned_orders, 0) as returned_orders,
         {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0)') }} as gross_revenue,
-        {{ flexlake_money('coalesce(customer_orders.refunds, 0)') }} as refunds,
-        {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0) - coalesce(customer_orders.refunds, 0)') }}
+        {{ flexlake_money('coalesce(customer_refunds.refunds, 0)') }} as refunds,
+        {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0) - coalesce(customer_refunds.refunds, 0)') }}
             as net_revenue,
+        as_of.as_of_date,
         customers.source_system,
         customers.source_relation
     from customers
+    cross join as_of
     left join customer_orders
         on customers.customer_key = customer_orders.customer_key
+    left join customer_refunds
+        on customers.customer_key = customer_refunds.customer_key
 
 )
 
@@ -64,6 +96,22 @@ select
     net_revenue,
     {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }} as lifetime_revenue,
     '{{ flexlake_revenue_basis() }}' as revenue_basis,
+    case
+        when orders = 0 then null
+        else {{ flexlake_money('gross_revenue / orders') }}
+    end as average_order_value,
+    as_of_date,
+    case
+        when last_order_date is null or as_of_date is null then null
+        else {{ flexlake_datediff_days('last_order_date', 'as_of_date') }}
+    end as days_since_last_order,
+    case
+        when last_order_date is not null
+            and last_order_date <= as_of_date
+            and last_order_date > {{ flexlake_dateadd('day', flexlake_active_customer_window_days() * -1, 'as_of_date') }}
+            then 1
+        else 0
+    end as is_active,
     source_system,
     source_relation
 from lifetime

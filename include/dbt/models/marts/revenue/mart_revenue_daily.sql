@@ -1,11 +1,26 @@
 {#-
-    Revenue per calendar day. Orders count on the day they were paid, refunds on the day the order
-    was returned, so a day can show refunds without orders. Days without either have no row.
+    Revenue per calendar day. Orders count on the day they were placed, refunds on the day they were
+    made, so a day can show refunds without orders. Days without either have no row.
+    Only orders whose status is in var counted_order_statuses count, and only their refunds.
     var revenue_basis picks what `revenue` reports: net (default) or gross.
+    Amounts are summed as they are: no FX is modelled (README.md, "Reporting currency").
 -#}
 with orders as (
 
     select * from {{ ref('fct_orders') }}
+    where order_status in {{ flexlake_counted_order_statuses() }}
+
+),
+
+refunds as (
+
+    select
+        fct_refunds.refund_date,
+        fct_refunds.order_key,
+        fct_refunds.amount
+    from {{ ref('fct_refunds') }} as fct_refunds
+    inner join orders
+        on fct_refunds.order_key = orders.order_key
 
 ),
 
@@ -23,12 +38,11 @@ order_days as (
 refund_days as (
 
     select
-        return_date as revenue_date,
-        count(*) as returned_orders,
-        sum(refund_amount) as refunds
-    from orders
-    where is_returned = 1
-    group by return_date
+        refund_date as revenue_date,
+        count(distinct order_key) as returned_orders,
+        sum(amount) as refunds
+    from refunds
+    group by refund_date
 
 ),
 
@@ -59,16 +73,21 @@ daily as (
 )
 
 select
-    revenue_date,
-    orders,
-    returned_orders,
-    gross_revenue,
-    refunds,
-    net_revenue,
-    {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }} as revenue,
+    daily.revenue_date,
+    calendar.fiscal_year,
+    calendar.fiscal_quarter,
+    daily.orders,
+    daily.returned_orders,
+    daily.gross_revenue,
+    daily.refunds,
+    daily.net_revenue,
+    {{ flexlake_revenue_column('daily.gross_revenue', 'daily.net_revenue') }} as revenue,
     '{{ flexlake_revenue_basis() }}' as revenue_basis,
+    '{{ flexlake_reporting_currency() }}' as reporting_currency,
     case
-        when orders = 0 then null
-        else {{ flexlake_money('gross_revenue / orders') }}
+        when daily.orders = 0 then null
+        else {{ flexlake_money('daily.gross_revenue / daily.orders') }}
     end as average_order_value
 from daily
+left join {{ ref('dim_calendar') }} as calendar
+    on daily.revenue_date = calendar.date_day

@@ -33,7 +33,7 @@ select
     academic_degree,
     nationality,
     occupation,
-    cast(height as numeric(4, 2)) as height_m,
+    {{ flexlake_safe_cast("height", "numeric(4, 2)") }} as height_m,
     cast(weight as integer) as weight_kg,
     blood_type,
     {{ flexlake_json_extract_string('address', 'city') }} as address_city,
