@@ -28,6 +28,11 @@ DATA_DIR = _path_from_env("FLEXLAKE_DATA_DIR", PROJECT_ROOT / "data")
 DBT_PROJECT_DIR = _path_from_env("FLEXLAKE_DBT_PROJECT_DIR", PROJECT_ROOT / "include" / "dbt")
 DBT_MANIFEST_PATH = _path_from_env("FLEXLAKE_DBT_MANIFEST_PATH", DBT_PROJECT_DIR / "target" / "manifest.json")
 
+# dbt's partial-parse state per tenant, kept between that tenant's tasks on this worker: each task runs dbt
+# with the tenant's vars, which the baked manifest was not parsed with, so without it every task re-parses
+# the whole project (seconds per task). Local scratch; deleting it only costs one full parse per tenant.
+DBT_PARSE_CACHE_DIR = _path_from_env("FLEXLAKE_DBT_PARSE_CACHE_DIR", DATA_DIR / "dbt_parse_cache")
+
 # Side virtualenvs: PyAirbyte cannot share a venv with Airflow 3.3, and each connector gets its own.
 PYAIRBYTE_PYTHON = _path_from_env("FLEXLAKE_PYAIRBYTE_PYTHON", PROJECT_ROOT / ".venvs" / "pyairbyte" / "bin" / "python")
 CONNECTORS_VENV_DIR = _path_from_env("FLEXLAKE_CONNECTORS_VENV_DIR", PROJECT_ROOT / ".venvs")

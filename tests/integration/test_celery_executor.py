@@ -94,9 +94,6 @@ def celery_stack(
         "FLEXLAKE_CELERY_WORKERS": str(len(WORKERS)),
         "FLEXLAKE_CELERY_CONCURRENCY": "2",
         "FLEXLAKE_TASK_RETRIES": "0",  # a failure shows at once instead of hiding behind a retry
-        # Only the runs this test triggers: unpausing would otherwise also create each DAG's scheduled run,
-        # and with max_active_runs=1 the triggered run would wait for it (twice the work on two cores).
-        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
     }
     failed_before = request.session.testsfailed
     with running_airflow_stack(root, tenant_configs_source=_tenant_folder(root), extra_env=celery_env) as stack:

@@ -132,20 +132,25 @@ def _postgres_layout(server: Any, schema: str) -> tuple[dict[str, int], list[str
 
 
 def test_a_faker_sync_lands_in_a_postgres_schema(postgres_server: Any) -> None:
-    """The same sync into a real PostgreSQL schema creates the schema and the three raw tables."""
+    """The same sync into a real PostgreSQL schema creates the schema and the three raw tables.
+
+    The server is shared by the session (test_dbt_project loads acme_raw_shop there), so this test
+    writes a schema of its own.
+    """
+    schema = "acme_raw_ingestion_test"
     destination = PostgresDestination(
         host=postgres_server.host,
         port=postgres_server.port,
         user=postgres_server.user,
         password=postgres_server.password,
         database=postgres_server.dbname,
-        schema="acme_raw_shop",
+        schema=schema,
     )
     request = SyncRequest(tenant_id="acme", source=_faker(), destination=destination)
 
     result = get_engine("embedded").sync(request)
 
-    rows, purchase_columns = _postgres_layout(postgres_server, "acme_raw_shop")
+    rows, purchase_columns = _postgres_layout(postgres_server, schema)
     assert rows == EXPECTED_ROWS, f"row counts in PostgreSQL: {rows}"
     assert result.total_records == sum(EXPECTED_ROWS.values()), result.to_dict()
     assert purchase_columns[-3:] == AIRBYTE_COLUMNS, f"purchases columns: {purchase_columns}"

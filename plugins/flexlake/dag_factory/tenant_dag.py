@@ -4,7 +4,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, get_parsing_context, task
+from airflow.sdk import DAG, CronTriggerTimetable, get_parsing_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from flexlake import settings
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 DAG_ID_PREFIX = "flexlake__"
 CONFIG_ERROR_TAG = "flexlake:config-error"
-# A fixed start date keeps the DAG's identity stable across parses; catchup is off, so it never backfills.
+# The config-error DAG is unscheduled; a fixed start date keeps its identity stable across parses.
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # DuckDB allows one writer per file: a DuckDB tenant runs one task at a time (other tenants are unaffected).
 SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
@@ -28,6 +28,17 @@ MAX_ACTIVE_TASKS_SERVER_WAREHOUSE = 8
 
 def tenant_dag_id(tenant_id: str) -> str:
     return f"{DAG_ID_PREFIX}{tenant_id}"
+
+
+def tenant_timetable(tenant: TenantConfig) -> CronTriggerTimetable:
+    """The tier's cron (or the tenant's override) in UTC, starting at the next tick after unpausing.
+
+    With a start date and catchup off, Airflow runs the tick that has just passed the moment a DAG is
+    unpaused; a manual first load triggered right after then queues behind it (max_active_runs=1). Like
+    enabling a dbt Cloud job's schedule, unpausing here only arms the schedule: no start date, and
+    run_immediately=timedelta(0) (False would still run a tick less than 10% of an interval old).
+    """
+    return CronTriggerTimetable(tenant.effective_schedule, timezone="UTC", run_immediately=timedelta(0))
 
 
 def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
@@ -72,8 +83,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
     with DAG(
         dag_id=tenant_dag_id(tenant.tenant_id),
         description=f"{tenant.display_name}: sync, transform, publish ({tenant.tier})",
-        schedule=tenant.effective_schedule,
-        start_date=START_DATE,
+        schedule=tenant_timetable(tenant),
         catchup=False,
         max_active_runs=1,
         max_active_tasks=1 if tenant.warehouse.type in SINGLE_WRITER_WAREHOUSES else MAX_ACTIVE_TASKS_SERVER_WAREHOUSE,

@@ -1,9 +1,16 @@
 """The DAG factory's shape: what every tenant DAG looks like, and how bad tenants are contained."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pendulum
 import pytest
 from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
+from airflow.serialization.decoders import decode_timetable
+from airflow.serialization.encoders import encode_timetable
+from airflow.timetables import trigger as core_trigger_timetables
+from airflow.timetables.base import TimeRestriction
+from airflow.utils.dates import cron_presets
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
 from flexlake.dag_factory.dbt_operator import dbt_vars
@@ -52,9 +59,27 @@ def test_tags_owner_retries_and_schedule_follow_the_tenant_file(tenant_folder: P
         tenant_id = dag_id.removeprefix("flexlake__")
         assert {"flexlake", f"tenant:{tenant_id}", "warehouse:duckdb"} <= set(dag.tags), dag.tags
         assert any(tag.startswith("tier:") for tag in dag.tags), dag.tags
-        assert dag.schedule == schedule, f"{dag_id}: {dag.schedule}"
+        assert dag.schedule.expression == cron_presets.get(schedule, schedule), f"{dag_id}: {dag.schedule}"
         assert dag.max_active_runs == 1 and dag.catchup is False, dag_id
         assert all(task.owner == "flexlake" for task in dag.tasks), dag_id
+
+
+@pytest.mark.parametrize("minutes_after_tick", [0.5, 3, 59])
+def test_unpausing_arms_the_schedule_without_running_the_tick_just_passed(
+    tenant_folder: Path, minutes_after_tick: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler's own timetable (as deserialized from the DAG) puts the first run at the next tick.
+
+    An hourly tenant unpaused at 10:00:30, 10:03 or 10:59 first runs at 11:00; a run for 10:00 would take the
+    one run slot ahead of the manual first load the operator triggers after unpausing.
+    """
+    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    timetable = decode_timetable(encode_timetable(dag.timetable))
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC) + timedelta(minutes=minutes_after_tick)
+    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup)
+    monkeypatch.setattr(core_trigger_timetables, "utcnow", lambda: pendulum.instance(now))
+    first = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert first is not None and first.run_after == datetime(2026, 11, 26, 11, 0, tzinfo=UTC), first
 
 
 def test_a_removed_mart_shrinks_the_rendered_graph(tenant_folder: Path) -> None:
