@@ -1,0 +1,187 @@
+"""The raw dataset model (what an Airbyte sync leaves in a warehouse) and its DuckDB / PostgreSQL writers.
+
+A `RawDataset` is one source system's streams; a `RawStream` is one table: typed columns and rows (dicts).
+Every row also carries Airbyte Destinations V2's four metadata columns (`METADATA_COLUMNS`), which the
+writers append after the stream's own columns, as Airbyte does.
+
+Column types follow what Airbyte's destinations create for a JSON-schema type, so staging models meet the
+same types as in production:
+
+- DuckDB: destination-duckdb writes through PyAirbyte's SQL processor (destination_duckdb/processors/
+  duckdb.py → airbyte/types.py): string VARCHAR, integer BIGINT, number DECIMAL(38,9), boolean BOOLEAN,
+  date-time TIMESTAMP WITH TIME ZONE, object/array JSON.
+- PostgreSQL: destination-postgres (Destinations V2): varchar, bigint, numeric, boolean,
+  timestamp with time zone, jsonb (varchar and text are the same type in PostgreSQL).
+- `upper_case=True` writes table and column names upper-case, as destination-snowflake does, so staging's
+  identifier-case handling can be tested on DuckDB and PostgreSQL.
+
+Money never passes through float: numbers are `Decimal`, and JSON is serialised with Decimals written as
+their exact literal (`_json_text`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+ColumnType = Literal["string", "integer", "number", "boolean", "timestamp", "json"]
+Columns = tuple[tuple[str, ColumnType], ...]
+
+METADATA_COLUMNS: Columns = (
+    ("_airbyte_raw_id", "string"),
+    ("_airbyte_extracted_at", "timestamp"),
+    ("_airbyte_meta", "json"),
+    ("_airbyte_generation_id", "integer"),
+)
+_DUCKDB_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DECIMAL(38,9)",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "json": "JSON",
+}
+_POSTGRES_TYPES: dict[str, str] = {
+    "string": "varchar",
+    "integer": "bigint",
+    "number": "numeric",
+    "boolean": "boolean",
+    "timestamp": "timestamp with time zone",
+    "json": "jsonb",
+}
+_RAW_ID_NAMESPACE = uuid.UUID("6f1d3c5e-4b1a-4c2e-9a55-0c1f1e2d3a4b")
+
+
+@dataclass
+class RawStream:
+    """One Airbyte stream as a raw table: the connector's columns (without Airbyte's metadata) and rows."""
+
+    name: str
+    columns: Columns
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def all_columns(self) -> Columns:
+        """The stream's columns followed by Airbyte's four metadata columns, in table order."""
+        return self.columns + METADATA_COLUMNS
+
+
+@dataclass
+class RawDataset:
+    """Every stream one source system's sync produced, by stream name."""
+
+    system: str
+    streams: dict[str, RawStream]
+
+
+@dataclass(frozen=True)
+class Sync:
+    """One Airbyte sync: when it extracted and its id (`_airbyte_meta.sync_id`, `_airbyte_generation_id`)."""
+
+    sync_id: int
+    extracted_at: dt.datetime
+    generation_id: int = 0
+
+
+def airbyte_record(
+    record: Mapping[str, Any], columns: Columns, sync: Sync, *, seed: int, stream: str, index: int
+) -> dict[str, Any]:
+    """The record's values for `columns` (missing keys are null) plus the V2 metadata of `sync`.
+
+    The raw id is a uuid5 of (seed, stream, index): stable for a seed, unique per emitted row.
+    """
+    row = {name: record.get(name) for name, _ in columns}
+    row["_airbyte_raw_id"] = str(uuid.uuid5(_RAW_ID_NAMESPACE, f"{seed}:{stream}:{index}"))
+    row["_airbyte_extracted_at"] = sync.extracted_at
+    row["_airbyte_meta"] = {"changes": [], "sync_id": sync.sync_id}
+    row["_airbyte_generation_id"] = sync.generation_id
+    return row
+
+
+def emit(stream: RawStream, records: Iterable[tuple[Mapping[str, Any], Sync]], *, seed: int) -> None:
+    """Append (record, sync) pairs to the stream as Airbyte rows, in order."""
+    for record, sync in records:
+        stream.rows.append(
+            airbyte_record(record, stream.columns, sync, seed=seed, stream=stream.name, index=len(stream.rows))
+        )
+
+
+# --- writers ------------------------------------------------------------------------------------------
+
+
+def write_duckdb(dataset: RawDataset, path: str, schema: str, *, upper_case: bool = False) -> None:
+    """Create `schema` in the DuckDB file and (re)create one typed table per stream, rows inserted by parameter."""
+    import duckdb  # noqa: PLC0415 - test-only dependency, imported when writing
+
+    with duckdb.connect(path) as connection:
+        connection.execute(f"create schema if not exists {_quote(schema)}")
+        for stream in dataset.streams.values():
+            table = f"{_quote(schema)}.{_quote(_name(stream.name, upper_case))}"
+            ddl = ", ".join(f"{_quote(_name(c, upper_case))} {_DUCKDB_TYPES[t]}" for c, t in stream.all_columns)
+            connection.execute(f"create or replace table {table} ({ddl})")
+            if stream.rows:
+                marks = ", ".join("?" for _ in stream.all_columns)
+                connection.executemany(f"insert into {table} values ({marks})", _values(stream))
+
+
+def write_postgres(
+    dataset: RawDataset, connection_kwargs: Mapping[str, Any], schema: str, *, upper_case: bool = False
+) -> None:
+    """Create `schema` in PostgreSQL and replace one typed table per stream (psycopg2, one transaction)."""
+    import psycopg2  # noqa: PLC0415
+    from psycopg2.extras import execute_values  # noqa: PLC0415
+
+    connection = psycopg2.connect(**connection_kwargs)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {_quote(schema)}")
+            for stream in dataset.streams.values():
+                table = f"{_quote(schema)}.{_quote(_name(stream.name, upper_case))}"
+                ddl = ", ".join(f"{_quote(_name(c, upper_case))} {_POSTGRES_TYPES[t]}" for c, t in stream.all_columns)
+                cursor.execute(f"drop table if exists {table}")
+                cursor.execute(f"create table {table} ({ddl})")
+                if stream.rows:
+                    execute_values(cursor, f"insert into {table} values %s", _values(stream), page_size=500)
+    finally:
+        connection.close()
+
+
+def _values(stream: RawStream) -> list[tuple[Any, ...]]:
+    """Row tuples in column order; json columns as JSON text (both databases cast text to JSON / jsonb)."""
+    kinds = stream.all_columns
+    return [
+        tuple(_json_text(row[c]) if t == "json" and row[c] is not None else row[c] for c, t in kinds)
+        for row in stream.rows
+    ]
+
+
+def _name(identifier: str, upper_case: bool) -> str:
+    return identifier.upper() if upper_case else identifier
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+# --- JSON with exact decimals -------------------------------------------------------------------------
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of value; Decimals as exact number literals (19.90 stays 19.90), datetimes as ISO text.
+
+    json.dumps cannot write a Decimal without going through float, so containers are walked here.
+    """
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{_json_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_json_text(item) for item in value) + "]"
+    if isinstance(value, dt.datetime):
+        return json.dumps(value.isoformat())
+    return json.dumps(value)
