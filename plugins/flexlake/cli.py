@@ -4,6 +4,7 @@
     flexlake schema [--check]             write (or check) tenant_configs/tenant_config.schema.json
     flexlake demo [--tenants DIR]         run the demo tenants end to end on DuckDB and print a summary
     flexlake airbyte plan|apply TENANT    show / make the tenant's Airbyte server objects (secrets masked)
+    flexlake provision TENANT [--dry-run] create the tenant's schemas, roles and read-only reader (or print the SQL)
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("tenant", help="tenant id (its file is <tenants>/<tenant>.yaml)")
         command.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
         command.set_defaults(handler=_airbyte, apply=action == "apply")
+
+    provision = commands.add_parser("provision", help="create a tenant's warehouse schemas, roles and reader access")
+    provision.add_argument("tenant", help="tenant file, or tenant id (its file is <tenants>/<tenant>.yaml)")
+    provision.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
+    provision.add_argument("--dry-run", action="store_true", help="print the SQL (password masked); connect nowhere")
+    provision.set_defaults(handler=_provision)
     return parser
 
 
@@ -152,6 +159,43 @@ def _airbyte_raw_destinations(tenant: TenantConfig) -> dict[str, Any]:
         else:
             raise IngestionError(f"no Airbyte destination for a {location.kind} raw location")
     return destinations
+
+
+def _tenant_file(tenant: str, folder: Path) -> Path:
+    """A path to a tenant file as given, else <folder>/<tenant id>.yaml."""
+    path = Path(tenant)
+    return path if path.suffix in {".yaml", ".yml"} or path.exists() else folder / f"{tenant}.yaml"
+
+
+def _provision(args: argparse.Namespace) -> int:
+    """Dry run: the plan's SQL, no connection. Else executed as the tenant's warehouse connection.
+
+    Reader credentials go to (or come from) the Airflow connection flexlake_reader__<tenant_id> in Airflow's
+    metadata database; the password is never printed.
+    """
+    from flexlake.warehouses import get_warehouse  # noqa: PLC0415 - cosmos import, only for this command
+    from flexlake.warehouses.provisioning import IdentifierError  # noqa: PLC0415
+    from flexlake.warehouses.reader_credentials import MetadataDbCredentialStore  # noqa: PLC0415
+
+    path = _tenant_file(args.tenant, args.tenants)
+    try:
+        tenant = load_tenant_config(path)
+        warehouse = get_warehouse(tenant.warehouse.type)
+        plan = warehouse.provisioning_plan(tenant)
+    except TenantConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except IdentifierError as error:
+        print(error.for_file(path), file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(plan.describe())
+        return 0
+    result = warehouse.provision(tenant, MetadataDbCredentialStore(), force=True)
+    print(result.summary())
+    if result.reader_credentials in {"created", "reused"}:
+        print(f"reader credentials: Airflow connection {plan.reader_connection_id} (password not shown)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -10,8 +10,14 @@ from typing import Any, Protocol
 from cosmos.config import ProfileConfig
 
 from flexlake.tenant_config import TenantConfig
+from flexlake.warehouses.provisioning import ProvisioningPlan, ProvisioningResult, validate_identifier
+from flexlake.warehouses.reader_credentials import CredentialStore
 
 DBT_PROFILE_NAME = "flexlake"
+# The dbt project's custom schemas (`+schema:` in include/dbt/dbt_project.yml); a unit test keeps them in sync.
+MODEL_LAYERS = ("staging", "input", "core", "marts", "reference")
+# The only layer a tenant's reader may read.
+READER_LAYER = "marts"
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,14 @@ class Warehouse(Protocol):
         """Rows per table (and view) of one schema, for the run summary; empty when the schema is missing."""
         ...
 
+    def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
+        """Schemas, roles and grants the tenant needs, as SQL; no I/O (validates the names it derives)."""
+        ...
+
+    def provision(self, tenant: TenantConfig, credentials: CredentialStore, *, force: bool) -> ProvisioningResult:
+        """Execute the plan (skipped when not forced and the recorded fingerprint matches); idempotent."""
+        ...
+
 
 def raw_schema_name(tenant: TenantConfig, source_name: str) -> str:
     """`<prefix>_raw_<source>`: tenant-prefixed so that tenants sharing a database never share a schema."""
@@ -56,3 +70,21 @@ def raw_schema_name(tenant: TenantConfig, source_name: str) -> str:
 def model_schema_name(tenant: TenantConfig, layer: str) -> str:
     """Mirrors the dbt project's generate_schema_name: `<prefix>_<layer>`."""
     return f"{tenant.schema_prefix}_{layer}"
+
+
+def tenant_schema_names(tenant: TenantConfig) -> tuple[str, ...]:
+    """Every schema of the tenant (raw per source, then the model layers), validated for use in SQL."""
+    prefix_fix = "shorten warehouse.schema_prefix (default: the tenant_id)"
+    raw = [
+        validate_identifier(
+            raw_schema_name(tenant, source.name),
+            f"sources[{index}].name",
+            f"shorten the source name or {prefix_fix.removeprefix('shorten ')}",
+        )
+        for index, source in enumerate(tenant.sources)
+    ]
+    models = [
+        validate_identifier(model_schema_name(tenant, layer), "warehouse.schema_prefix", prefix_fix)
+        for layer in MODEL_LAYERS
+    ]
+    return (*raw, *models)

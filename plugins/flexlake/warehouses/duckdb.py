@@ -2,18 +2,43 @@
 
 Raw data of each source gets its own file because DuckDB allows one writer per file: parallel syncs of
 two sources would otherwise fight over one lock. dbt ATTACHes the raw files read-only (on-run-start).
+
+Provisioning creates the model schemas in the tenant's file. DuckDB has no users or grants, so the
+"reader" is a read-only path: readers open the tenant's file with `read_only=True` (`reader_connection`),
+where every write fails. Raw data is not in that file (it stays in the raw_<source>.duckdb files).
 """
 
+import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from cosmos.config import ProfileConfig
+from psycopg2 import sql
 
 from flexlake import settings
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import DuckDBWarehouse as DuckDBConfig
-from flexlake.warehouses.base import DBT_PROFILE_NAME, RawLocation, raw_schema_name
+from flexlake.warehouses.base import (
+    DBT_PROFILE_NAME,
+    MODEL_LAYERS,
+    RawLocation,
+    model_schema_name,
+    raw_schema_name,
+    tenant_schema_names,
+)
+from flexlake.warehouses.provisioning import (
+    BOOKKEEPING_SCHEMA,
+    BOOKKEEPING_TABLE,
+    ProvisioningPlan,
+    ProvisioningResult,
+    Statement,
+    render_sql,
+)
+from flexlake.warehouses.reader_credentials import CredentialStore
+from flexlake.warehouses.source_vars import source_system_vars
+
+_BOOKKEEPING = f'"{BOOKKEEPING_SCHEMA}"."{BOOKKEEPING_TABLE}"'
 
 
 class DuckDBWarehouse:
@@ -40,15 +65,11 @@ class DuckDBWarehouse:
             {"path": str(self.raw_path(tenant, source.name)), "alias": f"raw_{source.name}"}
             for source in tenant.sources
         ]
-        source_vars: dict[str, Any] = {}
-        for source in tenant.sources:
-            source_vars[f"raw_database__{source.system}"] = f"raw_{source.name}"
-            source_vars[f"raw_schema__{source.system}"] = raw_schema_name(tenant, source.name)
         return {
             "flexlake_duckdb_path": str(self.warehouse_path(tenant)),
             "flexlake_schema_prefix": tenant.schema_prefix,
             "flexlake_duckdb_attach": attach,
-            **source_vars,
+            **source_system_vars(tenant, lambda source_name: f"raw_{source_name}"),
         }
 
     def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
@@ -73,6 +94,77 @@ class DuckDBWarehouse:
                 name: _count(connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone())
                 for (name,) in names
             }
+
+    def reader_connection(self, tenant: TenantConfig) -> duckdb.DuckDBPyConnection:
+        """What a tenant's reader gets: the warehouse file opened read-only (every write raises)."""
+        return duckdb.connect(str(self.warehouse_path(tenant)), read_only=True)
+
+    def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
+        tenant_schema_names(tenant)  # validates the raw schema names too, though they live in the raw files
+        schemas = tuple(model_schema_name(tenant, layer) for layer in MODEL_LAYERS)
+        path = self.warehouse_path(tenant)
+        return ProvisioningPlan(
+            tenant_id=tenant.tenant_id,
+            warehouse_type=self.type,
+            schemas=schemas,
+            statements=tuple(
+                Statement(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)), f"schema {schema}")
+                for schema in schemas
+            ),
+            notes=(
+                f"file {path}; raw schemas live in the raw_<source>.duckdb files beside it (ingestion creates them)",
+                "reader: DuckDB has no users or grants; readers open the file with "
+                f"duckdb.connect({str(path)!r}, read_only=True), which refuses every write. It can read every "
+                "schema of the file, and cannot open it while a run is writing (DuckDB's file lock)",
+            ),
+        )
+
+    def provision(self, tenant: TenantConfig, credentials: CredentialStore, *, force: bool) -> ProvisioningResult:
+        """Create the schemas in the tenant's file; no credentials (see the module docstring)."""
+        started = time.monotonic()
+        plan = self.provisioning_plan(tenant)
+        path = self.warehouse_path(tenant)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(path)) as connection:
+            if not force and _recorded_fingerprint(connection, tenant.tenant_id) == plan.fingerprint:
+                return ProvisioningResult(
+                    tenant.tenant_id, plan.fingerprint, True, "not applicable", time.monotonic() - started
+                )
+            connection.execute("BEGIN TRANSACTION")
+            for statement in plan.statements:
+                connection.execute(render_sql(statement.query))
+            _record_fingerprint(connection, tenant.tenant_id, plan.fingerprint)
+            connection.execute("COMMIT")
+        return ProvisioningResult(
+            tenant.tenant_id,
+            plan.fingerprint,
+            False,
+            "not applicable",
+            time.monotonic() - started,
+            statements_executed=len(plan.statements),
+        )
+
+
+def _recorded_fingerprint(connection: duckdb.DuckDBPyConnection, tenant_id: str) -> str | None:
+    exists = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [BOOKKEEPING_SCHEMA, BOOKKEEPING_TABLE],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    row = connection.execute(f"select fingerprint from {_BOOKKEEPING} where tenant_id = ?", [tenant_id]).fetchone()
+    return str(row[0]) if row else None
+
+
+def _record_fingerprint(connection: duckdb.DuckDBPyConnection, tenant_id: str, fingerprint: str) -> None:
+    connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{BOOKKEEPING_SCHEMA}"')
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {_BOOKKEEPING} (tenant_id varchar PRIMARY KEY, fingerprint varchar NOT NULL, "
+        "provisioned_at timestamptz NOT NULL DEFAULT current_timestamp)"
+    )
+    connection.execute(
+        f"INSERT OR REPLACE INTO {_BOOKKEEPING} (tenant_id, fingerprint) VALUES (?, ?)", [tenant_id, fingerprint]
+    )
 
 
 def _count(row: tuple[Any, ...] | None) -> int:

@@ -1,5 +1,7 @@
 """PostgreSQL: the tenant's schemas live in a database reached through an Airflow connection."""
 
+import logging
+import time
 from typing import Any
 
 import psycopg2
@@ -9,7 +11,20 @@ from psycopg2 import sql
 
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import PostgresWarehouse as PostgresConfig
-from flexlake.warehouses.base import DBT_PROFILE_NAME, RawLocation, raw_schema_name
+from flexlake.warehouses.base import (
+    DBT_PROFILE_NAME,
+    READER_LAYER,
+    RawLocation,
+    model_schema_name,
+    raw_schema_name,
+    tenant_schema_names,
+)
+from flexlake.warehouses.postgres_provisioning import execute_plan, postgres_plan, recorded_fingerprint
+from flexlake.warehouses.provisioning import CredentialsState, ProvisioningPlan, ProvisioningResult
+from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, generate_password
+from flexlake.warehouses.source_vars import source_system_vars
+
+log = logging.getLogger(__name__)
 
 
 class PostgresWarehouse:
@@ -28,12 +43,8 @@ class PostgresWarehouse:
         return ProfileConfig(profile_name=DBT_PROFILE_NAME, target_name="postgres", profile_mapping=mapping)
 
     def dbt_vars(self, tenant: TenantConfig) -> dict[str, Any]:
-        config = self._config(tenant)
-        source_vars: dict[str, Any] = {}
-        for source in tenant.sources:
-            source_vars[f"raw_database__{source.system}"] = config.database
-            source_vars[f"raw_schema__{source.system}"] = raw_schema_name(tenant, source.name)
-        return {"flexlake_schema_prefix": tenant.schema_prefix, **source_vars}
+        database = self._config(tenant).database
+        return {"flexlake_schema_prefix": tenant.schema_prefix, **source_system_vars(tenant, lambda _: database)}
 
     def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
         config = self._config(tenant)
@@ -49,15 +60,7 @@ class PostgresWarehouse:
         )
 
     def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:
-        config = self._config(tenant)
-        airflow_connection = _airflow_connection(config.connection_id)
-        connection = psycopg2.connect(
-            host=airflow_connection.host,
-            port=int(airflow_connection.port or 5432),
-            user=airflow_connection.login,
-            password=airflow_connection.password,
-            dbname=config.database,
-        )
+        connection = _connect(self._config(tenant))
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -75,6 +78,81 @@ class PostgresWarehouse:
                 return counts
         finally:
             connection.close()
+
+    def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
+        config = self._config(tenant)
+        marts = model_schema_name(tenant, READER_LAYER)
+        return postgres_plan(tenant.tenant_id, config.database, tenant_schema_names(tenant), marts)
+
+    def provision(self, tenant: TenantConfig, credentials: CredentialStore, *, force: bool) -> ProvisioningResult:
+        """One connection as the tenant's admin login; one transaction; the reader connection stored last.
+
+        The connection is created only after the transaction committed the password: if storing it fails,
+        the next run finds no connection, generates another password and sets it (self-healing), whereas
+        the other order could leave a stored password the role never received.
+        """
+        started = time.monotonic()
+        plan = self.provisioning_plan(tenant)
+        config = self._config(tenant)
+        admin = _airflow_connection(config.connection_id)
+        connection = _connect(config, admin)
+        try:
+            with connection.cursor() as cursor:
+                if not force and recorded_fingerprint(cursor, tenant.tenant_id) == plan.fingerprint:
+                    connection.rollback()
+                    return ProvisioningResult(
+                        tenant.tenant_id, plan.fingerprint, True, "not checked", time.monotonic() - started
+                    )
+                password, state = _reader_password(credentials, plan)
+                executed = execute_plan(cursor, plan, password, new_credentials=state == "created")
+            connection.commit()
+        finally:
+            connection.close()
+        if state == "created" and password and plan.reader_role and plan.reader_connection_id:
+            credentials.create(
+                ReaderConnection(
+                    conn_id=plan.reader_connection_id,
+                    conn_type="postgres",
+                    host=admin.host,
+                    port=int(admin.port or 5432),
+                    login=plan.reader_role,
+                    schema=config.database,
+                    password=password,
+                    description=f"flexlake: read-only access to {model_schema_name(tenant, READER_LAYER)}",
+                )
+            )
+        return ProvisioningResult(
+            tenant.tenant_id, plan.fingerprint, False, state, time.monotonic() - started, statements_executed=executed
+        )
+
+
+def _reader_password(credentials: CredentialStore, plan: ProvisioningPlan) -> tuple[str | None, CredentialsState]:
+    """Reuse the stored password; generate one only when the store can keep it; else the role gets none."""
+    assert plan.reader_connection_id
+    existing = credentials.get_password(plan.reader_connection_id)
+    if existing:
+        return existing, "reused"
+    if credentials.can_create:
+        return generate_password(), "created"
+    log.warning(
+        "reader connection %s does not exist and a task cannot create it: the reader role %s has no password "
+        "until `flexlake provision %s` issues one",
+        plan.reader_connection_id,
+        plan.reader_role,
+        plan.tenant_id,
+    )
+    return None, "missing"
+
+
+def _connect(config: PostgresConfig, airflow_connection: Any | None = None) -> Any:
+    airflow_connection = airflow_connection or _airflow_connection(config.connection_id)
+    return psycopg2.connect(
+        host=airflow_connection.host,
+        port=int(airflow_connection.port or 5432),
+        user=airflow_connection.login,
+        password=airflow_connection.password,
+        dbname=config.database,
+    )
 
 
 def _airflow_connection(connection_id: str) -> Any:

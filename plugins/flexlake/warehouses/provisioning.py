@@ -1,0 +1,180 @@
+"""What provisioning a tenant's warehouse means, independent of the warehouse: a plan of SQL statements.
+
+A plan is built without I/O (the CLI's --dry-run prints it without connecting anywhere) and holds no
+secret: the reader's password is a placeholder, bound only when a statement is executed, and shown as
+`********`. Statements are psycopg2 `sql.Composed` objects, so tenant-derived names only ever enter SQL as
+`sql.Identifier` / `sql.Literal`; names are validated first (a name PostgreSQL would silently truncate
+to 63 bytes could collide with another tenant's).
+
+The fingerprint (a hash of the masked statements) is what the DAG task compares with the one recorded in
+the warehouse, to skip provisioning when nothing changed.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from psycopg2 import sql
+
+# Bumped when the statements' meaning changes without their text changing (forces re-provisioning).
+PLAN_VERSION = "1"
+PASSWORD_PARAMETER = "reader_password"
+PASSWORD = sql.Placeholder(PASSWORD_PARAMETER)
+MASK = "********"
+READER_CONNECTION_PREFIX = "flexlake_reader__"
+# Where each warehouse records the fingerprint of the last successful provisioning of each tenant.
+BOOKKEEPING_SCHEMA = "flexlake_admin"
+BOOKKEEPING_TABLE = "provisioning"
+
+# PostgreSQL's NAMEDATALEN - 1: longer names are truncated silently, so two tenants' names could collide.
+MAX_IDENTIFIER_LENGTH = 63
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+CredentialsState = Literal["reused", "created", "missing", "not applicable", "not checked"]
+
+
+class IdentifierError(ValueError):
+    """A name derived from the tenant file that cannot be used in the warehouse; says which field to fix."""
+
+    def __init__(self, field_name: str, problem: str, fix: str) -> None:
+        self.field_name = field_name
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{field_name}: {problem}; {fix}")
+
+    def for_file(self, path: object) -> str:
+        return f"{path} cannot be provisioned:\n  - {self}"
+
+
+def validate_identifier(name: str, field_name: str, fix: str, *, reserved_prefix: str | None = None) -> str:
+    """The name itself when it is safe to use in any supported warehouse, else an IdentifierError."""
+    if not _IDENTIFIER.match(name):
+        raise IdentifierError(field_name, f"{name!r} must be lower-case letters, digits and underscores", fix)
+    if len(name.encode()) > MAX_IDENTIFIER_LENGTH:
+        problem = f"{name!r} is {len(name)} characters; warehouses allow {MAX_IDENTIFIER_LENGTH}"
+        raise IdentifierError(field_name, problem, fix)
+    if reserved_prefix and name.startswith(reserved_prefix):
+        raise IdentifierError(field_name, f"{name!r} starts with {reserved_prefix!r}, which is reserved", fix)
+    return name
+
+
+def reader_connection_id(tenant_id: str) -> str:
+    """The Airflow connection holding a tenant's reader credentials: derived, so nothing needs to record it."""
+    return f"{READER_CONNECTION_PREFIX}{tenant_id}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a plan; `uses_password` statements are executed with the reader's password bound."""
+
+    query: sql.Composed
+    purpose: str
+    uses_password: bool = False
+
+
+@dataclass(frozen=True)
+class ProvisioningPlan:
+    """Everything provisioning creates for one tenant, as data: shown by --dry-run, executed by the warehouse."""
+
+    tenant_id: str
+    warehouse_type: str
+    schemas: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    # Executed only when this run generated the reader's password (its connection did not exist yet).
+    credential_statements: tuple[Statement, ...] = ()
+    transformer_role: str | None = None
+    reader_role: str | None = None
+    reader_connection_id: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the masked statements: changes exactly when what provisioning would do changes."""
+        text = "\n".join([PLAN_VERSION, *(render_sql(statement.query) for statement in self.statements)])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def describe(self) -> str:
+        """The dry-run text: a header, every statement exactly as executed (password masked), the notes."""
+        lines = [f"-- provisioning plan for tenant {self.tenant_id} ({self.warehouse_type})"]
+        lines.append(f"-- schemas: {', '.join(self.schemas)}")
+        if self.transformer_role:
+            lines.append(f"-- transformer role: {self.transformer_role}; reader login role: {self.reader_role}")
+        if self.reader_connection_id:
+            lines.append(f"-- reader credentials: Airflow connection {self.reader_connection_id}")
+        lines += [f"-- {note}" for note in self.notes]
+        lines += _described(self.statements)
+        if self.credential_statements:
+            lines.append(f"\n-- only when connection {self.reader_connection_id} is created by this run:")
+            lines += _described(self.credential_statements)
+        lines.append(f"\n-- fingerprint {self.fingerprint}")
+        return "\n".join(lines)
+
+
+def _described(statements: Iterable[Statement]) -> list[str]:
+    """Each statement after its purpose; statements without one follow the previous without a blank line."""
+    return [
+        (f"\n-- {statement.purpose}\n" if statement.purpose else "") + f"{render_sql(statement.query)};"
+        for statement in statements
+    ]
+
+
+def render_sql(composable: sql.Composable, password: str = MASK) -> str:
+    """The statement's text without a database connection (psycopg2's own rendering needs one).
+
+    Only validated identifiers and plain string literals occur in plans, and both render the way
+    PostgreSQL (standard_conforming_strings on, the default since 9.1) and DuckDB read them; the
+    integration test checks this text against psycopg2's rendering on a live connection.
+    """
+    if isinstance(composable, sql.Composed):
+        return "".join(render_sql(part, password) for part in composable.seq)
+    if isinstance(composable, sql.SQL):
+        return str(composable.string)
+    if isinstance(composable, sql.Identifier):
+        return ".".join(_quote_identifier(name) for name in composable.strings)
+    if isinstance(composable, sql.Literal):
+        return _quote_literal(composable.wrapped)
+    if isinstance(composable, sql.Placeholder) and composable.name == PASSWORD_PARAMETER:
+        return _quote_literal(password)
+    raise TypeError(f"cannot render {composable!r} without a connection")
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(value: Any) -> str:
+    if not isinstance(value, str) or "\\" in value or "\x00" in value:
+        raise TypeError(f"plans only hold plain string literals, not {type(value).__name__}")
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class ProvisioningResult:
+    """What one provisioning run did, for the CLI's summary and the task's XCom (no secrets)."""
+
+    tenant_id: str
+    fingerprint: str
+    skipped: bool
+    reader_credentials: CredentialsState
+    seconds: float
+    statements_executed: int = 0
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.tenant_id}: unchanged (fingerprint {self.fingerprint[:12]}), nothing executed"
+        return (
+            f"{self.tenant_id}: {self.statements_executed} statements executed in {self.seconds:.2f} s; "
+            f"reader credentials {self.reader_credentials}; fingerprint {self.fingerprint[:12]}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant_id,
+            "fingerprint": self.fingerprint,
+            "skipped": self.skipped,
+            "reader_credentials": self.reader_credentials,
+            "seconds": round(self.seconds, 3),
+            "statements_executed": self.statements_executed,
+        }

@@ -1,0 +1,131 @@
+"""Where a tenant's reader credentials live: an Airflow connection, created once, never printed.
+
+Two stores, because Airflow 3 lets only some code write connections:
+- `MetadataDbCredentialStore` (the `flexlake provision` CLI): reads and creates connections in Airflow's
+  metadata database through `airflow.models.Connection`.
+- `TaskCredentialStore` (the DAG's provision task): Airflow 3 blocks the ORM inside tasks and the Task
+  SDK can only read connections, so a task reuses an existing reader connection and otherwise reports the
+  credentials as missing (the reader role then exists without a password until the CLI issues one).
+"""
+
+import logging
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+PASSWORD_BYTES = 32
+
+
+def generate_password() -> str:
+    """URL-safe random text ([A-Za-z0-9_-]): nothing in it needs quoting in a connection URI or in SQL."""
+    return secrets.token_urlsafe(PASSWORD_BYTES)
+
+
+@dataclass(frozen=True)
+class ReaderConnection:
+    """The connection a reader (BI tool, analyst) uses; the password is excluded from repr."""
+
+    conn_id: str
+    conn_type: str
+    host: str | None
+    port: int | None
+    login: str
+    schema: str
+    password: str = field(repr=False)
+    description: str = ""
+
+
+class CredentialStore(Protocol):
+    can_create: bool
+
+    def get_password(self, conn_id: str) -> str | None:
+        """The stored password, or None when the connection does not exist."""
+        ...
+
+    def create(self, connection: ReaderConnection) -> None:
+        """Store a new connection (only called when get_password returned None)."""
+        ...
+
+
+def _mask(password: str) -> None:
+    """Register the password with Airflow's secrets masker, so no log line can show it."""
+    from airflow.sdk.log import mask_secret  # noqa: PLC0415 - Airflow is imported only when credentials are used
+
+    mask_secret(password)
+
+
+SessionFactory = Callable[[], AbstractContextManager[Any]]
+
+
+class MetadataDbCredentialStore:
+    """Reads and writes connections in Airflow's metadata database (for the CLI, which may use the ORM)."""
+
+    can_create = True
+
+    def __init__(self, session_factory: SessionFactory | None = None) -> None:
+        self._session_factory = session_factory
+
+    def _session(self) -> AbstractContextManager[Any]:
+        if self._session_factory is not None:
+            return self._session_factory()
+        from airflow.utils.session import create_session  # noqa: PLC0415 - needs a configured metadata DB
+
+        session: AbstractContextManager[Any] = create_session()
+        return session
+
+    def get_password(self, conn_id: str) -> str | None:
+        from airflow.models import Connection  # noqa: PLC0415
+        from sqlalchemy import select  # noqa: PLC0415
+
+        with self._session() as session:
+            connection = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
+            if connection is None:
+                return None
+            password: str | None = connection.password
+        if password:
+            _mask(password)
+        return password
+
+    def create(self, connection: ReaderConnection) -> None:
+        from airflow.models import Connection  # noqa: PLC0415
+
+        _mask(connection.password)
+        with self._session() as session:
+            session.add(
+                Connection(
+                    conn_id=connection.conn_id,
+                    conn_type=connection.conn_type,
+                    description=connection.description,
+                    host=connection.host,
+                    port=connection.port,
+                    login=connection.login,
+                    password=connection.password,
+                    schema=connection.schema,
+                )
+            )
+            session.commit()
+        log.info("created Airflow connection %s for reader %s", connection.conn_id, connection.login)
+
+
+class TaskCredentialStore:
+    """Reads connections through the Task SDK; cannot create them (Airflow 3 tasks have no ORM access)."""
+
+    can_create = False
+
+    def get_password(self, conn_id: str) -> str | None:
+        from airflow.sdk import BaseHook  # noqa: PLC0415
+        from airflow.sdk.exceptions import AirflowNotFoundException  # noqa: PLC0415
+
+        try:
+            connection = BaseHook.get_connection(conn_id)
+        except AirflowNotFoundException:
+            return None
+        password: str | None = connection.password
+        return password or None
+
+    def create(self, connection: ReaderConnection) -> None:
+        raise RuntimeError("a task cannot create Airflow connections; run `flexlake provision` instead")
