@@ -42,7 +42,7 @@ def test_dag_ids_are_exactly_the_tenant_files() -> None:
 
 
 def test_every_dag_has_tags_owner_retries_and_the_three_stages_in_order() -> None:
-    """Tags, owner and retries on every task; ingestion → dbt_transform → publish_catalog."""
+    """Tags, owner and retries on every task; provision_warehouse → ingestion → dbt_transform → publish_catalog."""
     for dag_id, dag in _dagbag().dags.items():
         tenant_id = dag_id.removeprefix("flexlake__")
         assert {"flexlake", f"tenant:{tenant_id}"} <= set(dag.tags), f"{dag_id}: {dag.tags}"
@@ -52,7 +52,11 @@ def test_every_dag_has_tags_owner_retries_and_the_three_stages_in_order() -> Non
             assert task.retries == settings.TASK_RETRIES, f"{dag_id}.{task.task_id} retries {task.retries}"
         syncs = [task for task in dag.tasks if task.task_id.startswith("airbyte_sync__")]
         publish = dag.get_task("publish_catalog")
-        assert syncs and all(not task.upstream_task_ids for task in syncs), f"{dag_id}: ingestion must start"
+        provision = dag.get_task("provision_warehouse")
+        assert not provision.upstream_task_ids, f"{dag_id}: provision_warehouse must start"
+        assert syncs and all(task.upstream_task_ids == {provision.task_id} for task in syncs), (
+            f"{dag_id}: then ingestion"
+        )
         upstream_of_publish = publish.get_flat_relative_ids(upstream=True)
         assert all(task.task_id in upstream_of_publish for task in syncs), f"{dag_id}: publish must follow sync"
         assert any(task_id.startswith("dbt_transform.") for task_id in publish.upstream_task_ids), dag_id

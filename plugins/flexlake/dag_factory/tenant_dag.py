@@ -1,4 +1,4 @@
-"""Wire one tenant's DAG: ingestion (one task per source) → dbt task group → publish_catalog."""
+"""Wire one tenant's DAG: provision_warehouse → ingestion (one task per source) → dbt task group → publish_catalog."""
 
 import logging
 from datetime import UTC, datetime, timedelta
@@ -12,6 +12,7 @@ from flexlake.dag_factory.catalog_task import build_publish_catalog_task
 from flexlake.dag_factory.dag_docs import config_error_doc_md, tenant_doc_md
 from flexlake.dag_factory.dbt_task_group import build_dbt_task_group
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
+from flexlake.dag_factory.provision_task import build_provision_task
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, load_tenant_configs
 from flexlake.tenant_config.loader import TenantLoadReport
 
@@ -97,9 +98,11 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
         auto_register=False,
     ) as dag:
+        provision = build_provision_task(tenant)
         ingestion = build_ingestion_tasks(tenant)
         transform = build_dbt_task_group(tenant)
         publish = build_publish_catalog_task(tenant)
+        provision >> ingestion
         ingestion >> transform >> publish
     return dag
 

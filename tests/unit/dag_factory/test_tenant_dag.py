@@ -32,13 +32,17 @@ def test_every_demo_tenant_gets_one_dag_named_after_it(tenant_folder: Path) -> N
     assert set(dags) == DEMO_DAG_IDS, f"unexpected DAG ids {sorted(dags)}"
 
 
-def test_tasks_run_ingestion_then_dbt_then_publish(tenant_folder: Path) -> None:
-    """Ingestion tasks have no upstream, every dbt root waits for them, publish waits for every dbt leaf."""
+def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder: Path) -> None:
+    """provision_warehouse is first, ingestion waits for it, dbt roots wait for ingestion, publish is last."""
     dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    provision = dag.get_task("provision_warehouse")
     sync = dag.get_task("airbyte_sync__shop")
     publish = dag.get_task("publish_catalog")
     dbt_tasks = [task for task in dag.tasks if task.task_id.startswith("dbt_transform.")]
-    assert not sync.upstream_task_ids, "ingestion must be first"
+    assert not provision.upstream_task_ids, "provisioning must be first"
+    assert sync.upstream_task_ids == {"provision_warehouse"}, (
+        f"ingestion must follow provisioning: {sync.upstream_task_ids}"
+    )
     assert dbt_tasks, "the dbt task group rendered no task"
     roots = [task for task in dbt_tasks if not any(up.startswith("dbt_transform.") for up in task.upstream_task_ids)]
     assert roots and all("airbyte_sync__shop" in task.upstream_task_ids for task in roots), "dbt must wait for sync"
