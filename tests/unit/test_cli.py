@@ -113,3 +113,56 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main([])
     assert raised.value.code == 2, f"exit {raised.value.code}"
     assert "usage: flexlake" in capsys.readouterr().err
+
+
+def test_provision_dry_run_prints_the_sql_with_the_password_masked_and_connects_nowhere(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """By tenant id: the exact statements, roles and reader connection id; the warehouse connection is undefined."""
+    exit_code = main(["provision", "every_field", "--tenants", str(FIXTURES / "valid"), "--dry-run"])
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert "-- provisioning plan for tenant every_field (postgres)" in out, out
+    assert 'CREATE SCHEMA IF NOT EXISTS "ef_marts" AUTHORIZATION "every_field_transformer";' in out, out
+    assert 'GRANT SELECT ON ALL TABLES IN SCHEMA "ef_marts" TO "every_field_reader";' in out, out
+    assert "PASSWORD '********'" in out and "flexlake_reader__every_field" in out, out
+    assert "-- fingerprint " in out, out
+
+
+def test_provision_dry_run_of_a_duckdb_tenant_file_gives_the_read_only_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """By file: DuckDB gets schemas and the read-only file as its reader; no roles, no password."""
+    exit_code = main(["provision", str(DEMO_TENANTS / "acme_outdoor.yaml"), "--dry-run"])
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert 'CREATE SCHEMA IF NOT EXISTS "acme_outdoor_marts";' in out, out
+    assert "read_only=True" in out and "PASSWORD" not in out, out
+
+
+def test_provision_refuses_a_name_the_warehouse_would_truncate_naming_file_field_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 30-character prefix plus a 30-character source name makes a 65-character schema: exit 1, no SQL."""
+    path = tmp_path / "long_names.yaml"
+    path.write_text(
+        "tenant_id: long_names\ndisplay_name: Long\ntier: starter\n"
+        f"warehouse: {{type: postgres, connection_id: wh, database: db, schema_prefix: {'p' * 30}}}\n"
+        f"sources: [{{name: {'s' * 30}, system: faker}}]\n",
+        encoding="utf-8",
+    )
+    exit_code = main(["provision", str(path), "--dry-run"])
+    captured = capsys.readouterr()
+    assert exit_code == 1, captured.out
+    assert f"{path} cannot be provisioned:" in captured.err, captured.err
+    assert "sources[0].name:" in captured.err and "63" in captured.err and "shorten" in captured.err, captured.err
+    assert "CREATE" not in captured.out, captured.out
+
+
+def test_provision_of_an_unknown_tenant_exits_1_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tenant id without a file is reported like `validate` reports it."""
+    exit_code = main(["provision", "ghost", "--tenants", str(tmp_path), "--dry-run"])
+    assert exit_code == 1
+    assert f"{tmp_path / 'ghost.yaml'} is invalid:" in capsys.readouterr().err
