@@ -29,7 +29,9 @@ What it does not do
   OAuth flows, permissions/users/organizations, schedules (every connection is driven by its caller),
   incremental state, typing/deduping (final tables): only raw-ish V2 tables in the destination schema.
   Connector configurations are validated only by their `sourceType` / `destinationType` being known.
-  Other source systems than faker produce no rows (the data product's generators will plug in here).
+  Shopify and Stripe sources write the data product's generated streams (tests/generators: the real
+  connectors' layouts and awkward cases, two append syncs' worth, seeded by the source's `seed` or else
+  its shop / account id) for the connection's configured streams; other systems produce no rows.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import socket
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,6 +66,7 @@ IN_PROGRESS = frozenset({"pending", "queued", "running", "incomplete"})
 DEFAULT_SCRIPT = ("pending", "running", "succeeded")
 KNOWN_SOURCE_TYPES = frozenset({"faker", "shopify", "stripe", "postgres"})
 KNOWN_DESTINATION_TYPES = frozenset({"duckdb", "postgres"})
+_GENERATED_SOURCES = frozenset({"shopify", "stripe"})
 DEFAULT_PAGE_LIMIT = 20
 MAX_PAGE_LIMIT = 100
 
@@ -641,6 +645,9 @@ class FakeAirbyteServer:
         streams = [stream["name"] for stream in (connection["configurations"] or {}).get("streams") or []]
         config = source["configuration"]
         extracted_at = dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC).replace(tzinfo=None)
+        if source["sourceType"] in _GENERATED_SOURCES:
+            self._write_generated(job, source, destination["configuration"], streams)
+            return
         tables: dict[str, tuple[list[tuple[str, str]], list[tuple[Any, ...]]]] = {}
         if source["sourceType"] == "faker":
             for stream in streams:
@@ -649,6 +656,32 @@ class FakeAirbyteServer:
         job.stream_stats = {stream: len(rows) for stream, (_columns, rows) in tables.items()}
         job.rows = sum(job.stream_stats.values())
         job.bytes = sum(len(repr(row)) for _columns, rows in tables.values() for row in rows)
+
+    def _write_generated(
+        self, job: _Job, source: dict[str, Any], destination: dict[str, Any], streams: list[str]
+    ) -> None:
+        """Write the generator's dataset for a Shopify / Stripe source, only the connection's streams."""
+        from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres  # noqa: PLC0415
+        from tests.generators.shopify import generate_shopify  # noqa: PLC0415
+        from tests.generators.stripe import generate_stripe  # noqa: PLC0415
+
+        config = source["configuration"]
+        name = str(config.get("shop") or config.get("account_id") or source["sourceType"])
+        seed = int(config["seed"]) if "seed" in config else zlib.crc32(name.encode())
+        full = generate_shopify(seed, store=name) if source["sourceType"] == "shopify" else generate_stripe(seed)
+        dataset = RawDataset(full.system, {key: value for key, value in full.streams.items() if key in streams})
+        schema = destination.get("schema") or "public"
+        if destination.get("destinationType") == "duckdb":
+            write_duckdb(dataset, destination["destination_path"], schema)
+        elif destination.get("destinationType") == "postgres":
+            login = {"host": destination["host"], "port": int(destination.get("port") or 5432)}
+            login |= {"user": destination["username"], "password": destination.get("password") or ""}
+            write_postgres(dataset, login | {"dbname": destination["database"]}, schema)
+        else:
+            raise ValueError(f"the fake cannot write to destination type {destination.get('destinationType')!r}")
+        job.stream_stats = {key: len(stream.rows) for key, stream in dataset.streams.items()}
+        job.rows = sum(job.stream_stats.values())
+        job.bytes = sum(len(repr(row)) for stream in dataset.streams.values() for row in stream.rows)
 
 
 # --- Destinations V2 tables ---------------------------------------------------------------------------

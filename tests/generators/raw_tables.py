@@ -54,6 +54,7 @@ _POSTGRES_TYPES: dict[str, str] = {
     "timestamp": "timestamp with time zone",
     "json": "jsonb",
 }
+_DUCKDB_BATCH = 200
 _RAW_ID_NAMESPACE = uuid.UUID("6f1d3c5e-4b1a-4c2e-9a55-0c1f1e2d3a4b")
 
 
@@ -124,9 +125,12 @@ def write_duckdb(dataset: RawDataset, path: str, schema: str, *, upper_case: boo
             table = f"{_quote(schema)}.{_quote(_name(stream.name, upper_case))}"
             ddl = ", ".join(f"{_quote(_name(c, upper_case))} {_DUCKDB_TYPES[t]}" for c, t in stream.all_columns)
             connection.execute(f"create or replace table {table} ({ddl})")
-            if stream.rows:
-                marks = ", ".join("?" for _ in stream.all_columns)
-                connection.executemany(f"insert into {table} values ({marks})", _values(stream))
+            values = _values(stream)
+            row_marks = "(" + ", ".join("?" for _ in stream.all_columns) + ")"
+            for start in range(0, len(values), _DUCKDB_BATCH):  # executemany is row by row: batch instead
+                batch = values[start : start + _DUCKDB_BATCH]
+                parameters = [value for row in batch for value in row]
+                connection.execute(f"insert into {table} values {', '.join(row_marks for _ in batch)}", parameters)
 
 
 def write_postgres(
