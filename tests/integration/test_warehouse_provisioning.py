@@ -39,6 +39,7 @@ pytestmark = pytest.mark.integration
 ADMIN_CONN_ID = "flexlake_prov_admin"
 TENANTS = ("prov_a", "prov_b")
 AIRFLOW = Path(sys.executable).parent / "airflow"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _tenant_file(folder: Path, tenant_id: str, database: str) -> Path:
@@ -266,3 +267,41 @@ def test_a_recorded_fingerprint_is_the_plans(
             sql.SQL("select has_schema_privilege({}, 'flexlake_admin', 'usage')").format(sql.Literal("prov_b_reader"))
         )
         assert cursor.fetchone() == (False,), "the reader must not see the bookkeeping schema"
+
+
+def test_the_dag_task_provisions_a_new_tenant_then_skips_when_nothing_changed(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """`airflow tasks test ... provision_warehouse` for a new PostgreSQL tenant executes; the next run skips."""
+    folder = tmp_path / "tenant_configs"
+    folder.mkdir()
+    _tenant_file(folder, "prov_d", postgres_server.dbname)
+    environment = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow_home"),
+        "FLEXLAKE_DATA_DIR": str(tmp_path / "data"),
+        "FLEXLAKE_TENANT_CONFIGS_DIR": str(folder),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        f"AIRFLOW_CONN_{ADMIN_CONN_ID.upper()}": postgres_server.url,
+    }
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(AIRFLOW), "tasks", "test", "flexlake__prov_d", "provision_warehouse"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    print(f"\nairflow tasks test provision_warehouse: {time.monotonic() - started:.1f} s")
+    assert "prov_d: 21 statements executed" in output and "reader credentials missing" in output, output[-3000:]
+    assert _role_password(postgres_server, "prov_d_reader") is None, "no connection, so no password yet"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(f"AIRFLOW_CONN_{ADMIN_CONN_ID.upper()}", postgres_server.url)
+        tenant = load_tenant_config(folder / "prov_d.yaml")
+        again = get_warehouse("postgres").provision(tenant, TaskCredentialStore(), force=False)
+    assert again.skipped, f"an unchanged plan must skip: {again}"
