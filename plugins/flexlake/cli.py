@@ -191,7 +191,11 @@ def _provision(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(plan.describe())
         return 0
-    result = warehouse.provision(tenant, MetadataDbCredentialStore(), force=True)
+    try:
+        result = warehouse.provision(tenant, MetadataDbCredentialStore(), force=True)
+    except Exception as error:  # an operator needs the reason, not a traceback; no message carries a password
+        print(f"{path}: provisioning failed ({type(error).__name__}): {error}", file=sys.stderr)
+        return 1
     print(result.summary())
     if result.reader_credentials in {"created", "reused"}:
         print(f"reader credentials: Airflow connection {plan.reader_connection_id} (password not shown)")

@@ -166,3 +166,13 @@ def test_provision_of_an_unknown_tenant_exits_1_naming_the_file(
     exit_code = main(["provision", "ghost", "--tenants", str(tmp_path), "--dry-run"])
     assert exit_code == 1
     assert f"{tmp_path / 'ghost.yaml'} is invalid:" in capsys.readouterr().err
+
+
+def test_provision_without_the_warehouse_connection_exits_1_with_the_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The tenant's Airflow connection is not defined: one line naming the file and the problem, no traceback."""
+    exit_code = main(["provision", str(FIXTURES / "valid" / "every_field.yaml")])
+    err = capsys.readouterr().err
+    assert exit_code == 1, err
+    assert "every_field.yaml: provisioning failed" in err and "flexlake_every_field_warehouse" in err, err

@@ -10,10 +10,8 @@ Two stores, because Airflow 3 lets only some code write connections:
 
 import logging
 import secrets
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +56,8 @@ def _mask(password: str) -> None:
     mask_secret(password)
 
 
-SessionFactory = Callable[[], AbstractContextManager[Any]]
+class CredentialStoreError(RuntimeError):
+    """Storing a connection failed; the message never carries the password (database errors would)."""
 
 
 class MetadataDbCredentialStore:
@@ -66,48 +65,44 @@ class MetadataDbCredentialStore:
 
     can_create = True
 
-    def __init__(self, session_factory: SessionFactory | None = None) -> None:
-        self._session_factory = session_factory
-
-    def _session(self) -> AbstractContextManager[Any]:
-        if self._session_factory is not None:
-            return self._session_factory()
-        from airflow.utils.session import create_session  # noqa: PLC0415 - needs a configured metadata DB
-
-        session: AbstractContextManager[Any] = create_session()
-        return session
-
     def get_password(self, conn_id: str) -> str | None:
-        from airflow.models import Connection  # noqa: PLC0415
+        from airflow.models import Connection  # noqa: PLC0415 - needs a configured metadata DB
+        from airflow.utils.session import create_session  # noqa: PLC0415
         from sqlalchemy import select  # noqa: PLC0415
 
-        with self._session() as session:
+        with create_session() as session:
             connection = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
-            if connection is None:
-                return None
-            password: str | None = connection.password
+            password: str | None = connection.password if connection is not None else None
         if password:
             _mask(password)
         return password
 
     def create(self, connection: ReaderConnection) -> None:
+        """Insert the connection; a database error is re-raised without its statement parameters."""
         from airflow.models import Connection  # noqa: PLC0415
+        from airflow.utils.session import create_session  # noqa: PLC0415
+        from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
         _mask(connection.password)
-        with self._session() as session:
-            session.add(
-                Connection(
-                    conn_id=connection.conn_id,
-                    conn_type=connection.conn_type,
-                    description=connection.description,
-                    host=connection.host,
-                    port=connection.port,
-                    login=connection.login,
-                    password=connection.password,
-                    schema=connection.schema,
+        try:
+            with create_session() as session:
+                session.add(
+                    Connection(
+                        conn_id=connection.conn_id,
+                        conn_type=connection.conn_type,
+                        description=connection.description,
+                        host=connection.host,
+                        port=connection.port,
+                        login=connection.login,
+                        password=connection.password,
+                        schema=connection.schema,
+                    )
                 )
-            )
-            session.commit()
+        except SQLAlchemyError as error:
+            # SQLAlchemy's message lists the INSERT's parameters, the password among them: never chain it.
+            raise CredentialStoreError(
+                f"could not store Airflow connection {connection.conn_id}: {type(error).__name__}"
+            ) from None
         log.info("created Airflow connection %s for reader %s", connection.conn_id, connection.login)
 
 
