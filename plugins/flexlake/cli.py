@@ -199,6 +199,8 @@ def _provision(args: argparse.Namespace) -> int:
     print(result.summary())
     if result.reader_credentials in {"created", "reused"}:
         print(f"reader credentials: Airflow connection {plan.reader_connection_id} (password not shown)")
+    elif plan.reader_connection_id is None:  # DuckDB: the reader is the read-only file, said in the notes
+        print("\n".join(note for note in plan.notes if note.startswith("reader:")))
     return 0
 
 
