@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pytest
 
+from tests.integration.dbt_cli import REPO_ROOT, run_dbt
+
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO_ROOT / "include" / "dbt"
-DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 PYAIRBYTE_PYTHON = REPO_ROOT / ".venvs" / "pyairbyte" / "bin" / "python"
 SOURCE_FAKER = REPO_ROOT / ".venvs" / "source-faker" / "bin" / "source-faker"
 
@@ -38,6 +36,14 @@ MODELS = {
     "stg_faker__users",
     "stg_faker__products",
     "stg_faker__purchases",
+    "faker__priced_purchases",
+    "faker__customers",
+    "faker__products",
+    "faker__product_variants",
+    "faker__orders",
+    "faker__order_lines",
+    "faker__payments",
+    "faker__refunds",
     "input__customers",
     "input__products",
     "input__product_variants",
@@ -60,7 +66,7 @@ MODELS = {
 }
 SEEDS = {"currencies", "countries"}
 # Tables and views per layer schema (<prefix>_<layer>), seeds in <prefix>_reference.
-SCHEMA_TABLES = {"staging": 3, "input": 9, "core": 7, "marts": 3, "reference": 2}
+SCHEMA_TABLES = {"staging": 11, "input": 9, "core": 7, "marts": 3, "reference": 2}
 CENT = Decimal("0.01")
 
 pytestmark = pytest.mark.integration
@@ -126,24 +132,6 @@ def _sync_faker(cache: dict[str, Any], passes: int = 1) -> None:
     assert result.returncode == 0, f"faker sync failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 
 
-def _dbt(
-    command: list[str],
-    target: str,
-    dbt_vars: dict[str, Any],
-    work_dir: Path,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    args = [
-        str(DBT_EXECUTABLE), *command,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target", target, "--vars", json.dumps(dbt_vars),
-        "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
-    ]  # fmt: skip
-    return subprocess.run(
-        args, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False, timeout=600
-    )
-
-
 def _dbt_build(
     target: str,
     dbt_vars: dict[str, Any],
@@ -152,7 +140,7 @@ def _dbt_build(
     flags: tuple[str, ...] = (),
 ) -> None:
     """Run `dbt build` and assert every model and seed built and every test passed."""
-    result = _dbt(["build", *flags], target, dbt_vars, work_dir, env)
+    result = run_dbt(["build", *flags], target, dbt_vars, work_dir, env)
     assert result.returncode == 0, f"dbt build failed on {target}:\n{result.stdout[-5000:]}"
     run_results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
     failed = [(r["unique_id"], r["status"]) for r in run_results if r["status"] not in {"success", "pass"}]
@@ -321,8 +309,8 @@ def _duckdb_vars(warehouse: Path, raw_file: Path, prefix: str, **extra: Any) -> 
         "flexlake_duckdb_path": str(warehouse),
         "flexlake_schema_prefix": prefix,
         "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": RAW_ALIAS}],
-        "raw_database__faker": RAW_ALIAS,
-        "raw_schema__faker": RAW_SCHEMA,
+        "flexlake_source_systems": ["faker"],
+        "flexlake_raw_relations": {"faker": [{"database": RAW_ALIAS, "schema": RAW_SCHEMA}]},
         **extra,
     }
 
@@ -489,14 +477,14 @@ def test_an_incremental_run_after_late_rows_equals_a_full_refresh_on_duckdb(duck
 
 def test_an_unknown_revenue_basis_fails_with_the_allowed_values(tmp_path: Path) -> None:
     """revenue_basis 'gros' stops dbt before it touches a database, naming 'net' and 'gross'."""
-    result = _dbt(["parse"], "duckdb", {"revenue_basis": "gros"}, tmp_path)
+    result = run_dbt(["parse"], "duckdb", {"revenue_basis": "gros"}, tmp_path)
     assert result.returncode != 0, "dbt parse accepted revenue_basis 'gros'"
     assert "must be 'net' or 'gross', got 'gros'" in result.stdout, result.stdout[-2000:]
 
 
 def test_an_unknown_counted_order_status_fails_with_the_vocabulary(tmp_path: Path) -> None:
     """counted_order_statuses ['shipped'] stops dbt at parse time, listing the statuses of the contract."""
-    result = _dbt(["parse"], "duckdb", {"counted_order_statuses": ["shipped"]}, tmp_path)
+    result = run_dbt(["parse"], "duckdb", {"counted_order_statuses": ["shipped"]}, tmp_path)
     assert result.returncode != 0, "dbt parse accepted order status 'shipped'"
     assert "'shipped' is not one of pending, completed" in result.stdout, result.stdout[-2000:]
 
@@ -504,7 +492,7 @@ def test_an_unknown_counted_order_status_fails_with_the_vocabulary(tmp_path: Pat
 def test_dbt_parse_writes_a_manifest_without_a_database(tmp_path: Path) -> None:
     """dbt parse (run at image build time) writes manifest.json and creates no DuckDB file."""
     warehouse = tmp_path / "never_created.duckdb"
-    result = _dbt(["parse"], "duckdb", {"flexlake_duckdb_path": str(warehouse)}, tmp_path)
+    result = run_dbt(["parse"], "duckdb", {"flexlake_duckdb_path": str(warehouse)}, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
@@ -514,7 +502,7 @@ def test_dbt_parse_writes_a_manifest_without_a_database(tmp_path: Path) -> None:
 
 def test_every_model_and_column_is_described_and_input_contracts_are_enforced(tmp_path: Path) -> None:
     """The manifest has a description for every model, seed and column; input-layer models enforce contracts."""
-    result = _dbt(["parse"], "duckdb", {}, tmp_path)
+    result = run_dbt(["parse"], "duckdb", {}, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"].values()
     documented = [node for node in nodes if node["resource_type"] in {"model", "seed"}]
@@ -535,7 +523,7 @@ def test_every_model_and_column_is_described_and_input_contracts_are_enforced(tm
 
 def test_excluding_the_customers_mart_path_drops_the_mart_and_its_tests(tmp_path: Path) -> None:
     """`--exclude path:models/marts/customers` (a tenant's disabled mart) leaves no node of that mart."""
-    result = _dbt(["ls", "--exclude", "path:models/marts/customers", "--output", "name"], "duckdb", {}, tmp_path)
+    result = run_dbt(["ls", "--exclude", "path:models/marts/customers", "--output", "name"], "duckdb", {}, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     names = set(result.stdout.split())
     assert "mart_revenue_daily" in names, "the revenue mart should still be selected"
@@ -583,7 +571,11 @@ def test_dbt_build_on_postgres_matches_the_raw_figures_and_stays_exact_increment
 
     try:
         expected = _expected(fetch, RAW_SCHEMA)
-        dbt_vars = {"flexlake_schema_prefix": "acme", "raw_schema__faker": RAW_SCHEMA}
+        dbt_vars = {
+            "flexlake_schema_prefix": "acme",
+            "flexlake_source_systems": ["faker"],
+            "flexlake_raw_relations": {"faker": [{"database": None, "schema": RAW_SCHEMA}]},
+        }
         _dbt_build("postgres", dbt_vars, tmp_path / "first", postgres_env)
         (totals,) = fetch(_MART_TOTALS_SQL.format(schema="acme_marts"))
         (facts,) = fetch(_FACT_TOTALS_SQL.format(schema="acme_core"))

@@ -13,6 +13,7 @@ from flexlake import settings
 from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.tenant_config import TenantConfig
+from flexlake.tenant_config.schema import SOURCE_SYSTEMS
 
 DBT_GROUP_ID = "dbt_transform"
 DBT_PROJECT_NAME = "flexlake"
@@ -20,8 +21,16 @@ _COMMANDS = {"model": "run", "seed": "seed", "snapshot": "snapshot"}
 
 
 def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(select, exclude) for the tenant: every model of the product minus the marts and models it removed."""
-    exclude = [f"path:models/marts/{mart}" for mart in tenant.dbt.disabled_marts]
+    """(select, exclude) for the tenant: every model of the product minus the marts and models it removed,
+    and minus the staging and adapter models of source systems it does not have (no task, no cost)."""
+    systems = {source.system for source in tenant.sources}
+    exclude = [
+        f"path:models/{layer}/{system}"
+        for system in SOURCE_SYSTEMS
+        if system not in systems
+        for layer in ("staging", "adapters")
+    ]
+    exclude.extend(f"path:models/marts/{mart}" for mart in tenant.dbt.disabled_marts)
     exclude.extend(tenant.dbt.exclude_models)
     return (), tuple(exclude)
 

@@ -119,6 +119,8 @@ class FakerSource(_Strict):
 
 
 SourceConfig = Annotated[FakerSource, Field(discriminator="system")]
+# Source systems the data product has adapters for (include/dbt/models/{staging,adapters}/<system>/).
+SOURCE_SYSTEMS = ("faker",)
 
 
 class AirbyteServerOptions(_Strict):

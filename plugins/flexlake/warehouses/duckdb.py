@@ -36,6 +36,7 @@ from flexlake.warehouses.provisioning import (
     render_sql,
 )
 from flexlake.warehouses.reader_credentials import CredentialStore
+from flexlake.warehouses.source_vars import source_system_vars
 
 _BOOKKEEPING = f'"{BOOKKEEPING_SCHEMA}"."{BOOKKEEPING_TABLE}"'
 
@@ -64,15 +65,11 @@ class DuckDBWarehouse:
             {"path": str(self.raw_path(tenant, source.name)), "alias": f"raw_{source.name}"}
             for source in tenant.sources
         ]
-        source_vars: dict[str, Any] = {}
-        for source in tenant.sources:
-            source_vars[f"raw_database__{source.system}"] = f"raw_{source.name}"
-            source_vars[f"raw_schema__{source.system}"] = raw_schema_name(tenant, source.name)
         return {
             "flexlake_duckdb_path": str(self.warehouse_path(tenant)),
             "flexlake_schema_prefix": tenant.schema_prefix,
             "flexlake_duckdb_attach": attach,
-            **source_vars,
+            **source_system_vars(tenant, lambda source_name: f"raw_{source_name}"),
         }
 
     def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:

@@ -22,6 +22,7 @@ from flexlake.warehouses.base import (
 from flexlake.warehouses.postgres_provisioning import execute_plan, postgres_plan, recorded_fingerprint
 from flexlake.warehouses.provisioning import CredentialsState, ProvisioningPlan, ProvisioningResult
 from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, generate_password
+from flexlake.warehouses.source_vars import source_system_vars
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,8 @@ class PostgresWarehouse:
         return ProfileConfig(profile_name=DBT_PROFILE_NAME, target_name="postgres", profile_mapping=mapping)
 
     def dbt_vars(self, tenant: TenantConfig) -> dict[str, Any]:
-        config = self._config(tenant)
-        source_vars: dict[str, Any] = {}
-        for source in tenant.sources:
-            source_vars[f"raw_database__{source.system}"] = config.database
-            source_vars[f"raw_schema__{source.system}"] = raw_schema_name(tenant, source.name)
-        return {"flexlake_schema_prefix": tenant.schema_prefix, **source_vars}
+        database = self._config(tenant).database
+        return {"flexlake_schema_prefix": tenant.schema_prefix, **source_system_vars(tenant, lambda _: database)}
 
     def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
         config = self._config(tenant)

@@ -12,6 +12,7 @@ from airflow.timetables import trigger as core_trigger_timetables
 from airflow.timetables.base import TimeRestriction
 from airflow.utils.dates import cron_presets
 from flexlake.dag_factory import build_tenant_dags
+from flexlake.dag_factory import dbt_task_group as dbt_task_group_module
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
 from flexlake.dag_factory.dbt_operator import dbt_vars
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
@@ -183,3 +184,32 @@ def test_starter_tenants_publish_a_summary_without_generating_docs(tenant_folder
 def test_duckdb_tenants_run_one_task_at_a_time(tenant_folder: Path) -> None:
     """DuckDB allows one writer per file, so a DuckDB tenant's DAG runs its tasks one at a time."""
     assert build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"].max_active_tasks == 1
+
+
+def test_two_sources_of_one_system_both_reach_dbt_with_their_own_raw_schema(tmp_path: Path) -> None:
+    """Two faker shops: dbt reads both raw schemas (DuckDB: each file's attach alias), the system once."""
+    path = _write(
+        tmp_path,
+        "twins.yaml",
+        "tenant_id: twins\ndisplay_name: T\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: eu}, {system: faker, name: us}]\n",
+    )
+    variables = dbt_vars(load_tenant_config(path))
+    assert variables["flexlake_source_systems"] == ["faker"]
+    assert variables["flexlake_raw_relations"] == {
+        "faker": [{"database": "raw_eu", "schema": "twins_raw_eu"}, {"database": "raw_us", "schema": "twins_raw_us"}]
+    }
+
+
+def test_source_systems_the_tenant_lacks_render_no_tasks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Staging and adapter models of a system a tenant does not sync are excluded from its graph."""
+    monkeypatch.setattr(dbt_task_group_module, "SOURCE_SYSTEMS", ("faker", "shopify"))
+    path = _write(
+        tmp_path,
+        "solo.yaml",
+        "tenant_id: solo\ndisplay_name: S\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\n",
+    )
+    _, exclude = dbt_task_group_module.dbt_selectors(load_tenant_config(path))
+    assert "path:models/staging/shopify" in exclude and "path:models/adapters/shopify" in exclude, exclude
+    assert not any("faker" in selector for selector in exclude), exclude

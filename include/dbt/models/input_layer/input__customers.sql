@@ -1,27 +1,5 @@
 {#-
-    Contract: customers. One block per source adapter, unioned; a new source system adds its block.
-    faker: users; the given name is faker's `name`, there is no last name.
+    Contract: customers. The union of the source adapters' customers (models/adapters/<system>/),
+    for the source systems the tenant has; columns, types and grain: input__customers.yml.
 -#}
-with faker_users as (
-
-    select * from {{ ref('stg_faker__users') }}
-
-)
-
-select
-    cast(user_id as varchar) as customer_id,
-    cast(email as varchar) as email,
-    cast(first_name as varchar) as first_name,
-    cast(null as varchar) as last_name,
-    cast(telephone as varchar) as phone,
-    cast(address_city as varchar) as city,
-    cast(address_state as varchar) as region,
-    cast(address_postal_code as varchar) as postal_code,
-    cast(upper(address_country_code) as varchar) as country_code,
-    cast(created_at as timestamp) as created_at,
-    cast(updated_at as timestamp) as updated_at,
-    cast(0 as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
-from faker_users
+{{ flexlake_union_adapters([ref('faker__customers')]) }}

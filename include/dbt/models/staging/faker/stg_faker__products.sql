@@ -1,8 +1,17 @@
-{%- set raw_relation = source('faker', 'products') -%}
-
+{#- faker's products: the latest version of each record per raw schema (Airbyte appends one per sync). -#}
+{%- set columns = [
+    ('id', 'integer'),
+    ('make', 'string'),
+    ('model', 'string'),
+    ('year', 'integer'),
+    ('price', 'number'),
+    ('created_at', 'timestamp'),
+    ('updated_at', 'timestamp'),
+] -%}
+-- depends_on: {{ source('faker', 'products') }}
 with raw_products as (
 
-    select * from {{ raw_relation }}
+    {{ flexlake_raw_stream('faker', 'products', columns) | indent(4) }}
 
 ),
 
@@ -31,6 +40,6 @@ select
     created_at,
     updated_at,
     _airbyte_extracted_at as loaded_at,
-    'faker' as source_system,
-    {{ flexlake_source_relation(raw_relation) }} as source_relation
+    source_system,
+    source_relation
 from latest

@@ -1,8 +1,18 @@
-{%- set raw_relation = source('faker', 'purchases') -%}
-
+{#- faker's purchases: the latest version of each record per raw schema (Airbyte appends one per sync). -#}
+{%- set columns = [
+    ('id', 'integer'),
+    ('user_id', 'integer'),
+    ('product_id', 'integer'),
+    ('created_at', 'timestamp'),
+    ('updated_at', 'timestamp'),
+    ('added_to_cart_at', 'timestamp'),
+    ('purchased_at', 'timestamp'),
+    ('returned_at', 'timestamp'),
+] -%}
+-- depends_on: {{ source('faker', 'purchases') }}
 with raw_purchases as (
 
-    select * from {{ raw_relation }}
+    {{ flexlake_raw_stream('faker', 'purchases', columns) | indent(4) }}
 
 ),
 
@@ -33,6 +43,6 @@ select
     created_at,
     updated_at,
     _airbyte_extracted_at as loaded_at,
-    'faker' as source_system,
-    {{ flexlake_source_relation(raw_relation) }} as source_relation
+    source_system,
+    source_relation
 from latest

@@ -1,8 +1,27 @@
-{%- set raw_relation = source('faker', 'users') -%}
-
+{#- faker's users: the latest version of each record per raw schema (Airbyte appends one per sync). -#}
+{%- set columns = [
+    ('id', 'integer'),
+    ('created_at', 'timestamp'),
+    ('updated_at', 'timestamp'),
+    ('name', 'string'),
+    ('title', 'string'),
+    ('age', 'integer'),
+    ('email', 'string'),
+    ('telephone', 'string'),
+    ('gender', 'string'),
+    ('language', 'string'),
+    ('academic_degree', 'string'),
+    ('nationality', 'string'),
+    ('occupation', 'string'),
+    ('height', 'string'),
+    ('blood_type', 'string'),
+    ('weight', 'integer'),
+    ('address', 'json'),
+] -%}
+-- depends_on: {{ source('faker', 'users') }}
 with raw_users as (
 
-    select * from {{ raw_relation }}
+    {{ flexlake_raw_stream('faker', 'users', columns) | indent(4) }}
 
 ),
 
@@ -43,6 +62,6 @@ select
     created_at,
     updated_at,
     _airbyte_extracted_at as loaded_at,
-    'faker' as source_system,
-    {{ flexlake_source_relation(raw_relation) }} as source_relation
+    source_system,
+    source_relation
 from latest

@@ -1,0 +1,24 @@
+{#-
+    faker adapter for the contract's products: products are cars; the make is the vendor, prices are in var
+    faker_currency_code.
+-#}
+with faker_products as (
+
+    select * from {{ ref('stg_faker__products') }}
+
+)
+
+select
+    cast(product_id as varchar) as product_id,
+    cast(product_name as varchar) as product_name,
+    cast('car' as varchar) as product_type,
+    cast(make as varchar) as vendor,
+    {{ flexlake_money('price') }} as list_price,
+    cast('{{ var("faker_currency_code") | upper }}' as varchar) as currency_code,
+    cast(created_at as timestamp) as created_at,
+    cast(updated_at as timestamp) as updated_at,
+    cast(0 as integer) as is_deleted,
+    cast(loaded_at as timestamp) as loaded_at,
+    cast(source_system as varchar) as source_system,
+    cast(source_relation as varchar) as source_relation
+from faker_products
