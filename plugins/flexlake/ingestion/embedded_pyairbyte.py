@@ -28,6 +28,7 @@ from flexlake.ingestion.base import (
     SyncRequest,
     SyncResult,
 )
+from flexlake.tenant_config.schema import FakerSource, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -110,10 +111,17 @@ def build_runner_payload(request: SyncRequest, connector: str, executable: Path)
     return {
         "connector": connector,
         "executable": str(executable),
-        "config": request.source.options.model_dump(mode="json"),
+        "config": _connector_config(request.source),
         "streams": list(request.source.streams),
         "destination": _destination_payload(request.destination),
     }
+
+
+def _connector_config(source: SourceConfig) -> dict[str, Any]:
+    """The connector's own config. Only faker runs embedded (schema validation keeps the others out)."""
+    if not isinstance(source, FakerSource):
+        raise IngestionError(f"source {source.name!r}: system {source.system!r} has no embedded connector")
+    return source.options.model_dump(mode="json")
 
 
 def _destination_payload(destination: RawDestination) -> dict[str, Any]:

@@ -5,6 +5,7 @@ A tenant file is the whole interface an operator has to a customer's pipeline, s
 and the warehouse code), and carry the only defaults in the product (`Field(default=...)`).
 """
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -118,9 +119,85 @@ class FakerSource(_Strict):
     options: FakerSourceOptions = Field(default_factory=FakerSourceOptions)
 
 
-SourceConfig = Annotated[FakerSource, Field(discriminator="system")]
+class _AirbyteOnlySource(_Strict):
+    """A SaaS source run by an Airbyte server: its connector is not installed in the image for the
+    embedded engine, and it needs credentials from an Airflow connection."""
+
+    name: str = Field(
+        pattern=IDENTIFIER_PATTERN,
+        description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
+    )
+    engine: Literal["embedded", "airbyte"] = Field(
+        default="airbyte", description="airbyte (the only engine with this connector); needs the `airbyte:` block."
+    )
+    credentials_connection_id: str = Field(
+        pattern=CONNECTION_ID_PATTERN,
+        description="Airflow connection holding the source system's credentials (see docs/airbyte.md).",
+    )
+    start_date: date = Field(description="Sync records created or updated from this date (UTC).")
+
+    @model_validator(mode="after")
+    def _engine_has_the_connector(self) -> "_AirbyteOnlySource":
+        if self.engine == "embedded":
+            raise ValueError(
+                f"engine: the embedded engine (PyAirbyte in the image) has no connector for this source; "
+                f"use engine: airbyte with the tenant's `airbyte:` block (source {self.name!r})"
+            )
+        return self
+
+
+class ShopifySource(_AirbyteOnlySource):
+    """A Shopify store, through Airbyte's source-shopify (one source per store)."""
+
+    system: Literal["shopify"]
+    shop: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$", description="The store's name, as in <shop>.myshopify.com.")
+    streams: tuple[
+        Literal["customers", "products", "product_variants", "orders", "transactions", "order_refunds"], ...
+    ] = Field(
+        default=("customers", "products", "product_variants", "orders", "transactions", "order_refunds"),
+        min_length=1,
+        description="Streams to sync.",
+    )
+
+
+class StripeSource(_AirbyteOnlySource):
+    """A Stripe account, through Airbyte's source-stripe."""
+
+    system: Literal["stripe"]
+    account_id: str = Field(pattern=r"^acct_[A-Za-z0-9]{1,40}$", description="The Stripe account id, acct_...")
+    streams: tuple[
+        Literal[
+            "customers",
+            "products",
+            "prices",
+            "subscriptions",
+            "subscription_items",
+            "invoices",
+            "invoice_line_items",
+            "charges",
+            "refunds",
+        ],
+        ...,
+    ] = Field(
+        default=(
+            "customers",
+            "products",
+            "prices",
+            "subscriptions",
+            "subscription_items",
+            "invoices",
+            "invoice_line_items",
+            "charges",
+            "refunds",
+        ),
+        min_length=1,
+        description="Streams to sync.",
+    )
+
+
+SourceConfig = Annotated[FakerSource | ShopifySource | StripeSource, Field(discriminator="system")]
 # Source systems the data product has adapters for (include/dbt/models/{staging,adapters}/<system>/).
-SOURCE_SYSTEMS = ("faker",)
+SOURCE_SYSTEMS = ("faker", "shopify", "stripe")
 
 
 class AirbyteServerOptions(_Strict):

@@ -114,9 +114,9 @@ def test_a_warehouse_without_a_type_asks_for_one() -> None:
 
 
 def test_an_unknown_source_system_lists_the_known_systems() -> None:
-    """sources[0].system: shopify names the systems that exist."""
+    """sources[0].system: magento names the systems that exist."""
     problems = _problems_of_fixture("unknown_source_system.yaml")
-    assert problems == ["sources[0].system: 'shopify' is not one of faker"], problems
+    assert problems == ["sources[0].system: 'magento' is not one of faker, shopify, stripe"], problems
 
 
 def test_a_missing_required_field_is_named() -> None:

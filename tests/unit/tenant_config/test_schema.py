@@ -211,3 +211,36 @@ def test_a_duckdb_tenant_may_have_a_pg_prefix() -> None:
     """The pg_ reservation is PostgreSQL's; DuckDB does not have it."""
     config = TenantConfig.model_validate(_tenant(tenant_id="pg_acme"))
     assert config.schema_prefix == "pg_acme", f"got {config.schema_prefix!r}"
+
+
+SHOPIFY: dict[str, Any] = {
+    "system": "shopify",
+    "name": "eu_store",
+    "shop": "acme-eu",
+    "credentials_connection_id": "acme_shopify_eu",
+    "start_date": "2025-01-01",
+}
+AIRBYTE_SERVER: dict[str, Any] = {"connection_id": "airbyte_default"}
+
+
+def test_shopify_and_stripe_sources_run_on_the_airbyte_server_with_all_streams_by_default() -> None:
+    stripe = {"system": "stripe", "name": "billing", "account_id": "acct_123", **_credentials("acme_stripe")}
+    config = TenantConfig.model_validate(_tenant(sources=[SHOPIFY, stripe], airbyte=AIRBYTE_SERVER))
+    shopify_source, stripe_source = config.sources
+    assert shopify_source.engine == "airbyte" and "order_refunds" in shopify_source.streams
+    assert stripe_source.engine == "airbyte" and "invoice_line_items" in stripe_source.streams
+
+
+def test_a_saas_source_on_the_embedded_engine_is_rejected_with_the_alternative() -> None:
+    message = _rejection(_tenant(sources=[{**SHOPIFY, "engine": "embedded"}], airbyte=AIRBYTE_SERVER))
+    assert "has no connector for this source; use engine: airbyte" in message, message
+
+
+def test_a_saas_source_needs_its_credentials_connection() -> None:
+    source = {key: value for key, value in SHOPIFY.items() if key != "credentials_connection_id"}
+    message = _rejection(_tenant(sources=[source], airbyte=AIRBYTE_SERVER))
+    assert "credentials_connection_id" in message, message
+
+
+def _credentials(connection_id: str) -> dict[str, Any]:
+    return {"credentials_connection_id": connection_id, "start_date": "2025-01-01"}
