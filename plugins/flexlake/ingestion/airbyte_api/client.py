@@ -109,6 +109,11 @@ class AirbyteClient:
             "POST sources", lambda: self.sdk.sources.create_source(request=request).source_response, recover
         )
 
+    def source_configuration(self, source: models.SourceResponse) -> dict[str, Any]:
+        """The source's configuration as the server sent it (the SDK's parsed one is unreliable: see
+        source_configurations.py); secrets masked by the server."""
+        return self._api.source_configurations.configuration(source.source_id)
+
     def patch_source(self, source_id: str, patch: models.SourcePatchRequest) -> models.SourceResponse:
         request = api.PatchSourceRequest(source_id=source_id, source_patch_request=patch)
         return self._body("PATCH sources", lambda: self.sdk.sources.patch_source(request=request).source_response)

@@ -1,18 +1,19 @@
 """Tenant config → the SDK's typed connector models (never a bare dict: the SDK coerces a dict without
 `sourceType` into whichever connector model happens to fit first).
 
-A source system maps to one Airbyte connector through `_SOURCE_BUILDERS`; adding Shopify or Stripe is one
-builder reading its credentials from the source's Airflow connection (`credentials_connection_id`).
+A source system maps to one Airbyte connector through `_SOURCE_BUILDERS`; Shopify and Stripe read their
+secret from the password of the source's Airflow connection (`credentials_connection_id`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from typing import Any
 
 from airbyte_api import models
 
 from flexlake.ingestion.base import DuckDBDestination, IngestionError, PostgresDestination, RawDestination
-from flexlake.tenant_config.schema import FakerSource, SourceConfig
+from flexlake.tenant_config.schema import FakerSource, ShopifySource, SourceConfig, StripeSource
 
 MASK = "**********"
 # Configuration keys that hold secrets, across the connectors we build. Masked by Airbyte in responses,
@@ -40,11 +41,40 @@ def _faker(source: FakerSource, _credentials: SourceCredentials | None) -> model
     return models.SourceFaker(count=options.count, seed=options.seed, records_per_slice=options.records_per_slice)
 
 
+def _shopify(source: ShopifySource, credentials: SourceCredentials | None) -> models.SourceConfiguration:
+    """The store's Admin API access token is the connection's password (auth method api_password)."""
+    return models.SourceShopify(
+        shop=source.shop,
+        credentials=models.APIPassword(api_password=_secret(source, credentials)),
+        start_date=source.start_date,
+    )
+
+
+def _stripe(source: StripeSource, credentials: SourceCredentials | None) -> models.SourceConfiguration:
+    """The account's secret key (sk_...) is the connection's password."""
+    return models.SourceStripe(
+        account_id=source.account_id,
+        client_secret=_secret(source, credentials),
+        start_date=datetime.combine(source.start_date, time.min, tzinfo=UTC),
+    )
+
+
+def _secret(source: SourceConfig, credentials: SourceCredentials | None) -> str:
+    if credentials is None or not credentials.password:
+        raise IngestionError(
+            f"source {source.name!r}: the Airflow connection {source.credentials_connection_id!r} has no password; "
+            f"put the {source.system} secret (API access token / secret key) in its password field"
+        )
+    return credentials.password
+
+
 _SOURCE_BUILDERS: dict[str, SourceBuilder] = {
     "faker": _faker,
+    "shopify": _shopify,
+    "stripe": _stripe,
 }
 # Systems whose connector needs credentials from an Airflow connection.
-_NEEDS_CREDENTIALS: frozenset[str] = frozenset()
+_NEEDS_CREDENTIALS: frozenset[str] = frozenset({"shopify", "stripe"})
 
 
 def source_configuration(source: SourceConfig, credentials: SourceCredentials | None) -> models.SourceConfiguration:

@@ -171,7 +171,7 @@ class _Provisioner:
                 return _unique("source", name, listed, lambda s: s.name, lambda s: s.source_id)
 
             return self.client.create_source(request, recover).source_id
-        differences = field_differences(comparable(found.configuration), comparable(desired))
+        differences = field_differences(comparable(self.client.source_configuration(found)), comparable(desired))
         if not differences:
             self._note("source", name, "unchanged")
             return found.source_id

@@ -27,6 +27,7 @@ import httpx
 from airbyte_api import AirbyteAPI, errors, models
 
 from flexlake.ingestion.airbyte_api.server_settings import ServerSettings
+from flexlake.ingestion.airbyte_api.source_configurations import SourceConfigurationStash
 from flexlake.ingestion.base import IngestionError
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,9 @@ class ApiTransport:
             client=self._http,
             async_client=self._async_http,
         )
+        self.source_configurations = SourceConfigurationStash()
+        # The SDK has no public accessor for its hooks registry (Speakeasy keeps it on the configuration).
+        self.sdk.sdk_configuration.__dict__["_hooks"].register_after_success_hook(self.source_configurations)
 
     @property
     def token_fetches(self) -> int:
