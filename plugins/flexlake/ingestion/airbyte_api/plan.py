@@ -14,7 +14,10 @@ from flexlake.ingestion.airbyte_api.connectors import masked
 from flexlake.tenant_config.schema import SourceConfig
 
 Action = Literal["create", "update", "unchanged"]
-SYNC_MODE = models.ConnectionSyncModeEnum.FULL_REFRESH_OVERWRITE
+# Incremental append: each sync reads only what changed since the last one (cost), and every version lands
+# as a row; the data product's staging keeps the latest per key and cursor, and applies deletion records.
+# Every stream we sync (faker, Shopify, Stripe) supports incremental reads.
+SYNC_MODE = models.ConnectionSyncModeEnum.INCREMENTAL_APPEND
 
 
 @dataclass(frozen=True)
