@@ -2,4 +2,4 @@
     Contract: invoices. The union of the source adapters' invoices (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__invoices.yml.
 -#}
-{{ flexlake_union_adapters([]) }}
+{{ flexlake_union_adapters([ref('stripe__invoices')]) }}

@@ -2,4 +2,4 @@
     Contract: subscriptions. The union of the source adapters' subscriptions (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__subscriptions.yml.
 -#}
-{{ flexlake_union_adapters([]) }}
+{{ flexlake_union_adapters([ref('stripe__subscriptions')]) }}

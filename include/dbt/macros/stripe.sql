@@ -1,0 +1,65 @@
+{#
+    Stripe helpers shared by models/staging/stripe and models/adapters/stripe.
+
+    flexlake_stripe_latest_ctes(stream, columns, cursor): the three CTEs every Stripe staging model starts
+    with - the stream's rows from every raw schema (flexlake_raw_stream), ranked, and `latest` (the kept
+    version per source_relation + id). The cursor is the stream's `updated` (source-stripe sets it on every
+    entity stream), `subscription_updated` for subscription_items; invoice_line_items have none, so they
+    pass `_airbyte_extracted_at` (the extraction time alone decides). Ties: later _airbyte_extracted_at.
+    The caller writes `with {{ flexlake_stripe_latest_ctes(...) }}` and selects from `latest`.
+#}
+{% macro flexlake_stripe_latest_ctes(stream, columns, cursor='updated') -%}
+raw_{{ stream }} as (
+
+    {{ flexlake_raw_stream('stripe', stream, columns) | indent(4) }}
+
+),
+
+ranked as (
+
+    select
+        raw_{{ stream }}.*,
+        {{ flexlake_airbyte_version_rank('id', cursor) }} as version_rank
+    from raw_{{ stream }}
+
+),
+
+latest as (
+
+    select * from ranked where version_rank = 1
+
+)
+{%- endmacro %}
+
+{#-
+    An amount in integer minor units (Stripe's representation) as numeric(18,2) major units: multiplied by
+    an exact decimal 10^-minor_units (seed currencies: JPY 0, USD 2, BHD 3), never through a float.
+    (Division and power() would give a double on DuckDB.)
+-#}
+{% macro flexlake_stripe_major_units(amount, minor_units) -%}
+    {{ flexlake_money(
+        'cast(' ~ amount ~ ' as numeric(18, 0)) * case ' ~ minor_units
+        ~ ' when 0 then cast(1 as numeric(5, 4)) when 1 then cast(0.1 as numeric(5, 4))'
+        ~ ' when 3 then cast(0.001 as numeric(5, 4)) when 4 then cast(0.0001 as numeric(5, 4))'
+        ~ ' else cast(0.01 as numeric(5, 4)) end'
+    ) }}
+{%- endmacro %}
+
+{#- A raw boolean as the product's 0/1 integer flag; null counts as 0. -#}
+{% macro flexlake_stripe_flag(column) -%}
+    {{ return(adapter.dispatch('flexlake_stripe_flag', 'flexlake')(column)) }}
+{%- endmacro %}
+
+{% macro default__flexlake_stripe_flag(column) -%}
+    case when {{ column }} then 1 else 0 end
+{%- endmacro %}
+
+{#- SQL Server has no boolean: Airbyte writes bit. -#}
+{% macro sqlserver__flexlake_stripe_flag(column) -%}
+    case when {{ column }} = 1 then 1 else 0 end
+{%- endmacro %}
+
+{#- Epoch seconds held in a JSON key (status_transitions.paid_at, period.start, ...) as a naive UTC timestamp. -#}
+{% macro flexlake_stripe_json_epoch(column, key) -%}
+    {{ flexlake_epoch_to_timestamp('cast(' ~ flexlake_json_extract_string(column, key) ~ ' as bigint)') }}
+{%- endmacro %}

@@ -1,0 +1,87 @@
+{#-
+    Stripe adapter for the contract's order lines: the line items of the invoices that are orders (product
+    and variant = the line's price's product and price; numbered by line id), and one line for a one-off
+    charge's order (no product). A line of a deleted order is kept; core drops it with its order.
+-#}
+with orders as (
+
+    select * from {{ ref('stripe__orders') }}
+
+),
+
+invoice_lines as (
+
+    select
+        lines.invoice_line_item_id as order_line_id,
+        lines.invoice_id as order_id,
+        lines.product_id,
+        lines.price_id as variant_id,
+        row_number() over (
+            partition by lines.source_relation, lines.invoice_id
+            order by lines.invoice_line_item_id
+        ) as line_number,
+        lines.quantity,
+        coalesce(lines.unit_amount, lines.amount) as unit_price,
+        lines.amount as line_amount,
+        lines.currency_code,
+        orders.updated_at,
+        orders.is_deleted,
+        case when orders.loaded_at > lines.loaded_at then orders.loaded_at else lines.loaded_at end as loaded_at,
+        lines.source_system,
+        lines.source_relation
+    from {{ ref('stg_stripe__invoice_line_items') }} as lines
+    inner join orders
+        on lines.source_relation = orders.source_relation
+        and lines.invoice_id = orders.order_id
+
+),
+
+charge_lines as (
+
+    select
+        orders.order_id as order_line_id,
+        orders.order_id,
+        cast(null as varchar) as product_id,
+        cast(null as varchar) as variant_id,
+        1 as line_number,
+        1 as quantity,
+        orders.total_amount as unit_price,
+        orders.total_amount as line_amount,
+        orders.currency_code,
+        orders.updated_at,
+        orders.is_deleted,
+        orders.loaded_at,
+        orders.source_system,
+        orders.source_relation
+    from orders
+    inner join {{ ref('stg_stripe__charges') }} as charges
+        on orders.source_relation = charges.source_relation
+        and orders.order_id = charges.charge_id
+
+),
+
+stripe_lines as (
+
+    select * from invoice_lines
+    union all
+    select * from charge_lines
+
+)
+
+select
+    cast(order_line_id as varchar) as order_line_id,
+    cast(order_id as varchar) as order_id,
+    cast(product_id as varchar) as product_id,
+    cast(variant_id as varchar) as variant_id,
+    cast(line_number as integer) as line_number,
+    cast(quantity as integer) as quantity,
+    {{ flexlake_money('unit_price') }} as unit_price,
+    {{ flexlake_money('unit_price * quantity - line_amount') }} as discount_amount,
+    {{ flexlake_money('line_amount') }} as line_amount,
+    cast(currency_code as varchar) as currency_code,
+    cast(updated_at as timestamp) as updated_at,
+    cast(is_deleted as integer) as is_deleted,
+    cast(loaded_at as timestamp) as loaded_at,
+    cast(source_system as varchar) as source_system,
+    cast(source_relation as varchar) as source_relation
+from stripe_lines

@@ -1,0 +1,42 @@
+{#-
+    Stripe adapter for the contract's payments: every charge (succeeded → captured, pending, failed). Its
+    order is its invoice, or the charge itself for a one-off charge, when that is a (not deleted) order of
+    stripe__orders; else order_id is null. Method: payment_method_details.type, 'unknown' if absent.
+-#}
+with charges as (
+
+    select * from {{ ref('stg_stripe__charges') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stripe__orders') }}
+    where is_deleted = 0
+
+)
+
+select
+    cast(charges.charge_id as varchar) as payment_id,
+    cast(orders.order_id as varchar) as order_id,
+    cast(charges.customer_id as varchar) as customer_id,
+    cast(charges.created_at as timestamp) as paid_at,
+    cast(coalesce(charges.payment_method_type, 'unknown') as varchar) as payment_method,
+    cast(
+        case charges.charge_status
+            when 'succeeded' then 'captured'
+            when 'pending' then 'pending'
+            else 'failed'
+        end as varchar
+    ) as payment_status,
+    {{ flexlake_money('charges.amount') }} as amount,
+    cast(charges.currency_code as varchar) as currency_code,
+    cast(charges.updated_at as timestamp) as updated_at,
+    cast(0 as integer) as is_deleted,
+    cast(charges.loaded_at as timestamp) as loaded_at,
+    cast(charges.source_system as varchar) as source_system,
+    cast(charges.source_relation as varchar) as source_relation
+from charges
+left join orders
+    on charges.source_relation = orders.source_relation
+    and coalesce(charges.invoice_id, charges.charge_id) = orders.order_id

@@ -1,0 +1,44 @@
+{#-
+    Stripe adapter for the contract's refunds: succeeded refunds of a charge whose order (its invoice, or
+    the one-off charge itself) exists and is not deleted; others are dropped. Counted on their created date.
+-#}
+with refunds as (
+
+    select * from {{ ref('stg_stripe__refunds') }}
+    where refund_status = 'succeeded'
+
+),
+
+charges as (
+
+    select * from {{ ref('stg_stripe__charges') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stripe__orders') }}
+    where is_deleted = 0
+
+)
+
+select
+    cast(refunds.refund_id as varchar) as refund_id,
+    cast(orders.order_id as varchar) as order_id,
+    cast(refunds.charge_id as varchar) as payment_id,
+    cast(refunds.created_at as timestamp) as refunded_at,
+    {{ flexlake_money('refunds.amount') }} as amount,
+    cast(refunds.currency_code as varchar) as currency_code,
+    cast(refunds.reason as varchar) as reason,
+    cast(refunds.updated_at as timestamp) as updated_at,
+    cast(0 as integer) as is_deleted,
+    cast(refunds.loaded_at as timestamp) as loaded_at,
+    cast(refunds.source_system as varchar) as source_system,
+    cast(refunds.source_relation as varchar) as source_relation
+from refunds
+inner join charges
+    on refunds.source_relation = charges.source_relation
+    and refunds.charge_id = charges.charge_id
+inner join orders
+    on charges.source_relation = orders.source_relation
+    and coalesce(charges.invoice_id, charges.charge_id) = orders.order_id

@@ -1,0 +1,37 @@
+{#- Stripe customers: the latest version of each customer per raw schema; a deleted one keeps its row, flagged. -#}
+{%- set columns = [
+    ('id', 'string'),
+    ('email', 'string'),
+    ('name', 'string'),
+    ('phone', 'string'),
+    ('currency', 'string'),
+    ('address', 'json'),
+    ('delinquent', 'boolean'),
+    ('created', 'integer'),
+    ('updated', 'integer'),
+    ('livemode', 'boolean'),
+    ('is_deleted', 'boolean'),
+] -%}
+-- depends_on: {{ source('stripe', 'customers') }}
+with {{ flexlake_stripe_latest_ctes('customers', columns) }}
+
+select
+    cast(id as varchar) as customer_id,
+    cast(email as varchar) as email,
+    cast(name as varchar) as customer_name,
+    cast(phone as varchar) as phone,
+    cast(upper(currency) as varchar) as currency_code,
+    cast({{ flexlake_json_extract_string('address', 'line1') }} as varchar) as address_line1,
+    cast({{ flexlake_json_extract_string('address', 'city') }} as varchar) as address_city,
+    cast({{ flexlake_json_extract_string('address', 'state') }} as varchar) as address_state,
+    cast({{ flexlake_json_extract_string('address', 'postal_code') }} as varchar) as address_postal_code,
+    cast(upper({{ flexlake_json_extract_string('address', 'country') }}) as varchar) as address_country_code,
+    {{ flexlake_stripe_flag('delinquent') }} as is_delinquent,
+    {{ flexlake_stripe_flag('livemode') }} as is_livemode,
+    {{ flexlake_stripe_flag('is_deleted') }} as is_deleted,
+    {{ flexlake_epoch_to_timestamp('created') }} as created_at,
+    {{ flexlake_epoch_to_timestamp('updated') }} as updated_at,
+    _airbyte_extracted_at as loaded_at,
+    source_system,
+    source_relation
+from latest

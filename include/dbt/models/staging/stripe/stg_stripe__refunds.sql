@@ -1,0 +1,38 @@
+{#- Stripe refunds: the latest version of each refund per raw schema, amounts in major units (seed currencies). -#}
+{%- set columns = [
+    ('id', 'string'),
+    ('charge', 'string'),
+    ('amount', 'integer'),
+    ('currency', 'string'),
+    ('status', 'string'),
+    ('reason', 'string'),
+    ('created', 'integer'),
+    ('updated', 'integer'),
+    ('livemode', 'boolean'),
+] -%}
+-- depends_on: {{ source('stripe', 'refunds') }}
+with {{ flexlake_stripe_latest_ctes('refunds', columns) }},
+
+currencies as (
+
+    select * from {{ ref('currencies') }}
+
+)
+
+select
+    cast(latest.id as varchar) as refund_id,
+    cast(latest.charge as varchar) as charge_id,
+    cast(latest.amount as bigint) as amount_minor,
+    {{ flexlake_stripe_major_units('latest.amount', 'currencies.minor_units') }} as amount,
+    cast(upper(latest.currency) as varchar) as currency_code,
+    cast(latest.status as varchar) as refund_status,
+    cast(latest.reason as varchar) as reason,
+    {{ flexlake_stripe_flag('latest.livemode') }} as is_livemode,
+    {{ flexlake_epoch_to_timestamp('latest.created') }} as created_at,
+    {{ flexlake_epoch_to_timestamp('latest.updated') }} as updated_at,
+    latest._airbyte_extracted_at as loaded_at,
+    latest.source_system,
+    latest.source_relation
+from latest
+left join currencies
+    on upper(latest.currency) = currencies.currency_code

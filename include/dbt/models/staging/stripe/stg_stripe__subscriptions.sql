@@ -1,0 +1,47 @@
+{#-
+    Stripe subscriptions: the latest state of each subscription per raw schema (Stripe keeps only the
+    latest; the billing history is in invoice lines). customer.subscription.deleted is a cancellation: the
+    row stays, flagged is_deleted.
+-#}
+{%- set columns = [
+    ('id', 'string'),
+    ('customer', 'string'),
+    ('status', 'string'),
+    ('currency', 'string'),
+    ('quantity', 'integer'),
+    ('start_date', 'integer'),
+    ('current_period_start', 'integer'),
+    ('current_period_end', 'integer'),
+    ('cancel_at_period_end', 'boolean'),
+    ('canceled_at', 'integer'),
+    ('ended_at', 'integer'),
+    ('latest_invoice', 'string'),
+    ('created', 'integer'),
+    ('updated', 'integer'),
+    ('livemode', 'boolean'),
+    ('is_deleted', 'boolean'),
+] -%}
+-- depends_on: {{ source('stripe', 'subscriptions') }}
+with {{ flexlake_stripe_latest_ctes('subscriptions', columns) }}
+
+select
+    cast(id as varchar) as subscription_id,
+    cast(customer as varchar) as customer_id,
+    cast(status as varchar) as subscription_status,
+    cast(upper(currency) as varchar) as currency_code,
+    cast(quantity as integer) as quantity,
+    {{ flexlake_epoch_to_timestamp('start_date') }} as started_at,
+    {{ flexlake_epoch_to_timestamp('current_period_start') }} as current_period_start,
+    {{ flexlake_epoch_to_timestamp('current_period_end') }} as current_period_end,
+    {{ flexlake_stripe_flag('cancel_at_period_end') }} as is_cancel_at_period_end,
+    {{ flexlake_epoch_to_timestamp('canceled_at') }} as canceled_at,
+    {{ flexlake_epoch_to_timestamp('ended_at') }} as ended_at,
+    cast(latest_invoice as varchar) as latest_invoice_id,
+    {{ flexlake_stripe_flag('livemode') }} as is_livemode,
+    {{ flexlake_stripe_flag('is_deleted') }} as is_deleted,
+    {{ flexlake_epoch_to_timestamp('created') }} as created_at,
+    {{ flexlake_epoch_to_timestamp('updated') }} as updated_at,
+    _airbyte_extracted_at as loaded_at,
+    source_system,
+    source_relation
+from latest
