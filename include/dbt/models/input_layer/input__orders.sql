@@ -2,4 +2,4 @@
     Contract: orders. The union of the source adapters' orders (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__orders.yml.
 -#}
-{{ flexlake_union_adapters([ref('faker__orders'), ref('stripe__orders')]) }}
+{{ flexlake_union_adapters([ref('faker__orders'), ref('shopify__orders'), ref('stripe__orders')]) }}

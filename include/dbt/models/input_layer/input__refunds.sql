@@ -2,4 +2,4 @@
     Contract: refunds. The union of the source adapters' refunds (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__refunds.yml.
 -#}
-{{ flexlake_union_adapters([ref('faker__refunds'), ref('stripe__refunds')]) }}
+{{ flexlake_union_adapters([ref('faker__refunds'), ref('shopify__refunds'), ref('stripe__refunds')]) }}

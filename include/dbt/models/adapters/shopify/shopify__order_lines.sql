@@ -1,0 +1,27 @@
+{#-
+    Shopify adapter for the contract's order lines: orders.line_items; line_amount = quantity × price − the
+    line's discount allocations. A line of a deleted order is deleted too.
+-#}
+with shopify_order_lines as (
+
+    select * from {{ ref('stg_shopify__order_lines') }}
+
+)
+
+select
+    cast(order_line_id as varchar) as order_line_id,
+    cast(order_id as varchar) as order_id,
+    cast(product_id as varchar) as product_id,
+    cast(variant_id as varchar) as variant_id,
+    cast(line_number as integer) as line_number,
+    cast(quantity as integer) as quantity,
+    {{ flexlake_money('unit_price') }} as unit_price,
+    {{ flexlake_money('discount_amount') }} as discount_amount,
+    {{ flexlake_money('line_amount') }} as line_amount,
+    cast(currency_code as varchar) as currency_code,
+    cast(updated_at as timestamp) as updated_at,
+    cast(is_deleted as integer) as is_deleted,
+    cast(loaded_at as timestamp) as loaded_at,
+    cast(source_system as varchar) as source_system,
+    cast(source_relation as varchar) as source_relation
+from shopify_order_lines

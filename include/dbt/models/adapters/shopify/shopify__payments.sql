@@ -1,0 +1,43 @@
+{#-
+    Shopify adapter for the contract's payments: transactions of kind sale or capture (authorizations, voids
+    and refunds are not payments), of an order the store has (orphans are dropped); the payer is the order's
+    customer. Status: success → captured, pending → pending, failure / error → failed. A payment of a
+    deleted order is deleted too.
+-#}
+with shopify_transactions as (
+
+    select * from {{ ref('stg_shopify__transactions') }}
+    where transaction_kind in ('sale', 'capture')
+
+),
+
+shopify_orders as (
+
+    select * from {{ ref('stg_shopify__orders') }}
+
+)
+
+select
+    cast(shopify_transactions.transaction_id as varchar) as payment_id,
+    cast(shopify_orders.order_id as varchar) as order_id,
+    cast(shopify_orders.customer_id as varchar) as customer_id,
+    cast(coalesce(shopify_transactions.processed_at, shopify_transactions.created_at) as timestamp) as paid_at,
+    cast(coalesce(shopify_transactions.gateway, 'unknown') as varchar) as payment_method,
+    cast(
+        case shopify_transactions.transaction_status
+            when 'success' then 'captured'
+            when 'pending' then 'pending'
+            else 'failed'
+        end as varchar
+    ) as payment_status,
+    {{ flexlake_money('shopify_transactions.amount') }} as amount,
+    cast(shopify_transactions.currency_code as varchar) as currency_code,
+    cast(shopify_transactions.created_at as timestamp) as updated_at,
+    cast(shopify_orders.is_deleted as integer) as is_deleted,
+    cast(shopify_transactions.loaded_at as timestamp) as loaded_at,
+    cast(shopify_transactions.source_system as varchar) as source_system,
+    cast(shopify_transactions.source_relation as varchar) as source_relation
+from shopify_transactions
+inner join shopify_orders
+    on shopify_transactions.source_relation = shopify_orders.source_relation
+    and shopify_transactions.order_id = shopify_orders.order_id

@@ -1,0 +1,24 @@
+{#-
+    Shopify adapter for the contract's product variants: the product_variants stream; prices in the shop's
+    currency (var shopify_shop_currency_code, default USD).
+-#}
+with shopify_variants as (
+
+    select * from {{ ref('stg_shopify__product_variants') }}
+
+)
+
+select
+    cast(variant_id as varchar) as variant_id,
+    cast(product_id as varchar) as product_id,
+    cast(sku as varchar) as sku,
+    cast(variant_title as varchar) as variant_name,
+    {{ flexlake_money('price') }} as price,
+    cast('{{ var("shopify_shop_currency_code", "USD") | upper }}' as varchar) as currency_code,
+    cast(created_at as timestamp) as created_at,
+    cast(updated_at as timestamp) as updated_at,
+    cast(0 as integer) as is_deleted,
+    cast(loaded_at as timestamp) as loaded_at,
+    cast(source_system as varchar) as source_system,
+    cast(source_relation as varchar) as source_relation
+from shopify_variants

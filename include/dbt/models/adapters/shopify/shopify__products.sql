@@ -1,0 +1,39 @@
+{#-
+    Shopify adapter for the contract's products: products (deleted ones with is_deleted = 1). Shopify prices
+    live on variants: list_price is the lowest variant price, in the shop's currency (var
+    shopify_shop_currency_code, default USD: the products stream does not name it).
+-#}
+with shopify_products as (
+
+    select * from {{ ref('stg_shopify__products') }}
+
+),
+
+variant_prices as (
+
+    select
+        source_relation,
+        product_id,
+        min(price) as list_price
+    from {{ ref('stg_shopify__product_variants') }}
+    group by source_relation, product_id
+
+)
+
+select
+    cast(shopify_products.product_id as varchar) as product_id,
+    cast(shopify_products.product_title as varchar) as product_name,
+    cast(shopify_products.product_type as varchar) as product_type,
+    cast(shopify_products.vendor as varchar) as vendor,
+    {{ flexlake_money('variant_prices.list_price') }} as list_price,
+    cast('{{ var("shopify_shop_currency_code", "USD") | upper }}' as varchar) as currency_code,
+    cast(shopify_products.created_at as timestamp) as created_at,
+    cast(shopify_products.updated_at as timestamp) as updated_at,
+    cast(shopify_products.is_deleted as integer) as is_deleted,
+    cast(shopify_products.loaded_at as timestamp) as loaded_at,
+    cast(shopify_products.source_system as varchar) as source_system,
+    cast(shopify_products.source_relation as varchar) as source_relation
+from shopify_products
+left join variant_prices
+    on shopify_products.source_relation = variant_prices.source_relation
+    and shopify_products.product_id = variant_prices.product_id

@@ -1,0 +1,47 @@
+{#-
+    Shopify refunds: the latest version of each record per raw schema (cursor created_at; never updated).
+    The refund's transactions stay JSON here and are exploded by stg_shopify__refund_transactions.
+-#}
+{%- set columns = [
+    ('id', 'integer'),
+    ('order_id', 'integer'),
+    ('note', 'string'),
+    ('restock', 'boolean'),
+    ('user_id', 'integer'),
+    ('transactions', 'json'),
+    ('created_at', 'timestamp'),
+] -%}
+-- depends_on: {{ source('shopify', 'order_refunds') }}
+with raw_refunds as (
+
+    {{ flexlake_raw_stream('shopify', 'order_refunds', columns) | indent(4) }}
+
+),
+
+ranked as (
+
+    select
+        raw_refunds.*,
+        {{ flexlake_airbyte_version_rank('id', 'created_at') }} as version_rank
+    from raw_refunds
+
+),
+
+latest as (
+
+    select * from ranked where version_rank = 1
+
+)
+
+select
+    cast(id as bigint) as refund_id,
+    cast(order_id as bigint) as order_id,
+    note,
+    case when cast(restock as integer) = 1 then 1 else 0 end as is_restocked,
+    cast(user_id as bigint) as user_id,
+    transactions,
+    created_at,
+    _airbyte_extracted_at as loaded_at,
+    source_system,
+    source_relation
+from latest

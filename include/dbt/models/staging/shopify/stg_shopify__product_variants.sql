@@ -1,0 +1,48 @@
+{#- Shopify product variants: the latest version of each record per raw schema (cursor updated_at). -#}
+{%- set columns = [
+    ('id', 'integer'),
+    ('product_id', 'integer'),
+    ('title', 'string'),
+    ('sku', 'string'),
+    ('price', 'number'),
+    ('position', 'integer'),
+    ('inventory_quantity', 'integer'),
+    ('created_at', 'timestamp'),
+    ('updated_at', 'timestamp'),
+] -%}
+-- depends_on: {{ source('shopify', 'product_variants') }}
+with raw_variants as (
+
+    {{ flexlake_raw_stream('shopify', 'product_variants', columns) | indent(4) }}
+
+),
+
+ranked as (
+
+    select
+        raw_variants.*,
+        {{ flexlake_airbyte_version_rank('id') }} as version_rank
+    from raw_variants
+
+),
+
+latest as (
+
+    select * from ranked where version_rank = 1
+
+)
+
+select
+    cast(id as bigint) as variant_id,
+    cast(product_id as bigint) as product_id,
+    title as variant_title,
+    sku,
+    {{ flexlake_money('price') }} as price,
+    cast(position as integer) as variant_position,
+    cast(inventory_quantity as integer) as inventory_quantity,
+    created_at,
+    updated_at,
+    _airbyte_extracted_at as loaded_at,
+    source_system,
+    source_relation
+from latest
