@@ -236,8 +236,8 @@ def test_every_model_builds_and_every_data_test_passes(build_name: str, request:
     assert all(result["status"] == "success" for result in models)
     built = {_name(result) for result in models}
     stripe_models = {name for name in built if name.startswith(("stg_stripe__", "stripe__"))}
-    assert len(stripe_models) == 18, sorted(stripe_models)
-    assert {"fct_orders", "mart_revenue_daily", "mart_revenue_daily_by_channel"} <= built
+    assert len(stripe_models) == 19, sorted(stripe_models)
+    assert {"fct_orders", "fct_subscriptions", "mart_revenue_daily", "mart_mrr_monthly"} <= built
 
 
 @pytest.mark.parametrize("build_name", BUILDS)
@@ -308,6 +308,27 @@ def test_daily_revenue_per_currency_equals_the_oracle(
         day: {"orders": f["orders"], "gross": Decimal(f["gross"]), "refunds": Decimal(f["refunds"])}
         for day, f in per_day.items()
     }
+
+
+@pytest.mark.parametrize("build_name", BUILDS)
+def test_mrr_movements_per_month_and_currency_equal_the_oracle(
+    build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
+) -> None:
+    """mart_mrr_monthly's new / expansion / contraction / churn / reactivation equal oracle.expected_mrr_movements."""
+    build: Build = request.getfixturevalue(build_name)
+    expected = oracle.expected_mrr_movements(dataset)
+    rows = build.fetch(
+        "select mrr_month, currency_code, new_mrr, expansion_mrr, contraction_mrr, churned_mrr, reactivation_mrr"
+        f" from {PREFIX}_marts.mart_mrr_monthly"
+    )
+    actual = {
+        (_date(month), currency): dict(zip(oracle.MOVEMENTS, values, strict=True)) for month, currency, *values in rows
+    }
+    assert set(actual) == set(expected), sorted(set(actual) ^ set(expected))[:10]
+    wrong = {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
+    assert not wrong, sorted(wrong.items())[:5]
+    assert any(moves["expansion"] for moves in expected.values()), "the data should have every kind of movement"
+    assert all(any(moves[name] for moves in expected.values()) for name in oracle.MOVEMENTS)
 
 
 def test_stripe_and_faker_in_one_tenant_both_reach_the_input_layer(duckdb_upper_build: Build) -> None:

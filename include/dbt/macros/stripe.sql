@@ -63,3 +63,28 @@ latest as (
 {% macro flexlake_stripe_json_epoch(column, key) -%}
     {{ flexlake_epoch_to_timestamp('cast(' ~ flexlake_json_extract_string(column, key) ~ ' as bigint)') }}
 {%- endmacro %}
+
+{#-
+    A recurring amount per month, at full precision (numeric(28,12)): amount * (month 1, year 1/12,
+    week 52/12, day 365/12) / interval_count. Multiplication by decimal constants only (DuckDB divides
+    decimals as doubles); interval counts 1-36 (Stripe's maximum for months), else null. Rounded to cents
+    only where figures are reported.
+-#}
+{% macro flexlake_monthly_amount(amount, interval, interval_count) -%}
+    cast(
+        cast(
+            cast({{ amount }} as numeric(18, 2)) * case {{ interval }}
+                when 'month' then cast(1 as numeric(20, 18))
+                when 'year' then cast(0.083333333333333333 as numeric(20, 18))
+                when 'week' then cast(4.333333333333333333 as numeric(20, 18))
+                when 'day' then cast(30.416666666666666667 as numeric(20, 18))
+            end
+            as numeric(30, 14)
+        ) * case coalesce({{ interval_count }}, 1)
+            {%- for count in range(1, 37) %}
+            when {{ count }} then cast({{ '%.14f' | format(1 / count) }} as numeric(16, 14))
+            {%- endfor %}
+        end
+        as numeric(28, 12)
+    )
+{%- endmacro %}

@@ -1,0 +1,58 @@
+{#-
+    Stripe's subscription history for fct_subscriptions: one row per billed period of a subscription item,
+    read from the subscription lines (type subscription, not prorations) of paid or open invoices. Stripe
+    keeps invoices forever while a subscription only shows its latest state, so the history is here.
+    The price's interval comes from stg_stripe__prices (a Stripe price's amount and interval are
+    immutable); its unit amount and the quantity from the line. Test-mode and deleted invoices are kept,
+    flagged (is_test, is_deleted); fct_subscriptions leaves them out.
+-#}
+with lines as (
+
+    select * from {{ ref('stg_stripe__invoice_line_items') }}
+    where line_type = 'subscription'
+        and is_proration = 0
+
+),
+
+invoices as (
+
+    select * from {{ ref('stg_stripe__invoices') }}
+    where invoice_status in ('paid', 'open')
+
+),
+
+prices as (
+
+    select * from {{ ref('stg_stripe__prices') }}
+
+)
+
+select
+    cast(lines.invoice_line_item_id as varchar) as subscription_period_id,
+    cast(lines.subscription_id as varchar) as subscription_id,
+    cast(lines.subscription_item_id as varchar) as subscription_item_id,
+    cast(invoices.customer_id as varchar) as customer_id,
+    cast(lines.invoice_id as varchar) as invoice_id,
+    cast(lines.product_id as varchar) as product_id,
+    cast(lines.price_id as varchar) as variant_id,
+    cast(lines.period_start as timestamp) as period_start,
+    cast(lines.period_end as timestamp) as period_end,
+    cast(lines.quantity as integer) as quantity,
+    {{ flexlake_money('lines.unit_amount') }} as unit_amount,
+    cast(prices.recurring_interval as varchar) as billing_interval,
+    cast(coalesce(prices.recurring_interval_count, 1) as integer) as billing_interval_count,
+    cast(lines.currency_code as varchar) as currency_code,
+    cast(1 - invoices.is_livemode as integer) as is_test,
+    cast(invoices.is_deleted as integer) as is_deleted,
+    cast(
+        case when invoices.loaded_at > lines.loaded_at then invoices.loaded_at else lines.loaded_at end as timestamp
+    ) as loaded_at,
+    cast(lines.source_system as varchar) as source_system,
+    cast(lines.source_relation as varchar) as source_relation
+from lines
+inner join invoices
+    on lines.source_relation = invoices.source_relation
+    and lines.invoice_id = invoices.invoice_id
+left join prices
+    on lines.source_relation = prices.source_relation
+    and lines.price_id = prices.price_id
