@@ -27,7 +27,8 @@ import duckdb
 import pytest
 
 from tests.generators import oracle
-from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres
+from tests.generators.raw_tables import RawDataset, RawStream, write_duckdb, write_postgres
+from tests.generators.shopify import SYNC_1
 from tests.generators.stripe import generate_stripe
 from tests.integration.dbt_cli import run_dbt
 
@@ -339,3 +340,54 @@ def test_stripe_and_faker_in_one_tenant_both_reach_the_input_layer(duckdb_upper_
         )
     )
     assert counts == {FAKER_SCHEMA: 2, RAW_SCHEMA: len(oracle.expected_orders(generate_stripe(SEED)))}, counts
+
+
+def _first_sync(dataset: RawDataset) -> RawDataset:
+    """What the raw tables held after the first sync only (the second appends later versions and new rows)."""
+    streams = {
+        name: RawStream(
+            name, stream.columns, [r for r in stream.rows if r["_airbyte_extracted_at"] == SYNC_1.extracted_at]
+        )
+        for name, stream in dataset.streams.items()
+    }
+    return RawDataset(system=dataset.system, streams=streams)
+
+
+_FACT_SQL = "select * from {schema}.{table} order by source_relation, {key}"
+
+
+def test_an_incremental_build_after_the_second_sync_equals_a_full_build_and_the_oracle(
+    tmp_path: Path, dataset: RawDataset, duckdb_build: Build
+) -> None:
+    """Build on the first sync, append the second (refunds, an open invoice paid, re-emitted rows), build
+    incrementally: the incremental facts equal the full build's (duckdb_build), and fct_payments the oracle."""
+    raw_file, warehouse = tmp_path / "raw.duckdb", tmp_path / "warehouse.duckdb"
+    relations: dict[str, list[dict[str, Any]]] = {"stripe": [{"database": RAW_ALIAS, "schema": RAW_SCHEMA}]}
+    dbt_vars = _dbt_vars(
+        ["stripe"],
+        relations,
+        flexlake_duckdb_path=str(warehouse),
+        flexlake_duckdb_attach=[{"path": str(raw_file), "alias": RAW_ALIAS}],
+    )
+    write_duckdb(_first_sync(dataset), str(raw_file), RAW_SCHEMA)
+    _build("duckdb", dbt_vars, tmp_path / "first")
+    fetch = _duckdb_fetch(warehouse, raw_file)
+    (first_payments,) = fetch(f"select count(*) from {PREFIX}_core.fct_payments")
+    write_duckdb(dataset, str(raw_file), RAW_SCHEMA)
+    _build("duckdb", dbt_vars, tmp_path / "incremental")
+    for table, key in (("fct_payments", "payment_id"), ("fct_order_lines", "order_line_id")):
+        incremental = fetch(_FACT_SQL.format(schema=f"{PREFIX}_core", table=table, key=key))
+        full = duckdb_build.fetch(_FACT_SQL.format(schema=f"{PREFIX}_core", table=table, key=key))
+        assert incremental == full, f"{table}: incremental {len(incremental)} rows, full build {len(full)}"
+    test_orders = {o["order_id"] for o in oracle.expected_orders(dataset) if o["is_test"]}
+    expected = [
+        (p["payment_id"], p["order_id"], p["payment_status"], p["amount"], p["currency_code"])
+        for p in oracle.expected_payments(dataset)
+        if p["order_id"] not in test_orders
+    ]
+    actual = fetch(
+        f"select payment_id, order_id, payment_status, amount, currency_code from {PREFIX}_core.fct_payments"
+        " order by payment_id"
+    )
+    assert first_payments[0] < len(actual), "the second sync should add payments"
+    assert actual == expected
