@@ -8,7 +8,10 @@ into the tenant's DuckDB file, or into its raw schema on a real PostgreSQL serve
 import json
 import os
 import subprocess
+import zlib
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psycopg2
@@ -16,6 +19,10 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.fakes.airbyte_server import FakeAirbyteServer
+from tests.generators.oracle import expected_daily_revenue
+from tests.generators.raw_tables import RawDataset
+from tests.generators.shopify import generate_shopify
+from tests.generators.stripe import generate_stripe
 from tests.integration.conftest import PostgresServer
 
 pytestmark = pytest.mark.integration
@@ -147,3 +154,76 @@ def test_an_airbyte_engine_tenant_on_postgres_runs_end_to_end_without_leaking_se
         assert all(secret not in exchange.body for exchange in fake.exchanges), "the fake echoed a secret"
         for artifact in _latest_catalog(tmp_path, "air_pg").iterdir():
             assert secret not in artifact.read_text(errors="replace"), f"a secret leaked into {artifact.name}"
+
+
+def test_a_shopify_and_stripe_tenant_on_postgres_runs_end_to_end_with_the_oracles_figures(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """Both SaaS sources through the fake server into PostgreSQL, then the whole product: the orders and the
+    gross revenue per currency in the core facts are the oracle's, computed in Python from the same raw data
+    the fake wrote (generators seeded as the fake seeds them: crc32 of the shop / account id)."""
+    fake = FakeAirbyteServer(client_secret=CLIENT_SECRET, token_ttl_seconds=120)
+    for _ in range(2):
+        fake.script_next_job("pending", "running", "succeeded")
+    server = postgres_server
+    tenant_yaml = (
+        "tenant_id: saas_pg\ndisplay_name: SaaS PG\ntier: professional\n"
+        f"warehouse: {{type: postgres, connection_id: saas_pg_wh, database: {server.dbname}}}\n"
+        "airbyte: {connection_id: airbyte_test, poll_interval_seconds: 5}\n"
+        "sources:\n"
+        "  - {system: shopify, name: store, shop: saas-store, credentials_connection_id: saas_shopify,"
+        " start_date: 2025-01-01}\n"
+        "  - {system: stripe, name: billing, account_id: acct_1Saas, credentials_connection_id: saas_stripe,"
+        " start_date: 2025-01-01}\n"
+    )
+    warehouse_uri = f"postgres://{server.user}:{WAREHOUSE_PASSWORD}@{server.host}:{server.port}/{server.dbname}"
+    secrets = {"saas_shopify": "shpat_e2e-never-log", "saas_stripe": "sk_live_e2e-never-log"}
+    with fake.serve() as api_root:
+        environment = {
+            **_environment(tmp_path, api_root, fake, "saas_pg", tenant_yaml),
+            "AIRFLOW_CONN_SAAS_PG_WH": warehouse_uri,
+            **{
+                f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps({"conn_type": "generic", "password": secret})
+                for conn_id, secret in secrets.items()
+            },
+        }
+        output = _run_tenant_dag(environment, "saas_pg")
+    expected = {
+        "saas_pg_raw_store": _oracle_totals(generate_shopify(zlib.crc32(b"saas-store"), store="saas-store")),
+        "saas_pg_raw_billing": _oracle_totals(generate_stripe(zlib.crc32(b"acct_1Saas"))),
+    }
+    actual = _postgres_rows(
+        server,
+        "select source_relation, currency_code, count(*), sum(total_amount) from saas_pg_input.input__orders"
+        " where is_test = 0 and order_status in ('completed', 'partially_returned', 'returned')"
+        " group by source_relation, currency_code",
+    )
+    assert {(r[0], r[1]): (int(r[2]), Decimal(r[3])) for r in actual} == {
+        (relation, currency): figures for relation, totals in expected.items() for currency, figures in totals.items()
+    }
+    marts = _postgres_counts(server, {"mart_revenue_daily": "select count(*) from saas_pg_marts.mart_revenue_daily"})
+    assert marts["mart_revenue_daily"] > 0, marts
+    for secret in (CLIENT_SECRET, WAREHOUSE_PASSWORD, *secrets.values()):
+        assert secret not in output, "a secret leaked into the `airflow dags test` output"
+        assert all(secret not in exchange.body for exchange in fake.exchanges), "the fake echoed a secret"
+
+
+def _oracle_totals(dataset: RawDataset) -> dict[str, tuple[int, Decimal]]:
+    """{currency: (counted orders, gross)} of the non-test orders the marts count, by the Python oracle."""
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for (_, currency), figures in expected_daily_revenue(dataset).items():
+        orders, gross = totals.get(currency, (0, Decimal(0)))
+        totals[currency] = (orders + figures["orders"], gross + figures["gross_revenue"])
+    return totals
+
+
+def _postgres_rows(server: PostgresServer, query: str) -> list[tuple[Any, ...]]:
+    connection = psycopg2.connect(
+        host=server.host, port=server.port, user=server.user, password=server.password, dbname=server.dbname
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return list(cursor.fetchall())
+    finally:
+        connection.close()

@@ -51,17 +51,6 @@ SHOPIFY_MODELS = {
     "shopify__payments",
     "shopify__refunds",
 }
-# Shopify's guest checkouts (orders without a customer, customer_id null as the oracle says) break three core
-# tests, a core fix, not the adapter's: fct_orders / fct_order_lines hash a null customer_id into a
-# customer_key (fct_payments does not), which fails the relationship to dim_customers, and
-# mart_customer_lifetime (one row per customer) leaves guest orders out, so its reconciliation with fct_orders
-# fails. dbt build would also skip what depends on the failing tests (the mart). The builds exclude the three;
-# test_guest_orders_pass_the_core_tests runs them (strict xfail: remove it and this set once core is fixed).
-KNOWN_CORE_FAILURES = {
-    "relationships_fct_orders_customer_key__customer_key__ref_dim_customers_",
-    "relationships_fct_order_lines_customer_key__customer_key__ref_dim_customers_",
-    "assert_mart_customer_lifetime_reconciles_with_core_facts",
-}
 Fetch = Callable[[str], list[tuple[Any, ...]]]
 
 
@@ -95,7 +84,7 @@ def _dbt_vars(database: str | None) -> dict[str, Any]:
 
 def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None) -> Build:
     started = time.monotonic()
-    result = run_dbt(["build", "--exclude", *sorted(KNOWN_CORE_FAILURES)], target, dbt_vars, work_dir, env)
+    result = run_dbt(["build"], target, dbt_vars, work_dir, env)
     seconds = time.monotonic() - started
     run_results = work_dir / "target" / "run_results.json"
     assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
@@ -187,7 +176,8 @@ def _assert_same_rows(actual: list[dict[str, Any]], expected: list[dict[str, Any
 
 @pytest.mark.parametrize("build_name", BUILDS)
 def test_every_model_builds_and_every_data_test_passes(build_name: str, request: pytest.FixtureRequest) -> None:
-    """The whole project (staging, adapters, input, core, marts) builds over two stores; tests pass."""
+    """The whole project (staging, adapters, input, core, marts) builds over two stores; tests pass (guest
+    checkouts included: no customer_key, left out of the customer mart and its reconciliation)."""
     build: Build = request.getfixturevalue(build_name)
     built = {
         uid.split(".")[-1] for uid, status in build.results.items() if uid.startswith("model.") and status == "success"
@@ -198,17 +188,7 @@ def test_every_model_builds_and_every_data_test_passes(build_name: str, request:
         for uid, status in build.results.items()
         if status not in {"success", "pass", "warn"}
     }
-    unexpected = {name: status for name, status in failed.items() if name not in KNOWN_CORE_FAILURES}
-    assert not unexpected, f"{build_name} ({build.seconds:.1f} s): {unexpected}"
-
-
-@pytest.mark.xfail(strict=True, reason="core: guest orders get a customer_key and are left out of the customer mart")
-def test_guest_orders_pass_the_core_tests(duckdb_build: Build) -> None:
-    """Guest checkouts (no customer) pass core's customer relationship and customer-mart reconciliation tests."""
-    build = duckdb_build
-    command = ["test", "--select", *sorted(KNOWN_CORE_FAILURES)]
-    result = run_dbt(command, build.target, build.dbt_vars, build.work_dir / "known_core_failures", build.env)
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert not failed, f"{build_name} ({build.seconds:.1f} s): {failed}"
 
 
 @pytest.mark.parametrize("build_name", BUILDS)

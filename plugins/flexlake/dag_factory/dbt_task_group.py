@@ -13,7 +13,7 @@ from flexlake import settings
 from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.tenant_config import TenantConfig
-from flexlake.tenant_config.schema import SOURCE_SYSTEMS
+from flexlake.tenant_config.schema import SOURCE_SYSTEMS, SUBSCRIPTION_SYSTEMS
 
 DBT_GROUP_ID = "dbt_transform"
 DBT_PROJECT_NAME = "flexlake"
@@ -22,7 +22,8 @@ _COMMANDS = {"model": "run", "seed": "seed", "snapshot": "snapshot"}
 
 def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(select, exclude) for the tenant: every model of the product minus the marts and models it removed,
-    and minus the staging and adapter models of source systems it does not have (no task, no cost)."""
+    minus the staging and adapter models of source systems it does not have, and minus the subscriptions
+    mart when no system of the tenant has subscriptions (no task, no cost)."""
     systems = {source.system for source in tenant.sources}
     exclude = [
         f"path:models/{layer}/{system}"
@@ -31,6 +32,8 @@ def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...
         for layer in ("staging", "adapters")
     ]
     exclude.extend(f"path:models/marts/{mart}" for mart in tenant.dbt.disabled_marts)
+    if not systems & SUBSCRIPTION_SYSTEMS:
+        exclude.extend(("path:models/marts/subscriptions", "fct_subscriptions"))
     exclude.extend(tenant.dbt.exclude_models)
     return (), tuple(exclude)
 

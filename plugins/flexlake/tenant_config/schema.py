@@ -31,8 +31,8 @@ WAREHOUSES_AVAILABLE = ("duckdb", "postgres")
 POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
 
 # The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
-MART_NAMES = ("revenue", "customers")
-Mart = Literal["revenue", "customers"]
+MART_NAMES = ("revenue", "customers", "subscriptions")
+Mart = Literal["revenue", "customers", "subscriptions"]
 
 
 class _Strict(BaseModel):
@@ -198,6 +198,8 @@ class StripeSource(_AirbyteOnlySource):
 SourceConfig = Annotated[FakerSource | ShopifySource | StripeSource, Field(discriminator="system")]
 # Source systems the data product has adapters for (include/dbt/models/{staging,adapters}/<system>/).
 SOURCE_SYSTEMS = ("faker", "shopify", "stripe")
+# The systems with subscriptions: without one, the subscriptions mart (and its fact) would only build empty.
+SUBSCRIPTION_SYSTEMS = frozenset({"stripe"})
 
 
 class AirbyteServerOptions(_Strict):

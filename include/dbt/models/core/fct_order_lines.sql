@@ -69,8 +69,12 @@ select
     order_line_id,
     {{ flexlake_surrogate_key(['source_relation', 'order_id']) }} as order_key,
     order_id,
-    {{ flexlake_surrogate_key(['source_relation', 'customer_id']) }} as customer_key,
-    {{ flexlake_surrogate_key(['source_relation', 'product_id']) }} as product_key,
+    case
+        when customer_id is not null then {{ flexlake_surrogate_key(['source_relation', 'customer_id']) }}
+    end as customer_key,
+    case
+        when product_id is not null then {{ flexlake_surrogate_key(['source_relation', 'product_id']) }}
+    end as product_key,
     product_id,
     variant_id,
     line_number,

@@ -56,7 +56,10 @@ select
     {{ flexlake_surrogate_key(['orders.source_relation', 'orders.order_id']) }} as order_key,
     orders.order_id,
     orders.order_number,
-    {{ flexlake_surrogate_key(['orders.source_relation', 'orders.customer_id']) }} as customer_key,
+    case
+        when orders.customer_id is not null
+            then {{ flexlake_surrogate_key(['orders.source_relation', 'orders.customer_id']) }}
+    end as customer_key,
     orders.customer_id,
     orders.ordered_at,
     cast(orders.ordered_at as date) as order_date,

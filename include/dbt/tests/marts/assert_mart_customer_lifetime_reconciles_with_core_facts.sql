@@ -1,9 +1,10 @@
 -- The customer lifetime mart adds up to the counted orders of fct_orders and their refunds in fct_refunds:
--- no order or refund lost or counted twice.
+-- no order or refund lost or counted twice. Guest checkouts (no customer) have no lifetime to add to.
 with counted_orders as (
 
     select * from {{ ref('fct_orders') }}
     where order_status in {{ flexlake_counted_order_statuses() }}
+        and customer_key is not null
 
 ),
 

@@ -14,7 +14,7 @@ select
     cast(sku as varchar) as sku,
     cast(variant_title as varchar) as variant_name,
     {{ flexlake_money('price') }} as price,
-    cast('{{ var("shopify_shop_currency_code", "USD") | upper }}' as varchar) as currency_code,
+    cast('{{ var("shopify_shop_currency_code") | upper }}' as varchar) as currency_code,
     cast(created_at as timestamp) as created_at,
     cast(updated_at as timestamp) as updated_at,
     cast(0 as integer) as is_deleted,

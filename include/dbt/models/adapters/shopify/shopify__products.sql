@@ -26,7 +26,7 @@ select
     cast(shopify_products.product_type as varchar) as product_type,
     cast(shopify_products.vendor as varchar) as vendor,
     {{ flexlake_money('variant_prices.list_price') }} as list_price,
-    cast('{{ var("shopify_shop_currency_code", "USD") | upper }}' as varchar) as currency_code,
+    cast('{{ var("shopify_shop_currency_code") | upper }}' as varchar) as currency_code,
     cast(shopify_products.created_at as timestamp) as created_at,
     cast(shopify_products.updated_at as timestamp) as updated_at,
     cast(shopify_products.is_deleted as integer) as is_deleted,
