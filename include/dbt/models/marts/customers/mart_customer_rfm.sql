@@ -1,0 +1,123 @@
+{#-
+    RFM (recency, frequency, monetary) scores and segment per customer with at least one counted order.
+    Orders count when their status is in var counted_order_statuses; guest checkouts (no customer) are left
+    out. recency_days = days from the last counted order to the as-of date (var as_of_date, else the latest
+    order date in fct_orders, as in mart_customer_lifetime); frequency = counted orders; monetary = their
+    net (gross minus refunds of those orders) or gross revenue, per var revenue_basis, added up as they are
+    (no FX yet).
+    Scores are quintiles 1-5 by ntile(5), 5 the best, with deterministic ties: rows are ordered by the value
+    (recency_days descending, so the most recent customers score 5; frequency and monetary ascending),
+    then by customer_key, so equal values may fall into neighbouring quintiles, always the same way.
+    Segments, the first rule that matches (r = recency_score, f = frequency_score):
+      new          r >= 4 and frequency = 1 (one recent order)
+      champions    r >= 4 and f >= 4
+      loyal        r >= 3 and f >= 3
+      at_risk      r <= 2 and f >= 3
+      hibernating  r <= 2 and f <= 2
+      promising    everything else (r >= 3 and f <= 2, not new)
+-#}
+{%- set as_of_date = flexlake_as_of_date() -%}
+with orders as (
+
+    select * from {{ ref('fct_orders') }}
+    where order_status in {{ flexlake_counted_order_statuses() }}
+        and customer_key is not null
+
+),
+
+customer_orders as (
+
+    select
+        customer_key,
+        source_relation,
+        customer_id,
+        count(*) as frequency,
+        max(order_date) as last_order_date,
+        sum(amount) as gross_revenue
+    from orders
+    group by customer_key, source_relation, customer_id
+
+),
+
+customer_refunds as (
+
+    select
+        orders.customer_key,
+        sum(fct_refunds.amount) as refunds
+    from {{ ref('fct_refunds') }} as fct_refunds
+    inner join orders
+        on fct_refunds.order_key = orders.order_key
+    group by orders.customer_key
+
+),
+
+as_of as (
+
+    {%- if as_of_date %}
+    select cast('{{ as_of_date }}' as date) as as_of_date
+    {%- else %}
+    select max(order_date) as as_of_date from {{ ref('fct_orders') }}
+    {%- endif %}
+
+),
+
+measures as (
+
+    select
+        customer_orders.customer_key,
+        customer_orders.source_relation,
+        customer_orders.customer_id,
+        customer_orders.last_order_date,
+        as_of.as_of_date,
+        {{ flexlake_datediff_days('customer_orders.last_order_date', 'as_of.as_of_date') }} as recency_days,
+        customer_orders.frequency,
+        {{ flexlake_money('customer_orders.gross_revenue') }} as gross_revenue,
+        {{ flexlake_money('customer_orders.gross_revenue - coalesce(customer_refunds.refunds, 0)') }} as net_revenue
+    from customer_orders
+    cross join as_of
+    left join customer_refunds
+        on customer_orders.customer_key = customer_refunds.customer_key
+
+),
+
+scored as (
+
+    select
+        customer_key,
+        source_relation,
+        customer_id,
+        last_order_date,
+        as_of_date,
+        recency_days,
+        frequency,
+        {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }} as monetary,
+        ntile(5) over (order by recency_days desc, customer_key) as recency_score,
+        ntile(5) over (order by frequency, customer_key) as frequency_score,
+        ntile(5) over (order by {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }}, customer_key)
+            as monetary_score
+    from measures
+
+)
+
+select
+    customer_key,
+    source_relation,
+    customer_id,
+    last_order_date,
+    as_of_date,
+    recency_days,
+    frequency,
+    monetary,
+    '{{ flexlake_revenue_basis() }}' as revenue_basis,
+    recency_score,
+    frequency_score,
+    monetary_score,
+    case
+        when recency_score >= 4 and frequency = 1 then 'new'
+        when recency_score >= 4 and frequency_score >= 4 then 'champions'
+        when recency_score >= 3 and frequency_score >= 3 then 'loyal'
+        when recency_score <= 2 and frequency_score >= 3 then 'at_risk'
+        when recency_score <= 2 then 'hibernating'
+        else 'promising'
+    end as segment
+from scored
