@@ -78,7 +78,7 @@ def _vars(tmp_path: Path, raw_file: Path, systems: list[str]) -> dict[str, Any]:
 
 
 def _build(tmp_path: Path, raw_file: Path, systems: list[str], run: str) -> None:
-    selection = ["path:models/staging", "path:models/adapters", "path:models/input_layer"]
+    selection = ["path:models/staging/faker", "path:models/adapters/faker", "path:models/input_layer"]
     result = run_dbt(["run", "--select", *selection], "duckdb", _vars(tmp_path, raw_file, systems), tmp_path / run)
     assert result.returncode == 0, result.stdout[-5000:]
 

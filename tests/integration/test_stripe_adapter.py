@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 SEED = 7
-PREFIX = "acme"
-RAW_SCHEMA = "acme_raw_stripe"
-FAKER_SCHEMA = "acme_raw_faker"
+# Its own prefix: the PostgreSQL server is shared by the session (test_dbt_project builds "acme" there).
+PREFIX = "stripet"
+RAW_SCHEMA = "stripet_raw_stripe"
+FAKER_SCHEMA = "stripet_raw_faker"
 RAW_ALIAS = "raw_stripe_file"
 SYSTEMS = ("faker", "shopify", "stripe")
 # Warns by design (no FX): Stripe sells in USD, EUR and JPY.

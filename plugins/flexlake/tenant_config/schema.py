@@ -31,8 +31,8 @@ WAREHOUSES_AVAILABLE = ("duckdb", "postgres")
 POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
 
 # The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
-MART_NAMES = ("revenue", "customers", "subscriptions")
-Mart = Literal["revenue", "customers", "subscriptions"]
+MART_NAMES = ("revenue", "customers", "subscriptions", "products")
+Mart = Literal["revenue", "customers", "subscriptions", "products"]
 
 
 class _Strict(BaseModel):
