@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,40 @@ class PostgresServer:
     def url(self) -> str:
         """A libpq / SQLAlchemy style URL, e.g. postgresql://flexlake:flexlake@127.0.0.1:54321/flexlake."""
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def connection_kwargs(self) -> dict[str, Any]:
+        """psycopg2.connect() keyword arguments (also what the raw-data writers take)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
+        }
+
+    @property
+    def dbt_env(self) -> dict[str, str]:
+        """The environment include/dbt/profiles.yml's `postgres` target reads."""
+        return {
+            "FLEXLAKE_PG_HOST": self.host,
+            "FLEXLAKE_PG_PORT": str(self.port),
+            "FLEXLAKE_PG_USER": self.user,
+            "FLEXLAKE_PG_PASSWORD": self.password,
+            "FLEXLAKE_PG_DATABASE": self.dbname,
+        }
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        """Every row of one query, on a connection of its own."""
+        import psycopg2  # noqa: PLC0415 - only PostgreSQL tests need the driver
+
+        connection = psycopg2.connect(**self.connection_kwargs)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return list(cursor.fetchall())
+        finally:
+            connection.close()
 
 
 def _free_port() -> int:

@@ -122,34 +122,11 @@ def duckdb_upper_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[
 def postgres_build(
     postgres_server: "PostgresServer", tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]
 ) -> Build:
-    import psycopg2  # noqa: PLC0415 - only the PostgreSQL build needs the driver
-
-    server = postgres_server
-    connection_kwargs = {
-        "host": server.host, "port": server.port, "user": server.user,
-        "password": server.password, "dbname": server.dbname,
-    }  # fmt: skip
     for schema, dataset in datasets.items():
-        write_postgres(dataset, connection_kwargs, schema)
-    env = {
-        "FLEXLAKE_PG_HOST": server.host,
-        "FLEXLAKE_PG_PORT": str(server.port),
-        "FLEXLAKE_PG_USER": server.user,
-        "FLEXLAKE_PG_PASSWORD": server.password,
-        "FLEXLAKE_PG_DATABASE": server.dbname,
-    }
+        write_postgres(dataset, postgres_server.connection_kwargs, schema)
 
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        connection = psycopg2.connect(**connection_kwargs)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                rows: list[tuple[Any, ...]] = cursor.fetchall()
-                return rows
-        finally:
-            connection.close()
-
-    return _build("postgres", _dbt_vars(None), tmp_path_factory.mktemp("shopify_postgres"), fetch, env)
+    work_dir = tmp_path_factory.mktemp("shopify_postgres")
+    return _build("postgres", _dbt_vars(None), work_dir, postgres_server.fetch, postgres_server.dbt_env)
 
 
 BUILDS = ["duckdb_build", "duckdb_upper_build", "postgres_build"]

@@ -160,25 +160,10 @@ def postgres_build(
     """Stripe only, on a real PostgreSQL."""
     import psycopg2  # noqa: PLC0415 - only the PostgreSQL build needs the driver
 
-    server = postgres_server
-    login = {
-        "host": server.host,
-        "port": server.port,
-        "user": server.user,
-        "password": server.password,
-        "dbname": server.dbname,
-    }
-    write_postgres(dataset, login, RAW_SCHEMA)
-    env = {
-        "FLEXLAKE_PG_HOST": server.host,
-        "FLEXLAKE_PG_PORT": str(server.port),
-        "FLEXLAKE_PG_USER": server.user,
-        "FLEXLAKE_PG_PASSWORD": server.password,
-        "FLEXLAKE_PG_DATABASE": server.dbname,
-    }
+    write_postgres(dataset, postgres_server.connection_kwargs, RAW_SCHEMA)
     dbt_vars = _dbt_vars(["stripe"], {"stripe": [{"database": None, "schema": RAW_SCHEMA}]})
-    build = _build("postgres", dbt_vars, tmp_path_factory.mktemp("stripe_postgres"), env)
-    connection = psycopg2.connect(**login)
+    build = _build("postgres", dbt_vars, tmp_path_factory.mktemp("stripe_postgres"), postgres_server.dbt_env)
+    connection = psycopg2.connect(**postgres_server.connection_kwargs)
     connection.autocommit = True
 
     def fetch(sql: str) -> list[tuple[Any, ...]]:
