@@ -813,7 +813,7 @@ def faker_stream(stream: str, count: int, seed: int) -> tuple[list[tuple[str, st
     base = dt.datetime(2024, 1, 1)
     now = dt.datetime(2026, 1, 1)
     if stream == "users":
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for user_id in range(1, count + 1):
             city, state, country = rng.choice(_CITIES)
             address = {"city": city, "state": state, "postal_code": f"{rng.randint(10000, 99999)}"}

@@ -11,7 +11,6 @@ import subprocess
 import zlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import psycopg2
@@ -192,8 +191,7 @@ def test_a_shopify_and_stripe_tenant_on_postgres_runs_end_to_end_with_the_oracle
         "saas_pg_raw_store": _oracle_totals(generate_shopify(zlib.crc32(b"saas-store"), store="saas-store")),
         "saas_pg_raw_billing": _oracle_totals(generate_stripe(zlib.crc32(b"acct_1Saas"))),
     }
-    actual = _postgres_rows(
-        server,
+    actual = server.fetch(
         "select source_relation, currency_code, count(*), sum(total_amount) from saas_pg_input.input__orders"
         " where is_test = 0 and order_status in ('completed', 'partially_returned', 'returned')"
         " group by source_relation, currency_code",
@@ -215,15 +213,3 @@ def _oracle_totals(dataset: RawDataset) -> dict[str, tuple[int, Decimal]]:
         orders, gross = totals.get(currency, (0, Decimal(0)))
         totals[currency] = (orders + figures["orders"], gross + figures["gross_revenue"])
     return totals
-
-
-def _postgres_rows(server: PostgresServer, query: str) -> list[tuple[Any, ...]]:
-    connection = psycopg2.connect(
-        host=server.host, port=server.port, user=server.user, password=server.password, dbname=server.dbname
-    )
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(query)
-            return list(cursor.fetchall())
-    finally:
-        connection.close()
