@@ -18,6 +18,19 @@ find_python312() {
   return 1
 }
 
+# dbt-sqlserver's pyodbc needs the ODBC driver manager (libodbc.so.2) even to import.
+ensure_libodbc() {
+  ldconfig -p 2>/dev/null | grep -q 'libodbc\.so\.2' && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing libodbc2 (Debian) for dbt-sqlserver"
+    apt-get install -y -q --no-install-recommends libodbc2 >/dev/null \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends libodbc2 >/dev/null; }
+  else
+    echo "bootstrap: libodbc.so.2 is missing; install unixODBC (Debian: apt-get install libodbc2) for SQL Server" >&2
+  fi
+}
+
+ensure_libodbc
 PYTHON=$(find_python312)
 UV=.venvs/uv/bin/uv
 if [ ! -x "$UV" ]; then
