@@ -16,16 +16,28 @@
     Every row gets _airbyte_raw_id, _airbyte_extracted_at (naive UTC), source_system and
     source_relation (the raw schema: part of every surrogate key, so two stores never collide).
 
+    Offline compile (`dbt compile --no-introspect`, flexlake_offline_compile()): no query can run, so every
+    location is assumed to hold the stream, named as declared, with exactly the declared columns in their
+    declared types; the SQL is the same projection as for a table found online.
+
     columns: [(name, type)] with type one of string, integer, number, boolean, timestamp, json.
 #}
 {% macro flexlake_raw_stream(system, stream, columns) -%}
     {%- set locations = flexlake_raw_locations(system) -%}
     {%- set selects = [] -%}
-    {%- if execute -%}
+    {%- if execute and flexlake_offline_compile() -%}
+        {%- for location in locations -%}
+            {%- set relation = api.Relation.create(
+                database=location.get('database') or target.database, schema=location.schema, identifier=stream) -%}
+            {%- do selects.append(flexlake_raw_select(
+                relation, location, system, columns, flexlake_declared_raw_columns(columns))) -%}
+        {%- endfor -%}
+    {%- elif execute -%}
         {%- for location in locations -%}
             {%- set relation = flexlake_find_raw_table(location, stream) -%}
             {%- if relation is not none -%}
-                {%- do selects.append(flexlake_raw_select(relation, location, system, columns)) -%}
+                {%- do selects.append(flexlake_raw_select(
+                    relation, location, system, columns, flexlake_found_raw_columns(relation))) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
@@ -71,11 +83,34 @@
     {{ return(none) }}
 {%- endmacro %}
 
-{% macro flexlake_raw_select(relation, location, system, columns) -%}
+{#- The columns of a raw table as found: lower-case name -> {name (as found), dtype}. -#}
+{% macro flexlake_found_raw_columns(relation) -%}
     {%- set found = {} -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
-        {%- do found.update({(column.name | lower): column}) -%}
+        {%- do found.update({(column.name | lower): {'name': column.name, 'dtype': column.dtype}}) -%}
     {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+{#- Offline compile: the declared columns (and Airbyte's two) as if found, in their declared types. -#}
+{% macro flexlake_declared_raw_columns(columns) -%}
+    {%- set found = {} -%}
+    {%- for name, type in columns + [('_airbyte_raw_id', 'string'), ('_airbyte_extracted_at', 'timestamp')] -%}
+        {%- do found.update({(name | lower): {'name': name, 'dtype': flexlake_raw_type(type)}}) -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+{#-
+    True when dbt runs without introspection (`dbt compile --no-introspect`, e.g. Redshift and SQL Server
+    compiled where no warehouse is reachable): macros must not query, so they assume the declared shape.
+    `sameas false`: a flags object without the flag (None) is an ordinary, online run.
+-#}
+{% macro flexlake_offline_compile() -%}
+    {{ return(flags.INTROSPECT is sameas false) }}
+{%- endmacro %}
+
+{% macro flexlake_raw_select(relation, location, system, columns, found) -%}
     {%- set projections = [] -%}
     {%- for name, type in columns + [('_airbyte_raw_id', 'string'), ('_airbyte_extracted_at', 'timestamp')] -%}
         {%- set column = found.get(name | lower) -%}
@@ -83,7 +118,7 @@
             {%- do projections.append('cast(null as ' ~ flexlake_raw_type(type) ~ ') as ' ~ name) -%}
         {%- else -%}
             {%- do projections.append(
-                flexlake_raw_value(adapter.quote(column.name), column.dtype, type) ~ ' as ' ~ name) -%}
+                flexlake_raw_value(adapter.quote(column['name']), column['dtype'], type) ~ ' as ' ~ name) -%}
         {%- endif -%}
     {%- endfor -%}
     select
