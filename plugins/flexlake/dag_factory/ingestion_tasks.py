@@ -11,7 +11,13 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake.ingestion import get_engine
-from flexlake.ingestion.base import DuckDBDestination, PostgresDestination, RawDestination, SyncRequest
+from flexlake.ingestion.base import (
+    DuckDBDestination,
+    PostgresDestination,
+    RawDestination,
+    ServerDestination,
+    SyncRequest,
+)
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import SourceConfig
 from flexlake.warehouses import RawLocation, get_warehouse
@@ -88,5 +94,18 @@ def _destination(location: RawLocation) -> RawDestination:
             password=location.password or "",
             database=location.database,
             schema=location.schema,
+        )
+    if location.kind in {"snowflake", "redshift", "sqlserver"} and location.user:
+        return ServerDestination(
+            warehouse_type=location.kind,
+            host=location.host or "",
+            port=location.port,
+            user=location.user,
+            password=location.password or "",
+            database=location.database,
+            schema=location.schema,
+            account=location.account,
+            warehouse=location.warehouse,
+            role=location.role,
         )
     raise ValueError(f"no ingestion destination for a {location.kind} raw location")

@@ -30,7 +30,24 @@ class PostgresDestination:
     schema: str
 
 
-RawDestination = DuckDBDestination | PostgresDestination
+@dataclass(frozen=True)
+class ServerDestination:
+    """A Snowflake, Redshift or SQL Server schema (only an Airbyte server writes these)."""
+
+    warehouse_type: str
+    host: str
+    port: int | None
+    user: str
+    password: str = field(repr=False)
+    database: str
+    schema: str
+    # Snowflake only: the account's host is <account>.snowflakecomputing.com; loads use this warehouse and role.
+    account: str | None = None
+    warehouse: str | None = None
+    role: str | None = None
+
+
+RawDestination = DuckDBDestination | PostgresDestination | ServerDestination
 
 
 @dataclass(frozen=True)

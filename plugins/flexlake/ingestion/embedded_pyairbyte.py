@@ -24,6 +24,7 @@ from flexlake.ingestion.base import (
     IngestionError,
     PostgresDestination,
     RawDestination,
+    ServerDestination,
     StreamStats,
     SyncRequest,
     SyncResult,
@@ -127,6 +128,8 @@ def _connector_config(source: SourceConfig) -> dict[str, Any]:
 def _destination_payload(destination: RawDestination) -> dict[str, Any]:
     if isinstance(destination, DuckDBDestination):
         return {"type": "duckdb", "path": str(destination.path), "schema": destination.schema}
+    if isinstance(destination, ServerDestination):  # tenant validation keeps these on engine airbyte
+        raise IngestionError(f"the embedded engine has no {destination.warehouse_type} cache; use engine: airbyte")
     return {
         "type": "postgres",
         "host": destination.host,
@@ -142,6 +145,9 @@ def describe_destination(destination: RawDestination) -> str:
     """A loggable description: where the data goes, never the password."""
     if isinstance(destination, DuckDBDestination):
         return f"DuckDB {destination.path} schema {destination.schema}"
+    if isinstance(destination, ServerDestination):
+        where = f"{destination.user}@{destination.host}/{destination.database}"
+        return f"{destination.warehouse_type} {where} schema {destination.schema}"
     return (
         f"PostgreSQL {destination.user}@{destination.host}:{destination.port}/{destination.database} "
         f"schema {destination.schema}"

@@ -8,13 +8,18 @@ and the warehouse code), and carry the only defaults in the product (`Field(defa
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from flexlake.tenant_config.warehouse_schema import (
+    CONNECTION_ID_PATTERN,
+    ENGINE_WAREHOUSES,
+    IDENTIFIER_PATTERN,
+    POSTGRES_FAMILY,
+    StrictModel,
+    WarehouseConfig,
+)
 
 Tier = Literal["starter", "professional", "enterprise"]
-
-# Identifiers that end up in DAG ids, schema names and file paths: lower-case, no dots, no slashes.
-IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
-CONNECTION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,250}$"
 
 # Cron presets per tier. Enterprise runs every 15 minutes until event-driven runs exist.
 TIER_SCHEDULES: dict[str, str] = {
@@ -24,72 +29,15 @@ TIER_SCHEDULES: dict[str, str] = {
 }
 TIERS_WITH_CATALOG = frozenset({"professional", "enterprise"})
 
-# Warehouse types the schema knows; the ones this release can run. The others are rejected with a reason
-# at validation time rather than failing inside a task hours later.
-WAREHOUSES_AVAILABLE = ("duckdb", "postgres")
-# Warehouses that reserve schema names starting with pg_.
-POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
-
 # The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
 MART_NAMES = ("revenue", "customers", "subscriptions", "products")
 Mart = Literal["revenue", "customers", "subscriptions", "products"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- warehouses -------------------------------------------------------------------------------------
-
-
-class DuckDBWarehouse(_Strict):
-    """The embedded default: one DuckDB file per tenant under the data directory, no server."""
-
-    type: Literal["duckdb"]
-    path: str | None = Field(
-        default=None,
-        description="DuckDB file of the tenant's warehouse. Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb",
-    )
-
-
-class _ServerWarehouse(_Strict):
-    connection_id: str = Field(
-        pattern=CONNECTION_ID_PATTERN,
-        description="Airflow connection id holding host, port, user and password. Secrets live only there.",
-    )
-    database: str = Field(pattern=IDENTIFIER_PATTERN, description="Database the tenant's schemas live in.")
-    schema_prefix: str | None = Field(
-        default=None,
-        pattern=IDENTIFIER_PATTERN,
-        description="Prefix of the tenant's schemas (<prefix>_raw_<source>, <prefix>_marts, ...). Default: tenant_id.",
-    )
-
-
-class PostgresWarehouse(_ServerWarehouse):
-    type: Literal["postgres"]
-
-
-class SnowflakeWarehouse(_ServerWarehouse):
-    type: Literal["snowflake"]
-
-
-class RedshiftWarehouse(_ServerWarehouse):
-    type: Literal["redshift"]
-
-
-class SQLServerWarehouse(_ServerWarehouse):
-    type: Literal["sqlserver"]
-
-
-WarehouseConfig = Annotated[
-    DuckDBWarehouse | PostgresWarehouse | SnowflakeWarehouse | RedshiftWarehouse | SQLServerWarehouse,
-    Field(discriminator="type"),
-]
-
 # --- sources ----------------------------------------------------------------------------------------
 
 
-class FakerSourceOptions(_Strict):
+class FakerSourceOptions(StrictModel):
     """Options of Airbyte's source-faker connector (users, products, purchases)."""
 
     count: int = Field(default=1000, ge=1, le=10_000_000, description="Number of users to generate.")
@@ -97,7 +45,7 @@ class FakerSourceOptions(_Strict):
     records_per_slice: int = Field(default=1000, ge=1, description="Records per state checkpoint.")
 
 
-class FakerSource(_Strict):
+class FakerSource(StrictModel):
     system: Literal["faker"]
     name: str = Field(
         pattern=IDENTIFIER_PATTERN,
@@ -119,7 +67,7 @@ class FakerSource(_Strict):
     options: FakerSourceOptions = Field(default_factory=FakerSourceOptions)
 
 
-class _AirbyteOnlySource(_Strict):
+class _AirbyteOnlySource(StrictModel):
     """A SaaS source run by an Airbyte server: its connector is not installed in the image for the
     embedded engine, and it needs credentials from an Airflow connection."""
 
@@ -202,7 +150,7 @@ SOURCE_SYSTEMS = ("faker", "shopify", "stripe")
 SUBSCRIPTION_SYSTEMS = frozenset({"stripe"})
 
 
-class AirbyteServerOptions(_Strict):
+class AirbyteServerOptions(StrictModel):
     """The Airbyte server (Cloud or self-hosted) that runs the tenant's `engine: airbyte` sources."""
 
     connection_id: str = Field(
@@ -231,7 +179,7 @@ class AirbyteServerOptions(_Strict):
 # --- dbt and catalog --------------------------------------------------------------------------------
 
 
-class DbtCustomization(_Strict):
+class DbtCustomization(StrictModel):
     """How this tenant's marts differ from the product's: models removed and definitions changed."""
 
     disabled_marts: tuple[Mart, ...] = Field(default=(), description="Marts not built for this tenant.")
@@ -244,7 +192,7 @@ class DbtCustomization(_Strict):
     )
 
 
-class CatalogOptions(_Strict):
+class CatalogOptions(StrictModel):
     enabled: bool | None = Field(
         default=None,
         description="Publish dbt docs and artifacts. Default: on for professional and enterprise.",
@@ -254,7 +202,7 @@ class CatalogOptions(_Strict):
 # --- the tenant -------------------------------------------------------------------------------------
 
 
-class TenantConfig(_Strict):
+class TenantConfig(StrictModel):
     """One customer: where its data comes from, where it goes, and what it pays for."""
 
     tenant_id: str = Field(pattern=IDENTIFIER_PATTERN, description="Used in the DAG id, schema names and paths.")
@@ -291,12 +239,17 @@ class TenantConfig(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _warehouse_is_available(self) -> "TenantConfig":
-        if self.warehouse.type not in WAREHOUSES_AVAILABLE:
-            raise ValueError(
-                f"warehouse.type: {self.warehouse.type!r} is not available in this release yet; "
-                f"use one of {', '.join(WAREHOUSES_AVAILABLE)}"
-            )
+    def _engines_can_write_to_the_warehouse(self) -> "TenantConfig":
+        warehouse = self.warehouse.type
+        for index, source in enumerate(self.sources):
+            if warehouse not in ENGINE_WAREHOUSES[source.engine]:
+                able = [engine for engine, types in ENGINE_WAREHOUSES.items() if warehouse in types]
+                raise ValueError(
+                    f"sources[{index}].engine: the {source.engine} engine cannot write raw data into {warehouse} "
+                    f"(PyAirbyte, the embedded engine, has caches for "
+                    f"{' and '.join(sorted(ENGINE_WAREHOUSES['embedded']))} only); set engine: {' or '.join(able)} "
+                    f"for source {source.name!r} and add the tenant's `airbyte:` block"
+                )
         return self
 
     @model_validator(mode="after")

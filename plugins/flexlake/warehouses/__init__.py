@@ -3,10 +3,16 @@
 from flexlake.warehouses.base import RawLocation, Warehouse, model_schema_name, raw_schema_name
 from flexlake.warehouses.duckdb import DuckDBWarehouse
 from flexlake.warehouses.postgres import PostgresWarehouse
+from flexlake.warehouses.redshift import RedshiftWarehouse
+from flexlake.warehouses.snowflake import SnowflakeWarehouse
+from flexlake.warehouses.sqlserver import SQLServerWarehouse
 
 _WAREHOUSES: dict[str, Warehouse] = {
     "duckdb": DuckDBWarehouse(),
     "postgres": PostgresWarehouse(),
+    "snowflake": SnowflakeWarehouse(),
+    "redshift": RedshiftWarehouse(),
+    "sqlserver": SQLServerWarehouse(),
 }
 
 

@@ -32,6 +32,10 @@ class RawLocation:
     port: int | None = None
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    # Snowflake: the account, and the warehouse and role raw data is loaded with.
+    account: str | None = None
+    warehouse: str | None = None
+    role: str | None = None
 
 
 class Warehouse(Protocol):

@@ -18,7 +18,7 @@ from psycopg2 import sql
 
 from flexlake import settings
 from flexlake.tenant_config import TenantConfig
-from flexlake.tenant_config.schema import DuckDBWarehouse as DuckDBConfig
+from flexlake.tenant_config.warehouse_schema import DuckDBWarehouse as DuckDBConfig
 from flexlake.warehouses.base import (
     DBT_PROFILE_NAME,
     MODEL_LAYERS,

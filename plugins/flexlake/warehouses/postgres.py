@@ -10,7 +10,7 @@ from cosmos.profiles.postgres.user_pass import PostgresUserPasswordProfileMappin
 from psycopg2 import sql
 
 from flexlake.tenant_config import TenantConfig
-from flexlake.tenant_config.schema import PostgresWarehouse as PostgresConfig
+from flexlake.tenant_config.warehouse_schema import PostgresWarehouse as PostgresConfig
 from flexlake.warehouses.base import (
     DBT_PROFILE_NAME,
     READER_LAYER,
@@ -20,8 +20,9 @@ from flexlake.warehouses.base import (
     tenant_schema_names,
 )
 from flexlake.warehouses.postgres_provisioning import execute_plan, postgres_plan, recorded_fingerprint
-from flexlake.warehouses.provisioning import CredentialsState, ProvisioningPlan, ProvisioningResult
-from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, generate_password
+from flexlake.warehouses.provisioning import ProvisioningPlan, ProvisioningResult
+from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, reader_password
+from flexlake.warehouses.sizing import sizing_for
 from flexlake.warehouses.source_vars import source_system_vars
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,11 @@ class PostgresWarehouse:
         config = self._config(tenant)
         mapping = PostgresUserPasswordProfileMapping(
             conn_id=config.connection_id,
-            profile_args={"dbname": config.database, "schema": tenant.schema_prefix},
+            profile_args={
+                "dbname": config.database,
+                "schema": tenant.schema_prefix,
+                "threads": sizing_for(tenant.tier).threads,
+            },
         )
         return ProfileConfig(profile_name=DBT_PROFILE_NAME, target_name="postgres", profile_mapping=mapping)
 
@@ -103,7 +108,7 @@ class PostgresWarehouse:
                     return ProvisioningResult(
                         tenant.tenant_id, plan.fingerprint, True, "not checked", time.monotonic() - started
                     )
-                password, state = _reader_password(credentials, plan)
+                password, state = reader_password(credentials, plan)
                 executed = execute_plan(cursor, plan, password, new_credentials=state == "created")
             connection.commit()
         finally:
@@ -124,24 +129,6 @@ class PostgresWarehouse:
         return ProvisioningResult(
             tenant.tenant_id, plan.fingerprint, False, state, time.monotonic() - started, statements_executed=executed
         )
-
-
-def _reader_password(credentials: CredentialStore, plan: ProvisioningPlan) -> tuple[str | None, CredentialsState]:
-    """Reuse the stored password; generate one only when the store can keep it; else the role gets none."""
-    assert plan.reader_connection_id
-    existing = credentials.get_password(plan.reader_connection_id)
-    if existing:
-        return existing, "reused"
-    if credentials.can_create:
-        return generate_password(), "created"
-    log.warning(
-        "reader connection %s does not exist and a task cannot create it: the reader role %s has no password "
-        "until `flexlake provision %s` issues one",
-        plan.reader_connection_id,
-        plan.reader_role,
-        plan.tenant_id,
-    )
-    return None, "missing"
 
 
 def _connect(config: PostgresConfig, airflow_connection: Any | None = None) -> Any:

@@ -23,6 +23,11 @@ PLAN_VERSION = "1"
 PASSWORD_PARAMETER = "reader_password"
 PASSWORD = sql.Placeholder(PASSWORD_PARAMETER)
 MASK = "********"
+# The login of the tenant's own connection (the one dbt runs as), bound when a plan is executed: a plan is
+# built without I/O, so it cannot know it. Shown as <connection user> in a dry run and in the fingerprint.
+CONNECTION_USER_PARAMETER = "connection_user"
+CONNECTION_USER = sql.Placeholder(CONNECTION_USER_PARAMETER)
+CONNECTION_USER_SHOWN = "<connection user>"
 READER_CONNECTION_PREFIX = "flexlake_reader__"
 # Where each warehouse records the fingerprint of the last successful provisioning of each tenant.
 BOOKKEEPING_SCHEMA = "flexlake_admin"
@@ -72,6 +77,9 @@ class Statement:
     query: sql.Composed
     purpose: str
     uses_password: bool = False
+    # For warehouses without IF NOT EXISTS for some objects (Redshift users and groups): a query whose
+    # returning a row means the object exists and the statement is skipped.
+    skip_if_exists: sql.Composed | None = None
 
 
 @dataclass(frozen=True)
@@ -115,12 +123,14 @@ class ProvisioningPlan:
 def _described(statements: Iterable[Statement]) -> list[str]:
     """Each statement after its purpose; statements without one follow the previous without a blank line."""
     return [
-        (f"\n-- {statement.purpose}\n" if statement.purpose else "") + f"{render_sql(statement.query)};"
+        (f"\n-- {statement.purpose}\n" if statement.purpose else "")
+        + (f"-- unless {render_sql(statement.skip_if_exists)} returns a row:\n" if statement.skip_if_exists else "")
+        + f"{render_sql(statement.query)};"
         for statement in statements
     ]
 
 
-def render_sql(composable: sql.Composable, password: str = MASK) -> str:
+def render_sql(composable: sql.Composable, password: str = MASK, connection_user: str | None = None) -> str:
     """The statement's text without a database connection (psycopg2's own rendering needs one).
 
     Only validated identifiers and plain string literals occur in plans, and both render the way
@@ -128,7 +138,7 @@ def render_sql(composable: sql.Composable, password: str = MASK) -> str:
     integration test checks this text against psycopg2's rendering on a live connection.
     """
     if isinstance(composable, sql.Composed):
-        return "".join(render_sql(part, password) for part in composable.seq)
+        return "".join(render_sql(part, password, connection_user) for part in composable.seq)
     if isinstance(composable, sql.SQL):
         return str(composable.string)
     if isinstance(composable, sql.Identifier):
@@ -137,6 +147,8 @@ def render_sql(composable: sql.Composable, password: str = MASK) -> str:
         return _quote_literal(composable.wrapped)
     if isinstance(composable, sql.Placeholder) and composable.name == PASSWORD_PARAMETER:
         return _quote_literal(password)
+    if isinstance(composable, sql.Placeholder) and composable.name == CONNECTION_USER_PARAMETER:
+        return _quote_identifier(connection_user) if connection_user else CONNECTION_USER_SHOWN
     raise TypeError(f"cannot render {composable!r} without a connection")
 
 

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from flexlake.warehouses.provisioning import CredentialsState, ProvisioningPlan
+
 log = logging.getLogger(__name__)
 
 PASSWORD_BYTES = 32
@@ -35,6 +37,7 @@ class ReaderConnection:
     schema: str
     password: str = field(repr=False)
     description: str = ""
+    extra: str | None = None  # JSON, e.g. a Snowflake account and warehouse
 
 
 class CredentialStore(Protocol):
@@ -96,6 +99,7 @@ class MetadataDbCredentialStore:
                         login=connection.login,
                         password=connection.password,
                         schema=connection.schema,
+                        extra=connection.extra,
                     )
                 )
         except SQLAlchemyError as error:
@@ -124,3 +128,21 @@ class TaskCredentialStore:
 
     def create(self, connection: ReaderConnection) -> None:
         raise RuntimeError("a task cannot create Airflow connections; run `flexlake provision` instead")
+
+
+def reader_password(credentials: CredentialStore, plan: ProvisioningPlan) -> tuple[str | None, CredentialsState]:
+    """Reuse the stored password; generate one only when the store can keep it; else the role gets none."""
+    assert plan.reader_connection_id
+    existing = credentials.get_password(plan.reader_connection_id)
+    if existing:
+        return existing, "reused"
+    if credentials.can_create:
+        return generate_password(), "created"
+    log.warning(
+        "reader connection %s does not exist and a task cannot create it: the reader role %s has no password "
+        "until `flexlake provision %s` issues one",
+        plan.reader_connection_id,
+        plan.reader_role,
+        plan.tenant_id,
+    )
+    return None, "missing"

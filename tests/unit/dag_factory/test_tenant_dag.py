@@ -214,3 +214,22 @@ def test_source_systems_the_tenant_lacks_render_no_tasks(monkeypatch: pytest.Mon
     assert "path:models/staging/shopify" in exclude and "path:models/adapters/shopify" in exclude, exclude
     assert not any("faker" in selector for selector in exclude), exclude
     assert "path:models/marts/subscriptions" in exclude and "fct_subscriptions" in exclude, "no system has them"
+
+
+@pytest.mark.parametrize("warehouse_type", ["snowflake", "redshift", "sqlserver"])
+def test_a_tenant_on_each_server_warehouse_gets_a_full_dag_at_parse_time(tmp_path: Path, warehouse_type: str) -> None:
+    """Parsing reads no connection (Cosmos resolves the profile when a task runs): the DAG has the same tasks
+    as a DuckDB tenant's, provisioning first; its raw relations name the tenant's database."""
+    warehouse = f"{{type: {warehouse_type}, connection_id: dw_{warehouse_type}, database: analytics}}"
+    path = _write(
+        tmp_path,
+        "cloud.yaml",
+        f"tenant_id: cloud\ndisplay_name: C\ntier: professional\nwarehouse: {warehouse}\n"
+        "sources: [{system: faker, name: shop, engine: airbyte}]\nairbyte: {connection_id: airbyte_cloud}\n",
+    )
+    dag = build_tenant_dags(tmp_path)["flexlake__cloud"]
+    assert CONFIG_ERROR_TAG not in dag.tags, dag.doc_md
+    assert {"provision_warehouse", "airbyte_sync__shop", "publish_catalog"} <= set(dag.task_ids), dag.task_ids
+    assert len([task for task in dag.task_ids if task.startswith("dbt_transform.")]) > 50, dag.task_ids
+    relations = dbt_vars(load_tenant_config(path))["flexlake_raw_relations"]
+    assert relations == {"faker": [{"database": "analytics", "schema": "cloud_raw_shop"}]}, relations

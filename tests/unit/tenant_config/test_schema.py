@@ -145,11 +145,24 @@ def test_a_starter_tenant_enabling_the_catalog_is_told_to_move_to_the_profession
 
 
 @pytest.mark.parametrize("warehouse_type", ["snowflake", "redshift", "sqlserver"])
-def test_warehouses_not_in_this_release_are_rejected_naming_the_available_ones(warehouse_type: str) -> None:
-    """Known but unavailable warehouse types fail at validation, not hours later inside a task."""
+def test_the_embedded_engine_is_rejected_for_warehouses_pyairbyte_cannot_write(warehouse_type: str) -> None:
+    """PyAirbyte has no cache for these warehouses: the file fails at validation naming the source, the reason
+    and the engine that works, not hours later inside a sync task."""
     message = _rejection(_tenant(warehouse={**POSTGRES, "type": warehouse_type}))
-    assert f"{warehouse_type!r} is not available in this release" in message, message
-    assert "duckdb, postgres" in message, message
+    assert f"sources[0].engine: the embedded engine cannot write raw data into {warehouse_type}" in message, message
+    assert "caches for duckdb and postgres only" in message, message
+    assert "set engine: airbyte for source 'shop'" in message, message
+
+
+@pytest.mark.parametrize("warehouse_type", ["snowflake", "redshift", "sqlserver"])
+def test_the_other_warehouses_are_accepted_with_an_airbyte_server(warehouse_type: str) -> None:
+    """An Airbyte server has a destination for every warehouse: the same tenant with engine airbyte validates."""
+    sources = [{"name": "shop", "system": "faker", "engine": "airbyte"}]
+    airbyte = {"connection_id": "airbyte_cloud"}
+    config = TenantConfig.model_validate(
+        _tenant(warehouse={**POSTGRES, "type": warehouse_type}, sources=sources, airbyte=airbyte)
+    )
+    assert config.warehouse.type == warehouse_type, f"warehouse is {config.warehouse!r}"
 
 
 def test_a_postgres_warehouse_is_accepted() -> None:

@@ -12,7 +12,13 @@ from typing import Any
 
 from airbyte_api import models
 
-from flexlake.ingestion.base import DuckDBDestination, IngestionError, PostgresDestination, RawDestination
+from flexlake.ingestion.base import (
+    DuckDBDestination,
+    IngestionError,
+    PostgresDestination,
+    RawDestination,
+    ServerDestination,
+)
 from flexlake.tenant_config.schema import FakerSource, ShopifySource, SourceConfig, StripeSource
 
 MASK = "**********"
@@ -109,7 +115,44 @@ def destination_configuration(destination: RawDestination) -> models.Destination
             password=destination.password or None,
             schema_=destination.schema,
         )
+    if isinstance(destination, ServerDestination):
+        return _server_destination(destination)
     raise IngestionError(f"the Airbyte engine cannot write to a {type(destination).__name__}")
+
+
+def _server_destination(destination: ServerDestination) -> models.DestinationConfiguration:
+    """Airbyte's typed destination models for the other warehouses (insert loading: no stage to configure)."""
+    if destination.warehouse_type == "snowflake":
+        return models.DestinationSnowflake(
+            host=f"{destination.account}.snowflakecomputing.com",
+            database=destination.database,
+            schema_=destination.schema,
+            warehouse=destination.warehouse or "",
+            role=destination.role or "",
+            username=destination.user,
+            credentials=models.DestinationSnowflakeUsernameAndPassword(password=destination.password),
+        )
+    if destination.warehouse_type == "redshift":
+        return models.DestinationRedshift(
+            host=destination.host,
+            port=destination.port or 5439,
+            database=destination.database,
+            schema_=destination.schema,
+            username=destination.user,
+            password=destination.password,
+        )
+    if destination.warehouse_type == "sqlserver":
+        return models.DestinationMssql(
+            host=destination.host,
+            port=destination.port or 1433,
+            database=destination.database,
+            schema_=destination.schema,
+            user=destination.user,
+            password=destination.password,
+            load_type=models.DestinationMssqlInsertLoad(),
+            ssl_method=models.DestinationMssqlEncryptedVerifyCertificate(),
+        )
+    raise IngestionError(f"no Airbyte destination for warehouse type {destination.warehouse_type!r}")
 
 
 def comparable(configuration: Any) -> Any:

@@ -1,0 +1,93 @@
+"""The `warehouse:` block of a tenant file: where the tenant's data lives, one model per warehouse type.
+
+Which ingestion engine can write into which warehouse is decided here too, so a combination that cannot
+run is rejected when the file is validated, with the reason and the alternative, not hours later in a task.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Identifiers that end up in DAG ids, schema names and file paths: lower-case, no dots, no slashes.
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+CONNECTION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,250}$"
+
+# Warehouses that reserve schema names starting with pg_.
+POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
+
+# Where each ingestion engine can write raw data. The embedded engine is PyAirbyte inside the task: its
+# caches write DuckDB and PostgreSQL (flexlake.ingestion.pyairbyte_runner); PyAirbyte has no Redshift or
+# SQL Server cache, and its Snowflake cache is not wired into this release. An Airbyte server has a
+# destination connector for all five.
+ENGINE_WAREHOUSES: dict[str, frozenset[str]] = {
+    "embedded": frozenset({"duckdb", "postgres"}),
+    "airbyte": frozenset({"duckdb", "postgres", "snowflake", "redshift", "sqlserver"}),
+}
+
+
+class StrictModel(BaseModel):
+    """Every model of a tenant file: unknown keys are typos (rejected), a config is a value (frozen)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DuckDBWarehouse(StrictModel):
+    """The embedded default: one DuckDB file per tenant under the data directory, no server."""
+
+    type: Literal["duckdb"]
+    path: str | None = Field(
+        default=None,
+        description="DuckDB file of the tenant's warehouse. Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb",
+    )
+
+
+class _ServerWarehouse(StrictModel):
+    connection_id: str = Field(
+        pattern=CONNECTION_ID_PATTERN,
+        description="Airflow connection id holding host, port, user and password. Secrets live only there.",
+    )
+    database: str = Field(pattern=IDENTIFIER_PATTERN, description="Database the tenant's schemas live in.")
+    schema_prefix: str | None = Field(
+        default=None,
+        pattern=IDENTIFIER_PATTERN,
+        description="Prefix of the tenant's schemas (<prefix>_raw_<source>, <prefix>_marts, ...). Default: tenant_id.",
+    )
+
+
+class PostgresWarehouse(_ServerWarehouse):
+    type: Literal["postgres"]
+
+
+class SnowflakeWarehouse(_ServerWarehouse):
+    """Snowflake: connection type snowflake (extras: account; the warehouse is provisioned per tenant)."""
+
+    type: Literal["snowflake"]
+    reader_access: Literal["role", "reader_account"] = Field(
+        default="role",
+        description="role: a read-only user and role in the tenant's account. reader_account: a managed reader "
+        "account that sees the marts through a share (for a customer without a Snowflake account of its own).",
+    )
+
+
+class RedshiftWarehouse(_ServerWarehouse):
+    """Amazon Redshift (provisioned or serverless): connection type redshift."""
+
+    type: Literal["redshift"]
+
+
+class SQLServerWarehouse(_ServerWarehouse):
+    """SQL Server: a generic connection (host, port, login, password; extras may name the ODBC driver)."""
+
+    type: Literal["sqlserver"]
+    odbc_driver: str = Field(
+        default="ODBC Driver 18 for SQL Server",
+        min_length=1,
+        max_length=120,
+        description="The ODBC driver dbt-sqlserver connects with (installed in the image).",
+    )
+
+
+WarehouseConfig = Annotated[
+    DuckDBWarehouse | PostgresWarehouse | SnowflakeWarehouse | RedshiftWarehouse | SQLServerWarehouse,
+    Field(discriminator="type"),
+]

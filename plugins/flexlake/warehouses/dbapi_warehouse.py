@@ -1,0 +1,203 @@
+"""What Snowflake, Redshift and SQL Server share: a server reached through the tenant's Airflow connection
+and a Python DB-API driver, provisioned by executing a plan statement by statement.
+
+Unlike PostgreSQL (one transaction under an advisory lock, the password sent as a SCRAM verifier), these
+warehouses commit DDL as it runs (Snowflake, Redshift) or refuse some of it inside a transaction (SQL
+Server logins), so the plan runs in autocommit mode: every statement is idempotent (IF NOT EXISTS, GRANT,
+or a guard query), hence a failed run is finished by the next one. The fingerprint is recorded last, so a
+run that failed half-way is never skipped.
+
+A subclass says how to connect, which Cosmos profile mapping to use and which plan to build; the rest is
+here. Drivers are imported inside the methods that connect: they are only needed when a task runs.
+"""
+
+import logging
+import time
+from typing import Any
+
+from cosmos.config import ProfileConfig
+from psycopg2 import sql  # composing and quoting only (render_sql): no PostgreSQL connection
+
+from flexlake.tenant_config import TenantConfig
+from flexlake.warehouses.base import DBT_PROFILE_NAME, READER_LAYER, RawLocation, model_schema_name, raw_schema_name
+from flexlake.warehouses.provisioning import (
+    BOOKKEEPING_SCHEMA,
+    BOOKKEEPING_TABLE,
+    ProvisioningPlan,
+    ProvisioningResult,
+    Statement,
+    render_sql,
+)
+from flexlake.warehouses.reader_credentials import CredentialStore, reader_password
+from flexlake.warehouses.sizing import sizing_for
+from flexlake.warehouses.source_vars import source_system_vars
+
+log = logging.getLogger(__name__)
+
+
+class DbApiWarehouse:
+    """Base of the DB-API warehouses; subclasses set `type`, `param` and the four methods below."""
+
+    type: str
+    param: str = "%s"  # the driver's parameter marker (pyodbc: ?)
+
+    # --- what a subclass provides ----------------------------------------------------------------
+
+    def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
+        """A DB-API connection in autocommit mode to the tenant's database, as the connection's user."""
+        raise NotImplementedError
+
+    def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
+        """Cosmos's profile mapping of this warehouse for the tenant's connection."""
+        raise NotImplementedError
+
+    def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
+        raise NotImplementedError
+
+    def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
+        """The Airflow connection a reader logs in with (a ReaderConnection)."""
+        raise NotImplementedError
+
+    # --- shared ----------------------------------------------------------------------------------
+
+    def config(self, tenant: TenantConfig) -> Any:
+        assert tenant.warehouse.type == self.type
+        return tenant.warehouse
+
+    def profile_config(self, tenant: TenantConfig) -> ProfileConfig:
+        """Cosmos's mapping, with the tenant's database and schema prefix and the tier's threads."""
+        args = {"schema": tenant.schema_prefix, "threads": sizing_for(tenant.tier).threads}
+        mapping = self.profile_mapping(tenant, args)
+        return ProfileConfig(profile_name=DBT_PROFILE_NAME, target_name=self.type, profile_mapping=mapping)
+
+    def dbt_vars(self, tenant: TenantConfig) -> dict[str, Any]:
+        database = self.config(tenant).database
+        return {"flexlake_schema_prefix": tenant.schema_prefix, **source_system_vars(tenant, lambda _: database)}
+
+    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
+        connection = airflow_connection(self.config(tenant).connection_id)
+        return RawLocation(
+            kind=self.type,
+            database=self.config(tenant).database,
+            schema=raw_schema_name(tenant, source_name),
+            host=connection.host,
+            port=int(connection.port) if connection.port else None,
+            user=connection.login,
+            password=connection.password,
+        )
+
+    def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:
+        connection = self.connect(tenant, airflow_connection(self.config(tenant).connection_id))
+        try:
+            cursor = connection.cursor()
+            cursor.execute(
+                f"select table_name from information_schema.tables where lower(table_schema) = {self.param} "
+                "order by table_name",
+                (schema.lower(),),
+            )
+            names = [str(row[0]) for row in cursor.fetchall()]
+            return {name.lower(): self._count(cursor, schema, name) for name in names}
+        finally:
+            connection.close()
+
+    def provision(self, tenant: TenantConfig, credentials: CredentialStore, *, force: bool) -> ProvisioningResult:
+        """Run the plan (skipped when unchanged), then store the reader connection if this run created it."""
+        started = time.monotonic()
+        plan = self.provisioning_plan(tenant)
+        admin = airflow_connection(self.config(tenant).connection_id)
+        connection = self.connect(tenant, admin)
+        try:
+            cursor = connection.cursor()
+            if not force and recorded_fingerprint(cursor, plan.tenant_id) == plan.fingerprint:
+                return ProvisioningResult(plan.tenant_id, plan.fingerprint, True, "not checked", 0.0)
+            password, state = reader_password(credentials, plan)
+            statements = [*plan.statements, *(plan.credential_statements if state == "created" else ())]
+            executed = execute_statements(cursor, statements, password=password, connection_user=admin.login)
+            execute_statements(cursor, bookkeeping_statements(plan), password=None, connection_user=None)
+        finally:
+            connection.close()
+        if state == "created" and password:
+            credentials.create(self.reader_connection(tenant, admin, plan, password))
+        seconds = time.monotonic() - started
+        return ProvisioningResult(plan.tenant_id, plan.fingerprint, False, state, seconds, executed)
+
+    def marts_schema(self, tenant: TenantConfig) -> str:
+        return model_schema_name(tenant, READER_LAYER)
+
+    def _count(self, cursor: Any, schema: str, table: str) -> int:
+        cursor.execute(render_sql(sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))))
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+
+def execute_statements(
+    cursor: Any, statements: list[Statement], *, password: str | None, connection_user: str | None
+) -> int:
+    """Execute in order; a statement whose guard query returns a row is skipped, as is one needing a
+    password when there is none (the credential statements of a later `flexlake provision` set it)."""
+    executed = 0
+    for statement in statements:
+        if statement.skip_if_exists is not None and _returns_a_row(cursor, render_sql(statement.skip_if_exists)):
+            continue
+        if statement.uses_password and not password:
+            log.warning("skipped until reader credentials exist: %s", statement.purpose or "a password statement")
+            continue
+        cursor.execute(render_sql(statement.query, password=password or "", connection_user=connection_user))
+        executed += 1
+    return executed
+
+
+def _returns_a_row(cursor: Any, query: str) -> bool:
+    cursor.execute(query)
+    return cursor.fetchone() is not None
+
+
+def bookkeeping_statements(plan: ProvisioningPlan) -> list[Statement]:
+    """Record the plan's fingerprint in flexlake_admin.provisioning, in SQL all three warehouses accept."""
+    table = sql.Identifier(BOOKKEEPING_SCHEMA, BOOKKEEPING_TABLE)
+    tenant = sql.Literal(plan.tenant_id)
+    return [
+        Statement(
+            sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(BOOKKEEPING_SCHEMA)),
+            "",
+            skip_if_exists=sql.SQL(_SCHEMA_EXISTS).format(sql.Literal(BOOKKEEPING_SCHEMA)),
+        ),
+        Statement(
+            sql.SQL("CREATE TABLE {} (tenant_id varchar(64) NOT NULL, fingerprint varchar(64) NOT NULL)").format(table),
+            "",
+            skip_if_exists=sql.SQL(_TABLE_EXISTS).format(
+                sql.Literal(BOOKKEEPING_SCHEMA), sql.Literal(BOOKKEEPING_TABLE)
+            ),
+        ),
+        Statement(sql.SQL("DELETE FROM {} WHERE tenant_id = {}").format(table, tenant), ""),
+        Statement(
+            sql.SQL("INSERT INTO {} (tenant_id, fingerprint) VALUES ({}, {})").format(
+                table, tenant, sql.Literal(plan.fingerprint)
+            ),
+            "",
+        ),
+    ]
+
+
+_SCHEMA_EXISTS = "SELECT 1 FROM information_schema.schemata WHERE schema_name = {}"
+_TABLE_EXISTS = "SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {}"
+
+
+def recorded_fingerprint(cursor: Any, tenant_id: str) -> str | None:
+    """The fingerprint of the tenant's last successful provisioning, if the bookkeeping table exists."""
+    exists = sql.SQL(_TABLE_EXISTS).format(sql.Literal(BOOKKEEPING_SCHEMA), sql.Literal(BOOKKEEPING_TABLE))
+    if not _returns_a_row(cursor, render_sql(exists)):
+        return None
+    query = sql.SQL("SELECT fingerprint FROM {} WHERE tenant_id = {}").format(
+        sql.Identifier(BOOKKEEPING_SCHEMA, BOOKKEEPING_TABLE), sql.Literal(tenant_id)
+    )
+    cursor.execute(render_sql(query))
+    row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+def airflow_connection(connection_id: str) -> Any:
+    """Read at task run time only: connections may live in a secrets backend."""
+    from airflow.sdk import BaseHook  # noqa: PLC0415 - Airflow is only needed inside a running task
+
+    return BaseHook.get_connection(connection_id)

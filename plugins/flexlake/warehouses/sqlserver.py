@@ -1,0 +1,62 @@
+"""SQL Server: the tenant's schemas in a database of an on-premise (or Azure SQL) server.
+
+The tenant's Airflow connection is a generic connection (host, port 1433, login, password), as Cosmos's
+SQL Server mapping reads it; the ODBC driver comes from the tenant file (`warehouse.odbc_driver`). Compiled
+here with dbt-sqlserver and linted for T-SQL (flexlake.warehouses.tsql_lint); nothing executes it here.
+"""
+
+from typing import Any
+
+from cosmos.profiles.sqlserver.standard_sqlserver_auth import StandardSQLServerAuth
+
+from flexlake.tenant_config import TenantConfig
+from flexlake.warehouses.base import tenant_schema_names
+from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse
+from flexlake.warehouses.provisioning import ProvisioningPlan
+from flexlake.warehouses.reader_credentials import ReaderConnection
+from flexlake.warehouses.sqlserver_provisioning import sqlserver_plan
+
+SQLSERVER_PORT = 1433
+
+
+class SQLServerWarehouse(DbApiWarehouse):
+    type = "sqlserver"
+    param = "?"
+
+    def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
+        config = self.config(tenant)
+        return StandardSQLServerAuth(
+            conn_id=config.connection_id,
+            profile_args={**profile_args, "database": config.database, "driver": config.odbc_driver},
+        )
+
+    def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
+        database = self.config(tenant).database
+        return sqlserver_plan(tenant.tenant_id, database, tenant_schema_names(tenant), self.marts_schema(tenant))
+
+    def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
+        import pyodbc  # noqa: PLC0415 - only when a task runs (needs libodbc)
+
+        config = self.config(tenant)
+        port = int(airflow_connection.port or SQLSERVER_PORT)
+        return pyodbc.connect(
+            f"DRIVER={{{config.odbc_driver}}};SERVER={airflow_connection.host},{port};DATABASE={config.database};"
+            "Encrypt=yes",
+            user=airflow_connection.login,
+            password=airflow_connection.password,
+            autocommit=True,
+        )
+
+    def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
+        assert plan.reader_connection_id and plan.reader_role
+        return ReaderConnection(
+            conn_id=plan.reader_connection_id,
+            conn_type="generic",
+            host=admin.host,
+            port=int(admin.port or SQLSERVER_PORT),
+            login=plan.reader_role,
+            schema=self.marts_schema(tenant),
+            password=password,
+            description=f"flexlake: read-only access to {self.marts_schema(tenant)} (SQL Server)",
+            extra='{"database": "' + self.config(tenant).database + '"}',
+        )

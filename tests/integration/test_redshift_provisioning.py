@@ -1,0 +1,160 @@
+"""Redshift provisioning executed on PostgreSQL, the proxy for Redshift (which cannot run here).
+
+The plan uses only statements Redshift and PostgreSQL both accept (users, groups, GRANT ... TO GROUP,
+ALTER DEFAULT PRIVILEGES; guard queries on pg_user / pg_group), and the real `RedshiftWarehouse.provision`
+runs it (plan, guards, bookkeeping, credentials). One part is swapped: the driver. redshift_connector
+sends a Redshift-only startup parameter (`client_protocol_version`) that PostgreSQL refuses, so the test's
+subclass connects with psycopg2, in autocommit mode like the real one. What this does not prove:
+redshift_connector itself, and Redshift-only behaviour (its privilege model corners, serverless).
+
+The test server trusts local logins, so the reader's password is not checked at login here; that the
+stored password is the one set is covered for PostgreSQL by test_warehouse_provisioning.py.
+"""
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+from flexlake.tenant_config import TenantConfig
+from flexlake.warehouses import get_warehouse
+from flexlake.warehouses.redshift import RedshiftWarehouse
+from flexlake.warehouses.reader_credentials import ReaderConnection
+from psycopg2 import errors
+
+from tests.integration.conftest import PostgresServer
+
+pytestmark = pytest.mark.integration
+
+ADMIN_CONN_ID = "flexlake_rs_admin"
+TENANT_ID = "rsprov"
+
+
+class InMemoryCredentialStore:
+    """Airflow's connection store as the CLI sees it (can create), kept in a dict for the test."""
+
+    can_create = True
+
+    def __init__(self) -> None:
+        self.connections: dict[str, ReaderConnection] = {}
+
+    def get_password(self, conn_id: str) -> str | None:
+        connection = self.connections.get(conn_id)
+        return connection.password if connection else None
+
+    def create(self, connection: ReaderConnection) -> None:
+        self.connections[connection.conn_id] = connection
+
+
+class RedshiftOnPostgres(RedshiftWarehouse):
+    """The product's Redshift warehouse with psycopg2 as the driver (see the module docstring)."""
+
+    def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
+        connection = psycopg2.connect(
+            host=airflow_connection.host,
+            port=airflow_connection.port,
+            dbname=self.config(tenant).database,
+            user=airflow_connection.login,
+            password=airflow_connection.password,
+        )
+        connection.autocommit = True
+        return connection
+
+
+@pytest.fixture(scope="module")
+def tenant(postgres_server: PostgresServer) -> Iterator[TenantConfig]:
+    url = f"redshift://{postgres_server.user}:{postgres_server.password}@{postgres_server.host}:{postgres_server.port}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(f"AIRFLOW_CONN_{ADMIN_CONN_ID.upper()}", f"{url}/{postgres_server.dbname}?sslmode=disable")
+        yield TenantConfig.model_validate(
+            {
+                "tenant_id": TENANT_ID,
+                "display_name": "Redshift tenant",
+                "tier": "professional",
+                "warehouse": {"type": "redshift", "connection_id": ADMIN_CONN_ID, "database": postgres_server.dbname},
+                "sources": [{"name": "shop", "system": "faker", "engine": "airbyte"}],
+                "airbyte": {"connection_id": "airbyte_unused"},
+            }
+        )
+
+
+@pytest.fixture(scope="module")
+def store() -> InMemoryCredentialStore:
+    return InMemoryCredentialStore()
+
+
+@pytest.fixture(scope="module")
+def provisioned(tenant: TenantConfig, store: InMemoryCredentialStore, postgres_server: PostgresServer) -> Any:
+    result = RedshiftOnPostgres().provision(tenant, store, force=False)
+    with _cursor(postgres_server) as cursor:  # what dbt and ingestion would write, as the connection's user
+        cursor.execute(f"create table {TENANT_ID}_marts.mart_figures as select 1 as figure")
+        cursor.execute(f"create table {TENANT_ID}_raw_shop.users as select 'secret' as email")
+        cursor.execute(f"create table {TENANT_ID}_staging.stg_users as select 'secret' as email")
+    return result
+
+
+@contextlib.contextmanager
+def _cursor(server: PostgresServer, user: str | None = None) -> Iterator[Any]:
+    connection = psycopg2.connect(**{**server.connection_kwargs, "user": user or server.user})
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
+
+
+def _denied(server: PostgresServer, statement: str) -> bool:
+    with _cursor(server, f"{TENANT_ID}_reader") as cursor:
+        try:
+            cursor.execute(statement)
+        except (errors.InsufficientPrivilege, errors.InvalidSchemaName):
+            return True
+    return False
+
+
+def test_the_first_run_creates_the_reader_and_stores_its_connection(
+    provisioned: Any, store: Any, tenant: TenantConfig
+) -> None:
+    """Every statement ran, the reader's credentials were created once and stored as a redshift connection."""
+    plan = get_warehouse("redshift").provisioning_plan(tenant)
+    assert not provisioned.skipped, provisioned
+    assert provisioned.reader_credentials == "created", provisioned
+    assert provisioned.statements_executed == len(plan.statements) + len(plan.credential_statements), provisioned
+    stored = store.connections[f"flexlake_reader__{TENANT_ID}"]
+    assert (stored.conn_type, stored.login, stored.port) == ("redshift", f"{TENANT_ID}_reader", stored.port)
+
+
+def test_the_reader_reads_the_marts_and_nothing_else(provisioned: Any, postgres_server: PostgresServer) -> None:
+    """Granted: marts tables created after provisioning (default privileges). Denied: raw, staging, writes."""
+    with _cursor(postgres_server, f"{TENANT_ID}_reader") as cursor:
+        cursor.execute(f"select figure from {TENANT_ID}_marts.mart_figures")
+        assert cursor.fetchall() == [(1,)]
+    assert _denied(postgres_server, f"select * from {TENANT_ID}_raw_shop.users")
+    assert _denied(postgres_server, f"select * from {TENANT_ID}_staging.stg_users")
+    assert _denied(postgres_server, f"insert into {TENANT_ID}_marts.mart_figures values (2)")
+    assert _denied(postgres_server, f"create table {TENANT_ID}_marts.mine (a int)")
+
+
+def test_the_connection_user_is_in_the_transformer_group(provisioned: Any, postgres_server: PostgresServer) -> None:
+    """ALTER GROUP ... ADD USER ran with the connection's login bound into the plan at execution."""
+    rows = postgres_server.fetch(
+        "select m.rolname from pg_auth_members a join pg_roles g on g.oid = a.roleid "
+        f"join pg_roles m on m.oid = a.member where g.rolname = '{TENANT_ID}_transformer'"
+    )
+    assert rows == [(postgres_server.user,)], rows
+
+
+def test_an_unchanged_plan_is_skipped_and_a_forced_run_is_idempotent(
+    provisioned: Any, tenant: TenantConfig, store: InMemoryCredentialStore
+) -> None:
+    """The fingerprint recorded in flexlake_admin.provisioning skips the next run; a forced run re-executes
+    every statement without error (guards skip the existing user and group) and reuses the credentials."""
+    warehouse = RedshiftOnPostgres()
+    again = warehouse.provision(tenant, store, force=False)
+    assert again.skipped and again.fingerprint == provisioned.fingerprint, again
+    forced = warehouse.provision(tenant, store, force=True)
+    assert not forced.skipped and forced.reader_credentials == "reused", forced
+    plan = warehouse.provisioning_plan(tenant)
+    assert forced.statements_executed == len(plan.statements) - 2, forced  # CREATE GROUP and CREATE USER skipped
