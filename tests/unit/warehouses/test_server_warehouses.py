@@ -5,6 +5,7 @@ SQL Server's plan is only checked here: statement by statement, and through the 
 """
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from flexlake.ingestion.base import ServerDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.provisioning import MASK, ProvisioningPlan, render_sql
+from flexlake.warehouses.reader_credentials import generate_password
 from flexlake.warehouses.sizing import TIER_SIZING
 from psycopg2 import sql
 
@@ -204,3 +206,12 @@ def _parts(composable: sql.Composable) -> list[sql.Composable]:
     if isinstance(composable, sql.Composed):
         return [part for child in composable.seq for part in _parts(child)]
     return [composable]
+
+
+def test_generated_passwords_meet_every_warehouse_password_policy() -> None:
+    """Redshift and Snowflake reject a password without an upper-case letter, a lower-case letter and a digit;
+    nothing in it may need quoting (URL-safe alphabet)."""
+    for _ in range(2000):
+        password = generate_password()
+        assert len(password) >= 40 and re.fullmatch(r"[A-Za-z0-9_-]+", password), password
+        assert re.search("[A-Z]", password) and re.search("[a-z]", password) and re.search("[0-9]", password), password
