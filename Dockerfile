@@ -63,12 +63,13 @@ COPY --chown=50000:0 pyproject.toml /opt/flexlake/build/
 COPY --chown=50000:0 plugins/flexlake /opt/flexlake/build/plugins/flexlake/
 RUN --mount=type=cache,target=/tmp/.cache/uv,uid=50000,gid=0 bash /opt/flexlake/build/docker/install.sh package
 
-# The dbt project, with its manifest and partial parse baked (.dockerignore keeps any local target/ out).
+# The dbt project, with its manifest and partial parse baked (.dockerignore keeps any local target/ out), and
+# the example tenants, whose overlay dbt projects get their manifests baked in the same step.
 COPY --chown=50000:0 include/dbt /opt/flexlake/dbt/
+COPY --chown=50000:0 tenant_configs /opt/flexlake/examples/tenant_configs/
 RUN bash /opt/flexlake/build/docker/install.sh dbt
 
 COPY --chown=50000:0 dags /opt/flexlake/dags/
-COPY --chown=50000:0 tenant_configs /opt/flexlake/examples/tenant_configs/
 RUN bash /opt/flexlake/build/docker/install.sh layout
 
 WORKDIR /opt/airflow

@@ -12,8 +12,8 @@ help: ## Show this help
 venv: ## Create the venvs (Airflow + dbt + test tools, PyAirbyte, connectors) from the lock files
 	@bash scripts/bootstrap.sh
 
-dbt-parse manifest: ## Build the dbt manifest Cosmos renders DAGs from (no database needed)
-	@$(ENV) $(DBT) parse --quiet --profiles-dir include/dbt --project-dir include/dbt --target duckdb
+dbt-parse manifest: ## Build the dbt manifests Cosmos renders DAGs from: product + tenant overlays (no database)
+	@$(ENV) flexlake manifest
 
 demo: venv manifest ## Run the demo tenants end to end on DuckDB and print a summary per tenant
 	@$(ENV) flexlake demo

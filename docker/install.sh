@@ -74,18 +74,25 @@ stage_package() {
   log "flexlake installed into $AIRFLOW_VENV"
 }
 
-# Bake the manifest Cosmos renders from and dbt's partial_parse.msgpack: no dbt runs while Airflow parses,
-# and every dbt task starts from a warm parse. `dbt parse` reads no database.
+# Bake the manifests Cosmos renders from and dbt's partial_parse.msgpack: no dbt runs while Airflow parses,
+# and every dbt task starts from a warm parse. `flexlake manifest` (what `make manifest` runs) parses the
+# product, then deps + parse of each tenant overlay of the baked examples (the product is a local package:
+# no network). `dbt parse` reads no database.
 stage_dbt() {
-  local project=$FLEXLAKE_DBT_PROJECT_DIR
+  local project=$FLEXLAKE_DBT_PROJECT_DIR examples=$FLEXLAKE_HOME/examples/tenant_configs overlay
   if [ "$FLEXLAKE_DBT_MANIFEST_PATH" != "$project/target/manifest.json" ]; then
     echo "install.sh dbt: FLEXLAKE_DBT_MANIFEST_PATH must be $project/target/manifest.json" >&2
     return 1
   fi
-  (cd "$project" && "$AIRFLOW_VENV/bin/dbt" parse --quiet --project-dir . --profiles-dir . --target duckdb)
+  "$AIRFLOW_VENV/bin/flexlake" manifest --product "$project" "$examples"
   test -s "$project/target/manifest.json" && test -s "$project/target/partial_parse.msgpack"
   rm -rf "$project/logs" "$project/flexlake.duckdb"
-  log "baked $project/target/manifest.json and partial_parse.msgpack"
+  for overlay in "$examples"/overlays/*/; do
+    [ -f "$overlay/dbt_project.yml" ] || continue
+    test -s "$overlay/target/manifest.json"
+    rm -rf "$overlay/logs"
+  done
+  log "baked $project/target/manifest.json, partial_parse.msgpack and the example overlays' manifests"
 }
 
 # Mount points and scratch folders, owned by the image user; the baked example tenants must validate.

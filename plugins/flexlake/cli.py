@@ -5,6 +5,8 @@
     flexlake demo [--tenants DIR]         run the demo tenants end to end on DuckDB and print a summary
     flexlake airbyte plan|apply TENANT    show / make the tenant's Airbyte server objects (secrets masked)
     flexlake provision TENANT [--dry-run] create the tenant's schemas, roles and read-only reader (or print the SQL)
+    flexlake lint-tsql DIR                lint compiled SQL (e.g. dbt's target/compiled) for what SQL Server rejects
+    flexlake manifest [TENANT_DIR ...]    dbt parse of the product and of every tenant overlay (make manifest)
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -60,7 +62,31 @@ def _parser() -> argparse.ArgumentParser:
     provision.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
     provision.add_argument("--dry-run", action="store_true", help="print the SQL (password masked); connect nowhere")
     provision.set_defaults(handler=_provision)
+
+    lint_tsql = commands.add_parser("lint-tsql", help="lint compiled SQL for what SQL Server rejects")
+    lint_tsql.add_argument("directory", type=Path, help="folder of compiled .sql files, e.g. target/compiled")
+    lint_tsql.set_defaults(handler=_lint_tsql)
+
+    manifest = commands.add_parser("manifest", help="build the dbt manifests DAGs render from (product, overlays)")
+    manifest.add_argument(
+        "tenant_dirs", nargs="*", type=Path, help=f"folders of tenant files (default: {settings.TENANT_CONFIGS_DIR})"
+    )
+    manifest.add_argument("--product", type=Path, default=settings.DBT_PROJECT_DIR, help="the product dbt project")
+    manifest.set_defaults(handler=_manifest)
     return parser
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from flexlake.dbt_manifests import build_manifests  # noqa: PLC0415 - runs dbt, only for this command
+
+    try:
+        written = build_manifests(args.product, args.tenant_dirs or [settings.TENANT_CONFIGS_DIR])
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -98,6 +124,7 @@ def _describe_tenant(tenant: TenantConfig) -> str:
         f"    sources: {sources}\n"
         f"    marts removed: {removed}; definitions changed: {changed}; "
         f"catalog: {'yes' if tenant.catalog_enabled else 'no (run summary only)'}"
+        + (f"\n    overlay dbt project: {tenant.dbt.overlay_project}" if tenant.dbt.overlay_project else "")
     )
 
 
@@ -202,6 +229,27 @@ def _provision(args: argparse.Namespace) -> int:
     elif plan.reader_connection_id is None:  # DuckDB: the reader is the read-only file, said in the notes
         print("\n".join(note for note in plan.notes if note.startswith("reader:")))
     return 0
+
+
+def _lint_tsql(args: argparse.Namespace) -> int:
+    """One line per violation (file:line: [rule] fix), then a count; exit 1 on any violation."""
+    from flexlake.warehouses.tsql_lint import lint_compiled_dir  # noqa: PLC0415 - sqlglot, only for this command
+
+    directory: Path = args.directory
+    if not directory.is_dir():
+        print(
+            f"{directory}: not a folder (compile first: dbt compile --no-introspect --target sqlserver)",
+            file=sys.stderr,
+        )
+        return 1
+    results = lint_compiled_dir(directory)
+    for violations in results.values():
+        for violation in violations:
+            print(violation)
+    files = len(list(directory.rglob("*.sql")))
+    count = sum(len(violations) for violations in results.values())
+    print(f"{count} T-SQL violations in {len(results)} of {files} files under {directory}")
+    return 1 if count else 0
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def _dagbag_in_subprocess(tenant_folder: Path) -> dict[str, dict[str, dict[str, 
 def test_a_broken_tenant_file_leaves_every_other_dag_in_place(tmp_path: Path) -> None:
     """A typo'd and an unparseable file: the other DAGs stay, each broken file shows its error in the UI."""
     folder = tmp_path / "tenant_configs"
-    shutil.copytree(settings.TENANT_CONFIGS_DIR, folder)
+    shutil.copytree(settings.TENANT_CONFIGS_DIR, folder, symlinks=True)
     (folder / "typo_shop.yaml").write_text(
         "tenant_id: typo_shop\ndisplay_name: T\ntier: starter\nwarehouse: {type: duckdb, pathh: x}\n"
         "sources: [{system: faker, name: shop}]\n"

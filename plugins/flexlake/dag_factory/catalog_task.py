@@ -18,7 +18,7 @@ from airflow.sdk.bases.operator import BaseOperator
 from flexlake import settings
 from flexlake.catalog import catalog_root, publish_run, run_key
 from flexlake.dag_factory.dbt_operator import dbt_node_task
-from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_selectors
+from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_cli_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse, model_schema_name
@@ -31,12 +31,11 @@ PUBLISH_TASK_ID = "publish_catalog"
 def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
     if not tenant.catalog_enabled:
         return _build_summary_only_task(tenant)
-    _, exclude = dbt_selectors(tenant)
     return dbt_node_task(
         task_id=PUBLISH_TASK_ID,
         tenant=tenant,
         command="docs",
-        exclude=exclude,
+        exclude=dbt_cli_exclude(tenant),
         flags=("--static",),
         callback=publish_tenant_run,
         callback_args={"tenant": tenant},

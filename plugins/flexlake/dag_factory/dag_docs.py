@@ -26,6 +26,7 @@ def tenant_doc_md(tenant: TenantConfig, source_file: str) -> str:
         f"- marts removed: {', '.join(tenant.dbt.disabled_marts) or 'none'}",
         f"- models excluded: {', '.join(tenant.dbt.exclude_models) or 'none'}",
         f"- vars: {changed_vars or 'product defaults'}",
+        f"- overlay dbt project (replaced and added models): `{tenant.dbt.overlay_project or 'none'}`",
     ]
     return "\n".join(
         [

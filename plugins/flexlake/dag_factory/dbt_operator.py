@@ -23,6 +23,7 @@ from cosmos.operators.local import (
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
+from flexlake.dag_factory.dbt_project import tenant_dbt_project_dir
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
@@ -60,7 +61,7 @@ class DbtNodeOperator(BaseOperator):
         """What the Cosmos operator is built with; tests run cautiously (only tests of selected nodes)."""
         kwargs: dict[str, Any] = {
             "task_id": self.task_id,
-            "project_dir": str(settings.DBT_PROJECT_DIR),
+            "project_dir": str(tenant_dbt_project_dir(self.tenant)),
             "profile_config": get_warehouse(self.tenant.warehouse.type).profile_config(self.tenant),
             "vars": dbt_vars(self.tenant),
             "select": [self.select] if self.select else [],

@@ -3,15 +3,16 @@
 The graph is Cosmos's (manifest built ahead of time, no dbt at parse time, selection computed once per
 distinct selection: dbt_graph.py); the tasks are light until they run (dbt_operator.py). Task ids follow
 Cosmos's layout: `dbt_transform.<model>.run`, `dbt_transform.<model>.test`, `dbt_transform.<test>_test`.
-A tenant's model subset is select/exclude (its graph shrinks); its definitions are vars.
+A tenant's model subset is select/exclude (its graph shrinks); its definitions are vars; its replaced and
+added models come from its overlay dbt project (dbt_project.py), whose manifest the graph then renders from.
 """
 
 from airflow.sdk import TaskGroup
 from airflow.sdk.bases.operator import BaseOperator
 
-from flexlake import settings
 from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import dbt_node_task
+from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import SOURCE_SYSTEMS, SUBSCRIPTION_SYSTEMS
 
@@ -23,24 +24,43 @@ _COMMANDS = {"model": "run", "seed": "seed", "snapshot": "snapshot"}
 def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(select, exclude) for the tenant: every model of the product minus the marts and models it removed,
     minus the staging and adapter models of source systems it does not have, and minus the subscriptions
-    mart when no system of the tenant has subscriptions (no task, no cost)."""
+    mart when no system of the tenant has subscriptions (no task, no cost). Paths are Cosmos's: relative to
+    the project the graph renders from (an overlay sees the product under dbt_packages/flexlake/)."""
+    models = f"{OVERLAY_PRODUCT_PATH}/models" if tenant.dbt.overlay_project else "models"
     systems = {source.system for source in tenant.sources}
     exclude = [
-        f"path:models/{layer}/{system}"
+        f"path:{models}/{layer}/{system}"
         for system in SOURCE_SYSTEMS
         if system not in systems
         for layer in ("staging", "adapters")
     ]
-    exclude.extend(f"path:models/marts/{mart}" for mart in tenant.dbt.disabled_marts)
+    exclude.extend(f"path:{models}/marts/{mart}" for mart in tenant.dbt.disabled_marts)
     if not systems & SUBSCRIPTION_SYSTEMS:
-        exclude.extend(("path:models/marts/subscriptions", "fct_subscriptions"))
+        exclude.extend((f"path:{models}/marts/subscriptions", "fct_subscriptions"))
     exclude.extend(tenant.dbt.exclude_models)
     return (), tuple(exclude)
 
 
+def dbt_cli_exclude(tenant: TenantConfig) -> tuple[str, ...]:
+    """The exclude selectors for dbt itself (a task's command line). dbt's `path:` matches a package's nodes
+    only through the root project's folders, so in an overlay the product's folders are excluded by fqn
+    (`fqn:flexlake.marts.customers`, a prefix match) instead."""
+    _, exclude = dbt_selectors(tenant)
+    if not tenant.dbt.overlay_project:
+        return exclude
+    prefix = f"path:{OVERLAY_PRODUCT_PATH}/models/"
+    return tuple(
+        f"fqn:{DBT_PROJECT_NAME}.{item.removeprefix(prefix).strip('/').replace('/', '.')}"
+        if item.startswith(prefix)
+        else item
+        for item in exclude
+    )
+
+
 def build_dbt_task_group(tenant: TenantConfig) -> TaskGroup:
     select, exclude = dbt_selectors(tenant)
-    graph = selected_graph(settings.DBT_PROJECT_DIR, settings.DBT_MANIFEST_PATH, select, exclude)
+    project = tenant_dbt_project(tenant)
+    graph = selected_graph(project.project_dir, project.manifest, select, exclude)
     firsts: dict[str, BaseOperator] = {}
     lasts: dict[str, BaseOperator] = {}
     with TaskGroup(group_id=DBT_GROUP_ID, tooltip="dbt build, one task per model") as group:

@@ -8,6 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from flexlake.tenant_config.errors import TenantConfigError, describe_validation_error
+from flexlake.tenant_config.overlay import overlay_dir, overlay_problems
 from flexlake.tenant_config.schema import TenantConfig
 
 TENANT_FILE_SUFFIXES = (".yaml", ".yml")
@@ -48,7 +49,19 @@ def load_tenant_config(path: Path) -> TenantConfig:
                 f"or set tenant_id: {path.stem}"
             ],
         )
-    return config
+    return _with_overlay_checked(path, config)
+
+
+def _with_overlay_checked(path: Path, config: TenantConfig) -> TenantConfig:
+    """The overlay folder must be a dbt project on the product; the config carries its absolute path."""
+    if config.dbt.overlay_project is None:
+        return config
+    folder = overlay_dir(path, config.dbt.overlay_project)
+    problems = overlay_problems(folder, config.dbt.overlay_project)
+    if problems:
+        raise TenantConfigError(path, problems)
+    dbt = config.dbt.model_copy(update={"overlay_project": str(folder)})
+    return config.model_copy(update={"dbt": dbt})
 
 
 def load_tenant_configs(folder: Path) -> TenantLoadReport:

@@ -180,7 +180,8 @@ class AirbyteServerOptions(StrictModel):
 
 
 class DbtCustomization(StrictModel):
-    """How this tenant's marts differ from the product's: models removed and definitions changed."""
+    """How this tenant's marts differ from the product's: models removed, definitions changed, models replaced
+    or added (an overlay dbt project; checked on disk by the loader, tenant_config/overlay.py)."""
 
     disabled_marts: tuple[Mart, ...] = Field(default=(), description="Marts not built for this tenant.")
     exclude_models: tuple[str, ...] = Field(
@@ -189,6 +190,13 @@ class DbtCustomization(StrictModel):
     vars: dict[str, str | int | float | bool | list[str]] = Field(
         default_factory=dict,
         description="dbt vars that change definitions, e.g. revenue_basis: gross. See include/dbt/README.md.",
+    )
+    overlay_project: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Folder of the tenant's overlay dbt project, relative to this file's folder (convention: "
+        "overlays/<tenant_id>): a thin dbt project with the product as a `local:` package that replaces or adds "
+        "models. Built by `make manifest`. Recipe: include/dbt/README.md, 'Per-tenant customization'.",
     )
 
 

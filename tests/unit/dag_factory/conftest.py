@@ -13,4 +13,6 @@ def tenant_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     for path in settings.TENANT_CONFIGS_DIR.glob("*.yaml"):
         shutil.copy(path, folder / path.name)
+    # Overlay dbt projects (with their built manifests); dbt_packages/flexlake stays a link to the product.
+    shutil.copytree(settings.TENANT_CONFIGS_DIR / "overlays", folder / "overlays", symlinks=True)
     return folder

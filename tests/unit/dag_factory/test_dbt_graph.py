@@ -14,7 +14,8 @@ def _clear_caches() -> None:
 
 
 def test_the_manifest_is_parsed_once_for_all_tenants(tenant_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Building every tenant's DAG parses manifest.json once, not once per tenant or per selection."""
+    """Building every tenant's DAG parses each manifest once (the product's, and the overlay tenant's own),
+    not once per tenant or per selection."""
     _clear_caches()
     parses: list[Path] = []
     real_load = json.load
@@ -26,18 +27,20 @@ def test_the_manifest_is_parsed_once_for_all_tenants(tenant_folder: Path, monkey
     monkeypatch.setattr(dbt_graph.json, "load", counting_load)
     dags = build_tenant_dags(tenant_folder)
     assert len(dags) >= 3
-    assert parses == [settings.DBT_MANIFEST_PATH.resolve()], f"manifest parsed {len(parses)} times"
+    overlay_manifest = (tenant_folder / "overlays" / "cobalt_cycles" / "target" / "manifest.json").resolve()
+    expected = sorted([settings.DBT_MANIFEST_PATH.resolve(), overlay_manifest])
+    assert sorted(parses) == expected, f"manifests parsed: {parses}"
 
 
 def test_each_distinct_selection_is_computed_once(tenant_folder: Path) -> None:
-    """Two tenants with the same removed marts share one computed graph."""
+    """Two tenants with the same removed marts share one computed graph (the overlay tenant has its own)."""
     _clear_caches()
     (tenant_folder / "second_books.yaml").write_text(
         (tenant_folder / "bluebird_books.yaml").read_text().replace("bluebird_books", "second_books")
     )
     build_tenant_dags(tenant_folder)
     info = dbt_graph._selected_graph.cache_info()
-    assert info.misses == 2, f"expected one graph per selection (full, without customers): {info}"
+    assert info.misses == 3, f"expected one graph per selection (full, without customers, overlay): {info}"
 
 
 def test_building_dags_leaves_the_shared_manifest_unchanged(tenant_folder: Path) -> None:
