@@ -20,7 +20,7 @@
         {{ column }} >= (
             select coalesce(
                 {{ flexlake_dateadd('hour', '-' ~ hours, 'max(' ~ target_column ~ ')') }},
-                cast('1900-01-01' as timestamp)
+                cast('1900-01-01' as {{ flexlake_type_timestamp() }})
             )
             from {{ this }}
         )

@@ -144,6 +144,8 @@
         {{ flexlake_zoned_to_naive_utc(quoted_column) }}
     {%- elif type == 'json' and 'json' in (source_dtype | lower) -%}
         {{ quoted_column }}
+    {%- elif type == 'json' and (source_dtype | lower) == 'super' -%}
+        json_serialize({{ quoted_column }})
     {%- else -%}
         cast({{ quoted_column }} as {{ flexlake_raw_type(type) }})
     {%- endif -%}
@@ -212,4 +214,9 @@
 
 {% macro snowflake__flexlake_json_type() -%}
     {{ return('variant') }}
+{%- endmacro %}
+
+{#- Redshift: JSON as text, which json_extract_path_text reads (Airbyte's SUPER columns are serialized). -#}
+{% macro redshift__flexlake_json_type() -%}
+    {{ return('varchar(65535)') }}
 {%- endmacro %}

@@ -46,6 +46,7 @@ RULES: dict[str, str] = {
     "distinct-on": "T-SQL has no DISTINCT ON: use row_number() over (...) = 1",
     "recursive": "T-SQL writes recursive CTEs without RECURSIVE",
     "unknown-function": "not a T-SQL function: dispatch a sqlserver__ variant in macros/cross_db/",
+    "reserved-word": "a T-SQL reserved word as a bare identifier: rename it (or quote it)",
 }
 
 # Functions of other warehouses that SQL Server lacks (generate_series, greatest and least arrive only in
@@ -59,6 +60,18 @@ ifnull now strftime strptime make_timestamp timezone convert_timezone length sub
 iff get_path flatten is_array to_timestamp_ntz
 """
 _FOREIGN_FUNCTIONS = frozenset(_FOREIGN_FUNCTION_NAMES.split())
+# SQL Server's reserved keywords that other warehouses let a model use as a bare column or alias name.
+_RESERVED_WORD_NAMES = """
+add authorization backup begin break browse bulk cascade check checkpoint close clustered collate
+compute constraint contains continue current cursor database dbcc deallocate declare default deny disk
+distributed double dump errlvl escape exec execute exit external file fillfactor foreign freetext function
+goto grant holdlock identity identitycol index key kill lineno load merge national nocheck nonclustered of
+off offsets open option percent pivot plan precision primary print proc procedure public raiserror read
+readtext reconfigure references replication restore restrict revert revoke rowcount rowguidcol rule save
+schema securityaudit session_user setuser shutdown some statistics system_user tablesample textsize top
+tran transaction trigger truncate tsequal unpivot updatetext use user varying view waitfor within writetext
+"""
+_RESERVED_WORDS = frozenset(_RESERVED_WORD_NAMES.split())
 _TOKEN_RULES: dict[TokenType, str] = {
     TokenType.LIMIT: "limit",
     TokenType.DCOLON: "double-colon-cast",
@@ -95,7 +108,7 @@ class Violation:
 
 
 def lint_tsql(sql: str, as_view: bool = False) -> list[Violation]:
-    """Every violation in `sql`, token rules first; `as_view`: the statement is a view body."""
+    """Every violation in `sql`, by line, identical ones once; `as_view`: the statement is a view body."""
     try:
         tokens = sqlglot.tokenize(sql, read="tsql")
         statements = sqlglot.parse(sql, read="tsql")
@@ -249,6 +262,12 @@ def _data_type(node: exp.Expr, as_view: bool) -> str | None:
     return "boolean-type" if node.this == exp.DataType.Type.BOOLEAN else None
 
 
+def _reserved_word(node: exp.Expr, as_view: bool) -> str | None:
+    """An unquoted identifier that SQL Server reserves (`as key`, `t.user`): valid elsewhere, not there."""
+    reserved = isinstance(node, exp.Identifier) and not node.quoted and node.name.lower() in _RESERVED_WORDS
+    return "reserved-word" if reserved else None
+
+
 def _clause(node: exp.Expr, as_view: bool) -> str | None:
     """JOIN ... USING, aggregate FILTER, DISTINCT ON."""
     if isinstance(node, exp.Join) and node.args.get("using"):
@@ -267,4 +286,5 @@ _NODE_CHECKS: tuple[Callable[[exp.Expr, bool], str | None], ...] = (
     _set_operation_all,
     _data_type,
     _clause,
+    _reserved_word,
 )

@@ -70,6 +70,7 @@ KNOWN_BAD: dict[str, list[str]] = {
         "select json_extract_path_text(j, 'a') as a from t",
         "select generate_series(1, 10) as n",
     ],
+    "reserved-word": ["select a as key from t", "select t.user from t", "select a as percent, b as plan from t"],
 }
 
 # T-SQL SQL Server accepts, including the shapes the product's models compile to.
@@ -96,6 +97,7 @@ KNOWN_GOOD = [
     "select d0.n + 10 * d1.n as n from (values (0), (1)) as d0 (n) cross join (values (0), (1)) as d1 (n)",
     "select a from t where 1 = 0",
     "select ((datepart(weekday, d) + @@datefirst - 2) % 7 + 1) as isodow from t",
+    'select a as [key], t.[user], "plan" from t',
 ]
 
 PRODUCT_SHAPED = """-- depends_on: "flexlake"."raw_shop"."orders"

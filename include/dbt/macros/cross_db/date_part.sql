@@ -18,6 +18,15 @@
     cast(date_part({{ snowflake_part }}, {{ expression }}) as integer)
 {%- endmacro %}
 
+{#- Redshift's date parts have no isodow: dow is 0 (Sunday) .. 6, moved to ISO (Sunday = 7). -#}
+{% macro redshift__flexlake_date_part(part, expression) -%}
+    {%- if part == 'isodow' -%}
+    cast((extract(dow from {{ expression }}) + 6) % 7 + 1 as integer)
+    {%- else -%}
+    {{ default__flexlake_date_part(part, expression) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- datepart(weekday) depends on SET DATEFIRST: normalise it to ISO (Monday = 1). -#}
 {% macro sqlserver__flexlake_date_part(part, expression) -%}
     {%- if part == 'isodow' -%}

@@ -41,3 +41,22 @@
 {% macro duckdb__flexlake_date_spine(start, end, days) -%}
     {{ postgres__flexlake_date_spine(start, end, days) }}
 {%- endmacro %}
+
+{#- Redshift: generate_series runs on the leader node only (a CREATE TABLE AS over it fails) and a VALUES
+    list is no FROM item there, so the digits are a union. -#}
+{% macro redshift__flexlake_date_spine(start, end, days) -%}
+    {%- set digits = "(select 0 as n union all select 1 union all select 2 union all select 3 union all select 4"
+        ~ " union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)" -%}
+    select cast({{ flexlake_dateadd('day', 'numbers.day_number', "cast('" ~ start ~ "' as date)") }} as date) as date_day
+    from (
+        select
+            d0.n + 10 * d1.n + 100 * d2.n + 1000 * d3.n + 10000 * d4.n + 100000 * d5.n as day_number
+        from {{ digits }} as d0
+        cross join {{ digits }} as d1
+        cross join {{ digits }} as d2
+        cross join {{ digits }} as d3
+        cross join {{ digits }} as d4
+        cross join {{ digits }} as d5
+    ) as numbers
+    where numbers.day_number < {{ days }}
+{%- endmacro %}

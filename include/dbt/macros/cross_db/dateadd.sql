@@ -18,6 +18,11 @@
     ({{ expression }} + cast({{ amount }} as integer) * interval '1 {{ part }}')
 {%- endmacro %}
 
+{#- Redshift has dateadd (the PostgreSQL variant's interval arithmetic is not Redshift's). -#}
+{% macro redshift__flexlake_dateadd(part, amount, expression) -%}
+    {{ default__flexlake_dateadd(part, amount, expression) }}
+{%- endmacro %}
+
 {#- Whole days from start_date to end_date (dates), negative when end_date is earlier. -#}
 {% macro flexlake_datediff_days(start_date, end_date) -%}
     {{ return(adapter.dispatch('flexlake_datediff_days', 'flexlake')(start_date, end_date)) }}

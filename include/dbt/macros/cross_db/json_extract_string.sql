@@ -15,6 +15,11 @@
     cast({{ column }} as jsonb) ->> '{{ key }}'
 {%- endmacro %}
 
+{#- Redshift has no jsonb: its own json_extract_path_text on JSON text (the default). -#}
+{% macro redshift__flexlake_json_extract_string(column, key) -%}
+    {{ default__flexlake_json_extract_string(column, key) }}
+{%- endmacro %}
+
 {% macro sqlserver__flexlake_json_extract_string(column, key) -%}
     json_value({{ column }}, '$.{{ key }}')
 {%- endmacro %}

@@ -25,25 +25,25 @@ with periods as (
 {%- else %}
 
     select
-        cast(null as varchar) as subscription_period_id,
-        cast(null as varchar) as subscription_id,
-        cast(null as varchar) as subscription_item_id,
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as invoice_id,
-        cast(null as varchar) as product_id,
-        cast(null as varchar) as variant_id,
-        cast(null as timestamp) as period_start,
-        cast(null as timestamp) as period_end,
+        cast(null as {{ flexlake_type_string() }}) as subscription_period_id,
+        cast(null as {{ flexlake_type_string() }}) as subscription_id,
+        cast(null as {{ flexlake_type_string() }}) as subscription_item_id,
+        cast(null as {{ flexlake_type_string() }}) as customer_id,
+        cast(null as {{ flexlake_type_string() }}) as invoice_id,
+        cast(null as {{ flexlake_type_string() }}) as product_id,
+        cast(null as {{ flexlake_type_string() }}) as variant_id,
+        cast(null as {{ flexlake_type_timestamp() }}) as period_start,
+        cast(null as {{ flexlake_type_timestamp() }}) as period_end,
         cast(null as integer) as quantity,
         {{ flexlake_money('null') }} as unit_amount,
-        cast(null as varchar) as billing_interval,
+        cast(null as {{ flexlake_type_string() }}) as billing_interval,
         cast(null as integer) as billing_interval_count,
-        cast(null as varchar) as currency_code,
+        cast(null as {{ flexlake_type_string() }}) as currency_code,
         cast(null as integer) as is_test,
         cast(null as integer) as is_deleted,
-        cast(null as timestamp) as loaded_at,
-        cast(null as varchar) as source_system,
-        cast(null as varchar) as source_relation
+        cast(null as {{ flexlake_type_timestamp() }}) as loaded_at,
+        cast(null as {{ flexlake_type_string() }}) as source_system,
+        cast(null as {{ flexlake_type_string() }}) as source_relation
     where 1 = 0
 {%- endfor %}
 

@@ -9,19 +9,19 @@ with faker_orders as (
 )
 
 select
-    cast(purchase_id as varchar) as order_line_id,
-    cast(purchase_id as varchar) as order_id,
-    cast(product_id as varchar) as product_id,
-    cast(product_id as varchar) as variant_id,
+    cast(purchase_id as {{ flexlake_type_string() }}) as order_line_id,
+    cast(purchase_id as {{ flexlake_type_string() }}) as order_id,
+    cast(product_id as {{ flexlake_type_string() }}) as product_id,
+    cast(product_id as {{ flexlake_type_string() }}) as variant_id,
     cast(1 as integer) as line_number,
     cast(1 as integer) as quantity,
     {{ flexlake_money('price') }} as unit_price,
     {{ flexlake_money('0') }} as discount_amount,
     {{ flexlake_money('price') }} as line_amount,
-    cast('{{ var("faker_currency_code") | upper }}' as varchar) as currency_code,
-    cast(updated_at as timestamp) as updated_at,
+    cast('{{ var("faker_currency_code") | upper }}' as {{ flexlake_type_string() }}) as currency_code,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from faker_orders

@@ -11,23 +11,23 @@ with faker_orders as (
 )
 
 select
-    cast(purchase_id as varchar) as order_id,
-    cast(user_id as varchar) as customer_id,
-    cast(purchase_id as varchar) as order_number,
-    cast(purchased_at as timestamp) as ordered_at,
-    cast(case when is_returned = 1 then 'returned' else 'completed' end as varchar) as order_status,
-    cast('online' as varchar) as channel,
-    cast('{{ var("faker_currency_code") | upper }}' as varchar) as currency_code,
+    cast(purchase_id as {{ flexlake_type_string() }}) as order_id,
+    cast(user_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(purchase_id as {{ flexlake_type_string() }}) as order_number,
+    cast(purchased_at as {{ flexlake_type_timestamp() }}) as ordered_at,
+    cast(case when is_returned = 1 then 'returned' else 'completed' end as {{ flexlake_type_string() }}) as order_status,
+    cast('online' as {{ flexlake_type_string() }}) as channel,
+    cast('{{ var("faker_currency_code") | upper }}' as {{ flexlake_type_string() }}) as currency_code,
     {{ flexlake_money('price') }} as subtotal_amount,
     {{ flexlake_money('0') }} as discount_amount,
     {{ flexlake_money('0') }} as shipping_amount,
     {{ flexlake_money('0') }} as tax_amount,
     {{ flexlake_money('price') }} as total_amount,
     cast(0 as integer) as is_test,
-    cast(created_at as timestamp) as created_at,
-    cast(updated_at as timestamp) as updated_at,
+    cast(created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from faker_orders

@@ -10,16 +10,16 @@ with faker_orders as (
 )
 
 select
-    cast(purchase_id as varchar) as refund_id,
-    cast(purchase_id as varchar) as order_id,
-    cast(purchase_id as varchar) as payment_id,
-    cast(returned_at as timestamp) as refunded_at,
+    cast(purchase_id as {{ flexlake_type_string() }}) as refund_id,
+    cast(purchase_id as {{ flexlake_type_string() }}) as order_id,
+    cast(purchase_id as {{ flexlake_type_string() }}) as payment_id,
+    cast(returned_at as {{ flexlake_type_timestamp() }}) as refunded_at,
     {{ flexlake_money('price') }} as amount,
-    cast('{{ var("faker_currency_code") | upper }}' as varchar) as currency_code,
-    cast('return' as varchar) as reason,
-    cast(updated_at as timestamp) as updated_at,
+    cast('{{ var("faker_currency_code") | upper }}' as {{ flexlake_type_string() }}) as currency_code,
+    cast('return' as {{ flexlake_type_string() }}) as reason,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from faker_orders

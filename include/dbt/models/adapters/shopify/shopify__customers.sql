@@ -6,19 +6,19 @@ with shopify_customers as (
 )
 
 select
-    cast(customer_id as varchar) as customer_id,
-    cast(email as varchar) as email,
-    cast(first_name as varchar) as first_name,
-    cast(last_name as varchar) as last_name,
-    cast(phone as varchar) as phone,
-    cast(address_city as varchar) as city,
-    cast(address_province as varchar) as region,
-    cast(address_zip as varchar) as postal_code,
-    cast(address_country_code as varchar) as country_code,
-    cast(created_at as timestamp) as created_at,
-    cast(updated_at as timestamp) as updated_at,
+    cast(customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(email as {{ flexlake_type_string() }}) as email,
+    cast(first_name as {{ flexlake_type_string() }}) as first_name,
+    cast(last_name as {{ flexlake_type_string() }}) as last_name,
+    cast(phone as {{ flexlake_type_string() }}) as phone,
+    cast(address_city as {{ flexlake_type_string() }}) as city,
+    cast(address_province as {{ flexlake_type_string() }}) as region,
+    cast(address_zip as {{ flexlake_type_string() }}) as postal_code,
+    cast(address_country_code as {{ flexlake_type_string() }}) as country_code,
+    cast(created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_customers

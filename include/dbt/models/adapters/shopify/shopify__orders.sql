@@ -47,10 +47,10 @@ shipping_totals as (
 )
 
 select
-    cast(shopify_orders.order_id as varchar) as order_id,
-    cast(shopify_orders.customer_id as varchar) as customer_id,
-    cast(shopify_orders.order_name as varchar) as order_number,
-    cast(shopify_orders.created_at as timestamp) as ordered_at,
+    cast(shopify_orders.order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(shopify_orders.customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(shopify_orders.order_name as {{ flexlake_type_string() }}) as order_number,
+    cast(shopify_orders.created_at as {{ flexlake_type_timestamp() }}) as ordered_at,
     cast(
         case
             when shopify_orders.cancelled_at is not null then 'cancelled'
@@ -60,13 +60,13 @@ select
             when shopify_orders.financial_status in ('pending', 'authorized', 'partially_paid') then 'pending'
             when shopify_orders.financial_status = 'voided' then 'cancelled'
             else 'pending'
-        end as varchar
+        end as {{ flexlake_type_string() }}
     ) as order_status,
     cast(
         case when shopify_orders.source_name = 'web' then 'online' else coalesce(shopify_orders.source_name, 'unknown') end
-        as varchar
+        as {{ flexlake_type_string() }}
     ) as channel,
-    cast(shopify_orders.currency_code as varchar) as currency_code,
+    cast(shopify_orders.currency_code as {{ flexlake_type_string() }}) as currency_code,
     {{ flexlake_money('coalesce(line_totals.subtotal_amount, 0)') }} as subtotal_amount,
     {{ flexlake_money('coalesce(shopify_orders.total_discounts, 0) - coalesce(line_totals.allocated_discount_amount, 0)') }}
         as discount_amount,
@@ -74,12 +74,12 @@ select
     {{ flexlake_money('coalesce(shopify_orders.total_tax, 0)') }} as tax_amount,
     {{ flexlake_money('coalesce(shopify_orders.total_price, 0)') }} as total_amount,
     cast(shopify_orders.is_test as integer) as is_test,
-    cast(shopify_orders.created_at as timestamp) as created_at,
-    cast(shopify_orders.updated_at as timestamp) as updated_at,
+    cast(shopify_orders.created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(shopify_orders.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast(shopify_orders.loaded_at as timestamp) as loaded_at,
-    cast(shopify_orders.source_system as varchar) as source_system,
-    cast(shopify_orders.source_relation as varchar) as source_relation
+    cast(shopify_orders.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(shopify_orders.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(shopify_orders.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_orders
 left join line_totals
     on shopify_orders.source_relation = line_totals.source_relation

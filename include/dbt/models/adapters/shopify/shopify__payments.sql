@@ -18,25 +18,25 @@ shopify_orders as (
 )
 
 select
-    cast(shopify_transactions.transaction_id as varchar) as payment_id,
-    cast(shopify_orders.order_id as varchar) as order_id,
-    cast(shopify_orders.customer_id as varchar) as customer_id,
-    cast(coalesce(shopify_transactions.processed_at, shopify_transactions.created_at) as timestamp) as paid_at,
-    cast(coalesce(shopify_transactions.gateway, 'unknown') as varchar) as payment_method,
+    cast(shopify_transactions.transaction_id as {{ flexlake_type_string() }}) as payment_id,
+    cast(shopify_orders.order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(shopify_orders.customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(coalesce(shopify_transactions.processed_at, shopify_transactions.created_at) as {{ flexlake_type_timestamp() }}) as paid_at,
+    cast(coalesce(shopify_transactions.gateway, 'unknown') as {{ flexlake_type_string() }}) as payment_method,
     cast(
         case shopify_transactions.transaction_status
             when 'success' then 'captured'
             when 'pending' then 'pending'
             else 'failed'
-        end as varchar
+        end as {{ flexlake_type_string() }}
     ) as payment_status,
     {{ flexlake_money('shopify_transactions.amount') }} as amount,
-    cast(shopify_transactions.currency_code as varchar) as currency_code,
-    cast(shopify_transactions.created_at as timestamp) as updated_at,
+    cast(shopify_transactions.currency_code as {{ flexlake_type_string() }}) as currency_code,
+    cast(shopify_transactions.created_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast(shopify_transactions.loaded_at as timestamp) as loaded_at,
-    cast(shopify_transactions.source_system as varchar) as source_system,
-    cast(shopify_transactions.source_relation as varchar) as source_relation
+    cast(shopify_transactions.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(shopify_transactions.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(shopify_transactions.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_transactions
 inner join shopify_orders
     on shopify_transactions.source_relation = shopify_orders.source_relation

@@ -9,16 +9,16 @@ with shopify_variants as (
 )
 
 select
-    cast(variant_id as varchar) as variant_id,
-    cast(product_id as varchar) as product_id,
-    cast(sku as varchar) as sku,
-    cast(variant_title as varchar) as variant_name,
+    cast(variant_id as {{ flexlake_type_string() }}) as variant_id,
+    cast(product_id as {{ flexlake_type_string() }}) as product_id,
+    cast(sku as {{ flexlake_type_string() }}) as sku,
+    cast(variant_title as {{ flexlake_type_string() }}) as variant_name,
     {{ flexlake_money('price') }} as price,
-    cast('{{ var("shopify_shop_currency_code") | upper }}' as varchar) as currency_code,
-    cast(created_at as timestamp) as created_at,
-    cast(updated_at as timestamp) as updated_at,
+    cast('{{ var("shopify_shop_currency_code") | upper }}' as {{ flexlake_type_string() }}) as currency_code,
+    cast(created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_variants

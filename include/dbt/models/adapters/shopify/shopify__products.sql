@@ -21,18 +21,18 @@ variant_prices as (
 )
 
 select
-    cast(shopify_products.product_id as varchar) as product_id,
-    cast(shopify_products.product_title as varchar) as product_name,
-    cast(shopify_products.product_type as varchar) as product_type,
-    cast(shopify_products.vendor as varchar) as vendor,
+    cast(shopify_products.product_id as {{ flexlake_type_string() }}) as product_id,
+    cast(shopify_products.product_title as {{ flexlake_type_string() }}) as product_name,
+    cast(shopify_products.product_type as {{ flexlake_type_string() }}) as product_type,
+    cast(shopify_products.vendor as {{ flexlake_type_string() }}) as vendor,
     {{ flexlake_money('variant_prices.list_price') }} as list_price,
-    cast('{{ var("shopify_shop_currency_code") | upper }}' as varchar) as currency_code,
-    cast(shopify_products.created_at as timestamp) as created_at,
-    cast(shopify_products.updated_at as timestamp) as updated_at,
+    cast('{{ var("shopify_shop_currency_code") | upper }}' as {{ flexlake_type_string() }}) as currency_code,
+    cast(shopify_products.created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(shopify_products.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_products.is_deleted as integer) as is_deleted,
-    cast(shopify_products.loaded_at as timestamp) as loaded_at,
-    cast(shopify_products.source_system as varchar) as source_system,
-    cast(shopify_products.source_relation as varchar) as source_relation
+    cast(shopify_products.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(shopify_products.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(shopify_products.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_products
 left join variant_prices
     on shopify_products.source_relation = variant_prices.source_relation

@@ -51,18 +51,18 @@ refunded_payments as (
 )
 
 select
-    cast(shopify_refunds.refund_id as varchar) as refund_id,
-    cast(shopify_orders.order_id as varchar) as order_id,
-    cast(refunded_payments.parent_transaction_id as varchar) as payment_id,
-    cast(shopify_refunds.created_at as timestamp) as refunded_at,
+    cast(shopify_refunds.refund_id as {{ flexlake_type_string() }}) as refund_id,
+    cast(shopify_orders.order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(refunded_payments.parent_transaction_id as {{ flexlake_type_string() }}) as payment_id,
+    cast(shopify_refunds.created_at as {{ flexlake_type_timestamp() }}) as refunded_at,
     {{ flexlake_money('coalesce(refunded_payments.amount, 0)') }} as amount,
-    cast(shopify_orders.currency_code as varchar) as currency_code,
-    cast(shopify_refunds.note as varchar) as reason,
-    cast(shopify_refunds.created_at as timestamp) as updated_at,
+    cast(shopify_orders.currency_code as {{ flexlake_type_string() }}) as currency_code,
+    cast(shopify_refunds.note as {{ flexlake_type_string() }}) as reason,
+    cast(shopify_refunds.created_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast(shopify_refunds.loaded_at as timestamp) as loaded_at,
-    cast(shopify_refunds.source_system as varchar) as source_system,
-    cast(shopify_refunds.source_relation as varchar) as source_relation
+    cast(shopify_refunds.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(shopify_refunds.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(shopify_refunds.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_refunds
 inner join shopify_orders
     on shopify_refunds.source_relation = shopify_orders.source_relation

@@ -41,8 +41,8 @@ charge_lines as (
     select
         orders.order_id as order_line_id,
         orders.order_id,
-        cast(null as varchar) as product_id,
-        cast(null as varchar) as variant_id,
+        cast(null as {{ flexlake_type_string() }}) as product_id,
+        cast(null as {{ flexlake_type_string() }}) as variant_id,
         1 as line_number,
         1 as quantity,
         orders.total_amount as unit_price,
@@ -69,19 +69,19 @@ stripe_lines as (
 )
 
 select
-    cast(order_line_id as varchar) as order_line_id,
-    cast(order_id as varchar) as order_id,
-    cast(product_id as varchar) as product_id,
-    cast(variant_id as varchar) as variant_id,
+    cast(order_line_id as {{ flexlake_type_string() }}) as order_line_id,
+    cast(order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(product_id as {{ flexlake_type_string() }}) as product_id,
+    cast(variant_id as {{ flexlake_type_string() }}) as variant_id,
     cast(line_number as integer) as line_number,
     cast(quantity as integer) as quantity,
     {{ flexlake_money('unit_price') }} as unit_price,
     {{ flexlake_money('unit_price * quantity - line_amount') }} as discount_amount,
     {{ flexlake_money('line_amount') }} as line_amount,
-    cast(currency_code as varchar) as currency_code,
-    cast(updated_at as timestamp) as updated_at,
+    cast(currency_code as {{ flexlake_type_string() }}) as currency_code,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(is_deleted as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from stripe_lines

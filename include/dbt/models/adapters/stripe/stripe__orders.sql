@@ -94,23 +94,23 @@ stripe_orders as (
 )
 
 select
-    cast(order_id as varchar) as order_id,
-    cast(customer_id as varchar) as customer_id,
-    cast(order_number as varchar) as order_number,
-    cast(ordered_at as timestamp) as ordered_at,
-    cast(order_status as varchar) as order_status,
-    cast('online' as varchar) as channel,
-    cast(currency_code as varchar) as currency_code,
+    cast(order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(order_number as {{ flexlake_type_string() }}) as order_number,
+    cast(ordered_at as {{ flexlake_type_timestamp() }}) as ordered_at,
+    cast(order_status as {{ flexlake_type_string() }}) as order_status,
+    cast('online' as {{ flexlake_type_string() }}) as channel,
+    cast(currency_code as {{ flexlake_type_string() }}) as currency_code,
     {{ flexlake_money('subtotal_amount') }} as subtotal_amount,
     {{ flexlake_money('discount_amount') }} as discount_amount,
     {{ flexlake_money('0') }} as shipping_amount,
     {{ flexlake_money('tax_amount') }} as tax_amount,
     {{ flexlake_money('total_amount') }} as total_amount,
     cast(1 - is_livemode as integer) as is_test,
-    cast(created_at as timestamp) as created_at,
-    cast(updated_at as timestamp) as updated_at,
+    cast(created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(is_deleted as integer) as is_deleted,
-    cast(loaded_at as timestamp) as loaded_at,
-    cast(source_system as varchar) as source_system,
-    cast(source_relation as varchar) as source_relation
+    cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(source_relation as {{ flexlake_type_string() }}) as source_relation
 from stripe_orders

@@ -17,25 +17,25 @@ orders as (
 )
 
 select
-    cast(charges.charge_id as varchar) as payment_id,
-    cast(orders.order_id as varchar) as order_id,
-    cast(charges.customer_id as varchar) as customer_id,
-    cast(charges.created_at as timestamp) as paid_at,
-    cast(coalesce(charges.payment_method_type, 'unknown') as varchar) as payment_method,
+    cast(charges.charge_id as {{ flexlake_type_string() }}) as payment_id,
+    cast(orders.order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(charges.customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(charges.created_at as {{ flexlake_type_timestamp() }}) as paid_at,
+    cast(coalesce(charges.payment_method_type, 'unknown') as {{ flexlake_type_string() }}) as payment_method,
     cast(
         case charges.charge_status
             when 'succeeded' then 'captured'
             when 'pending' then 'pending'
             else 'failed'
-        end as varchar
+        end as {{ flexlake_type_string() }}
     ) as payment_status,
     {{ flexlake_money('charges.amount') }} as amount,
-    cast(charges.currency_code as varchar) as currency_code,
-    cast(charges.updated_at as timestamp) as updated_at,
+    cast(charges.currency_code as {{ flexlake_type_string() }}) as currency_code,
+    cast(charges.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(charges.loaded_at as timestamp) as loaded_at,
-    cast(charges.source_system as varchar) as source_system,
-    cast(charges.source_relation as varchar) as source_relation
+    cast(charges.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(charges.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(charges.source_relation as {{ flexlake_type_string() }}) as source_relation
 from charges
 left join orders
     on charges.source_relation = orders.source_relation

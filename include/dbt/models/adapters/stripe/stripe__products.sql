@@ -21,19 +21,19 @@ price_currencies as (
 )
 
 select
-    cast(stripe_products.product_id as varchar) as product_id,
-    cast(stripe_products.product_name as varchar) as product_name,
-    cast(stripe_products.product_type as varchar) as product_type,
-    cast(null as varchar) as vendor,
+    cast(stripe_products.product_id as {{ flexlake_type_string() }}) as product_id,
+    cast(stripe_products.product_name as {{ flexlake_type_string() }}) as product_name,
+    cast(stripe_products.product_type as {{ flexlake_type_string() }}) as product_type,
+    cast(null as {{ flexlake_type_string() }}) as vendor,
     {{ flexlake_money('null') }} as list_price,
-    cast(coalesce(price_currencies.currency_code, '{{ flexlake_reporting_currency() }}') as varchar)
+    cast(coalesce(price_currencies.currency_code, '{{ flexlake_reporting_currency() }}') as {{ flexlake_type_string() }})
         as currency_code,
-    cast(stripe_products.created_at as timestamp) as created_at,
-    cast(stripe_products.updated_at as timestamp) as updated_at,
+    cast(stripe_products.created_at as {{ flexlake_type_timestamp() }}) as created_at,
+    cast(stripe_products.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(stripe_products.is_deleted as integer) as is_deleted,
-    cast(stripe_products.loaded_at as timestamp) as loaded_at,
-    cast(stripe_products.source_system as varchar) as source_system,
-    cast(stripe_products.source_relation as varchar) as source_relation
+    cast(stripe_products.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(stripe_products.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(stripe_products.source_relation as {{ flexlake_type_string() }}) as source_relation
 from stripe_products
 left join price_currencies
     on stripe_products.source_relation = price_currencies.source_relation

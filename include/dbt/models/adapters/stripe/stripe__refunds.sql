@@ -23,18 +23,18 @@ orders as (
 )
 
 select
-    cast(refunds.refund_id as varchar) as refund_id,
-    cast(orders.order_id as varchar) as order_id,
-    cast(refunds.charge_id as varchar) as payment_id,
-    cast(refunds.created_at as timestamp) as refunded_at,
+    cast(refunds.refund_id as {{ flexlake_type_string() }}) as refund_id,
+    cast(orders.order_id as {{ flexlake_type_string() }}) as order_id,
+    cast(refunds.charge_id as {{ flexlake_type_string() }}) as payment_id,
+    cast(refunds.created_at as {{ flexlake_type_timestamp() }}) as refunded_at,
     {{ flexlake_money('refunds.amount') }} as amount,
-    cast(refunds.currency_code as varchar) as currency_code,
-    cast(refunds.reason as varchar) as reason,
-    cast(refunds.updated_at as timestamp) as updated_at,
+    cast(refunds.currency_code as {{ flexlake_type_string() }}) as currency_code,
+    cast(refunds.reason as {{ flexlake_type_string() }}) as reason,
+    cast(refunds.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(refunds.loaded_at as timestamp) as loaded_at,
-    cast(refunds.source_system as varchar) as source_system,
-    cast(refunds.source_relation as varchar) as source_relation
+    cast(refunds.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(refunds.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(refunds.source_relation as {{ flexlake_type_string() }}) as source_relation
 from refunds
 inner join charges
     on refunds.source_relation = charges.source_relation

@@ -28,27 +28,27 @@ prices as (
 )
 
 select
-    cast(lines.invoice_line_item_id as varchar) as subscription_period_id,
-    cast(lines.subscription_id as varchar) as subscription_id,
-    cast(lines.subscription_item_id as varchar) as subscription_item_id,
-    cast(invoices.customer_id as varchar) as customer_id,
-    cast(lines.invoice_id as varchar) as invoice_id,
-    cast(lines.product_id as varchar) as product_id,
-    cast(lines.price_id as varchar) as variant_id,
-    cast(lines.period_start as timestamp) as period_start,
-    cast(lines.period_end as timestamp) as period_end,
+    cast(lines.invoice_line_item_id as {{ flexlake_type_string() }}) as subscription_period_id,
+    cast(lines.subscription_id as {{ flexlake_type_string() }}) as subscription_id,
+    cast(lines.subscription_item_id as {{ flexlake_type_string() }}) as subscription_item_id,
+    cast(invoices.customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(lines.invoice_id as {{ flexlake_type_string() }}) as invoice_id,
+    cast(lines.product_id as {{ flexlake_type_string() }}) as product_id,
+    cast(lines.price_id as {{ flexlake_type_string() }}) as variant_id,
+    cast(lines.period_start as {{ flexlake_type_timestamp() }}) as period_start,
+    cast(lines.period_end as {{ flexlake_type_timestamp() }}) as period_end,
     cast(lines.quantity as integer) as quantity,
     {{ flexlake_money('lines.unit_amount') }} as unit_amount,
-    cast(prices.recurring_interval as varchar) as billing_interval,
+    cast(prices.recurring_interval as {{ flexlake_type_string() }}) as billing_interval,
     cast(coalesce(prices.recurring_interval_count, 1) as integer) as billing_interval_count,
-    cast(lines.currency_code as varchar) as currency_code,
+    cast(lines.currency_code as {{ flexlake_type_string() }}) as currency_code,
     cast(1 - invoices.is_livemode as integer) as is_test,
     cast(invoices.is_deleted as integer) as is_deleted,
     cast(
-        case when invoices.loaded_at > lines.loaded_at then invoices.loaded_at else lines.loaded_at end as timestamp
+        case when invoices.loaded_at > lines.loaded_at then invoices.loaded_at else lines.loaded_at end as {{ flexlake_type_timestamp() }}
     ) as loaded_at,
-    cast(lines.source_system as varchar) as source_system,
-    cast(lines.source_relation as varchar) as source_relation
+    cast(lines.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(lines.source_relation as {{ flexlake_type_string() }}) as source_relation
 from lines
 inner join invoices
     on lines.source_relation = invoices.source_relation

@@ -44,31 +44,31 @@ first_items as (
 )
 
 select
-    cast(subscriptions.subscription_id as varchar) as subscription_id,
-    cast(subscriptions.customer_id as varchar) as customer_id,
-    cast(first_items.product_id as varchar) as product_id,
+    cast(subscriptions.subscription_id as {{ flexlake_type_string() }}) as subscription_id,
+    cast(subscriptions.customer_id as {{ flexlake_type_string() }}) as customer_id,
+    cast(first_items.product_id as {{ flexlake_type_string() }}) as product_id,
     cast(
         case
             when subscriptions.subscription_status in ('past_due', 'unpaid', 'incomplete') then 'past_due'
             when subscriptions.subscription_status = 'incomplete_expired' then 'ended'
             else subscriptions.subscription_status
-        end as varchar
+        end as {{ flexlake_type_string() }}
     ) as subscription_status,
-    cast(first_items.recurring_interval as varchar) as billing_interval,
+    cast(first_items.recurring_interval as {{ flexlake_type_string() }}) as billing_interval,
     cast(first_items.recurring_interval_count as integer) as billing_interval_count,
     cast(coalesce(first_items.quantity, subscriptions.quantity) as integer) as quantity,
     {{ flexlake_money('first_items.unit_amount') }} as unit_amount,
-    cast(subscriptions.currency_code as varchar) as currency_code,
-    cast(subscriptions.started_at as timestamp) as started_at,
-    cast(subscriptions.current_period_start as timestamp) as current_period_start,
-    cast(subscriptions.current_period_end as timestamp) as current_period_end,
-    cast(subscriptions.canceled_at as timestamp) as canceled_at,
-    cast(subscriptions.ended_at as timestamp) as ended_at,
-    cast(subscriptions.updated_at as timestamp) as updated_at,
+    cast(subscriptions.currency_code as {{ flexlake_type_string() }}) as currency_code,
+    cast(subscriptions.started_at as {{ flexlake_type_timestamp() }}) as started_at,
+    cast(subscriptions.current_period_start as {{ flexlake_type_timestamp() }}) as current_period_start,
+    cast(subscriptions.current_period_end as {{ flexlake_type_timestamp() }}) as current_period_end,
+    cast(subscriptions.canceled_at as {{ flexlake_type_timestamp() }}) as canceled_at,
+    cast(subscriptions.ended_at as {{ flexlake_type_timestamp() }}) as ended_at,
+    cast(subscriptions.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(subscriptions.is_deleted as integer) as is_deleted,
-    cast(subscriptions.loaded_at as timestamp) as loaded_at,
-    cast(subscriptions.source_system as varchar) as source_system,
-    cast(subscriptions.source_relation as varchar) as source_relation
+    cast(subscriptions.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(subscriptions.source_system as {{ flexlake_type_string() }}) as source_system,
+    cast(subscriptions.source_relation as {{ flexlake_type_string() }}) as source_relation
 from subscriptions
 left join first_items
     on subscriptions.source_relation = first_items.source_relation

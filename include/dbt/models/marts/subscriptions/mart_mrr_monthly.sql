@@ -26,7 +26,7 @@ month_starts as (
 
     select
         date_day as mrr_month,
-        cast({{ flexlake_dateadd('month', 1, 'date_day') }} as timestamp) as month_end
+        cast({{ flexlake_dateadd('month', 1, 'date_day') }} as {{ flexlake_type_timestamp() }}) as month_end
     from {{ ref('dim_calendar') }}
     where day_of_month = 1
 

@@ -31,22 +31,22 @@ currencies as (
 )
 
 select
-    cast(latest.id as varchar) as charge_id,
-    cast(latest.customer as varchar) as customer_id,
-    cast(latest.invoice as varchar) as invoice_id,
+    cast(latest.id as {{ flexlake_type_string() }}) as charge_id,
+    cast(latest.customer as {{ flexlake_type_string() }}) as customer_id,
+    cast(latest.invoice as {{ flexlake_type_string() }}) as invoice_id,
     cast(latest.amount as bigint) as amount_minor,
     cast(latest.amount_refunded as bigint) as amount_refunded_minor,
     {{ flexlake_stripe_major_units('latest.amount', 'currencies.minor_units') }} as amount,
     {{ flexlake_stripe_major_units('latest.amount_captured', 'currencies.minor_units') }} as amount_captured,
     {{ flexlake_stripe_major_units('latest.amount_refunded', 'currencies.minor_units') }} as amount_refunded,
-    cast(upper(latest.currency) as varchar) as currency_code,
-    cast(latest.status as varchar) as charge_status,
+    cast(upper(latest.currency) as {{ flexlake_type_string() }}) as currency_code,
+    cast(latest.status as {{ flexlake_type_string() }}) as charge_status,
     {{ flexlake_stripe_flag('latest.paid') }} as is_paid,
     {{ flexlake_stripe_flag('latest.captured') }} as is_captured,
     {{ flexlake_stripe_flag('latest.refunded') }} as is_refunded,
-    cast(latest.failure_code as varchar) as failure_code,
-    cast(latest.description as varchar) as description,
-    cast({{ flexlake_json_extract_string('latest.payment_method_details', 'type') }} as varchar)
+    cast(latest.failure_code as {{ flexlake_type_string() }}) as failure_code,
+    cast(latest.description as {{ flexlake_type_string() }}) as description,
+    cast({{ flexlake_json_extract_string('latest.payment_method_details', 'type') }} as {{ flexlake_type_string() }})
         as payment_method_type,
     {{ flexlake_stripe_flag('latest.livemode') }} as is_livemode,
     {{ flexlake_epoch_to_timestamp('latest.created') }} as created_at,

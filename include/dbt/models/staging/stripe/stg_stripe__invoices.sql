@@ -36,14 +36,14 @@ currencies as (
 )
 
 select
-    cast(latest.id as varchar) as invoice_id,
-    cast(latest.number as varchar) as invoice_number,
-    cast(latest.customer as varchar) as customer_id,
-    cast(latest.subscription as varchar) as subscription_id,
-    cast(latest.charge as varchar) as charge_id,
-    cast(latest.status as varchar) as invoice_status,
-    cast(latest.billing_reason as varchar) as billing_reason,
-    cast(upper(latest.currency) as varchar) as currency_code,
+    cast(latest.id as {{ flexlake_type_string() }}) as invoice_id,
+    cast(latest.number as {{ flexlake_type_string() }}) as invoice_number,
+    cast(latest.customer as {{ flexlake_type_string() }}) as customer_id,
+    cast(latest.subscription as {{ flexlake_type_string() }}) as subscription_id,
+    cast(latest.charge as {{ flexlake_type_string() }}) as charge_id,
+    cast(latest.status as {{ flexlake_type_string() }}) as invoice_status,
+    cast(latest.billing_reason as {{ flexlake_type_string() }}) as billing_reason,
+    cast(upper(latest.currency) as {{ flexlake_type_string() }}) as currency_code,
     {{ flexlake_stripe_major_units('latest.subtotal', 'currencies.minor_units') }} as subtotal_amount,
     {{ flexlake_stripe_major_units('latest.tax', 'currencies.minor_units') }} as tax_amount,
     {{ flexlake_stripe_major_units('latest.total', 'currencies.minor_units') }} as total_amount,

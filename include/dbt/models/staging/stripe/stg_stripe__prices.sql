@@ -27,17 +27,17 @@ currencies as (
 )
 
 select
-    cast(latest.id as varchar) as price_id,
-    cast(latest.product as varchar) as product_id,
-    cast(latest.nickname as varchar) as nickname,
-    cast(upper(latest.currency) as varchar) as currency_code,
+    cast(latest.id as {{ flexlake_type_string() }}) as price_id,
+    cast(latest.product as {{ flexlake_type_string() }}) as product_id,
+    cast(latest.nickname as {{ flexlake_type_string() }}) as nickname,
+    cast(upper(latest.currency) as {{ flexlake_type_string() }}) as currency_code,
     cast(latest.unit_amount as bigint) as unit_amount_minor,
     {{ flexlake_stripe_major_units('latest.unit_amount', 'currencies.minor_units') }} as unit_amount,
-    cast(latest.type as varchar) as price_type,
-    cast({{ flexlake_json_extract_string('latest.recurring', 'interval') }} as varchar) as recurring_interval,
+    cast(latest.type as {{ flexlake_type_string() }}) as price_type,
+    cast({{ flexlake_json_extract_string('latest.recurring', 'interval') }} as {{ flexlake_type_string() }}) as recurring_interval,
     cast({{ flexlake_json_extract_string('latest.recurring', 'interval_count') }} as integer)
         as recurring_interval_count,
-    cast(latest.billing_scheme as varchar) as billing_scheme,
+    cast(latest.billing_scheme as {{ flexlake_type_string() }}) as billing_scheme,
     {{ flexlake_stripe_flag('latest.active') }} as is_active,
     {{ flexlake_stripe_flag('latest.livemode') }} as is_livemode,
     {{ flexlake_stripe_flag('latest.is_deleted') }} as is_deleted,

@@ -14,10 +14,10 @@
 with {{ flexlake_stripe_latest_ctes('products', columns) }}
 
 select
-    cast(id as varchar) as product_id,
-    cast(name as varchar) as product_name,
-    cast(description as varchar) as description,
-    cast(type as varchar) as product_type,
+    cast(id as {{ flexlake_type_string() }}) as product_id,
+    cast(name as {{ flexlake_type_string() }}) as product_name,
+    cast(description as {{ flexlake_type_string() }}) as description,
+    cast(type as {{ flexlake_type_string() }}) as product_type,
     {{ flexlake_stripe_flag('active') }} as is_active,
     {{ flexlake_stripe_flag('livemode') }} as is_livemode,
     {{ flexlake_stripe_flag('is_deleted') }} as is_deleted,

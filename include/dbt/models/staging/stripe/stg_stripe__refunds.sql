@@ -20,13 +20,13 @@ currencies as (
 )
 
 select
-    cast(latest.id as varchar) as refund_id,
-    cast(latest.charge as varchar) as charge_id,
+    cast(latest.id as {{ flexlake_type_string() }}) as refund_id,
+    cast(latest.charge as {{ flexlake_type_string() }}) as charge_id,
     cast(latest.amount as bigint) as amount_minor,
     {{ flexlake_stripe_major_units('latest.amount', 'currencies.minor_units') }} as amount,
-    cast(upper(latest.currency) as varchar) as currency_code,
-    cast(latest.status as varchar) as refund_status,
-    cast(latest.reason as varchar) as reason,
+    cast(upper(latest.currency) as {{ flexlake_type_string() }}) as currency_code,
+    cast(latest.status as {{ flexlake_type_string() }}) as refund_status,
+    cast(latest.reason as {{ flexlake_type_string() }}) as reason,
     {{ flexlake_stripe_flag('latest.livemode') }} as is_livemode,
     {{ flexlake_epoch_to_timestamp('latest.created') }} as created_at,
     {{ flexlake_epoch_to_timestamp('latest.updated') }} as updated_at,

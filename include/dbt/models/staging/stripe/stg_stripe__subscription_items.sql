@@ -14,10 +14,10 @@
 with {{ flexlake_stripe_latest_ctes('subscription_items', columns, 'subscription_updated') }}
 
 select
-    cast(id as varchar) as subscription_item_id,
-    cast(subscription as varchar) as subscription_id,
-    cast({{ flexlake_json_extract_string('price', 'id') }} as varchar) as price_id,
-    cast({{ flexlake_json_extract_string('price', 'product') }} as varchar) as product_id,
+    cast(id as {{ flexlake_type_string() }}) as subscription_item_id,
+    cast(subscription as {{ flexlake_type_string() }}) as subscription_id,
+    cast({{ flexlake_json_extract_string('price', 'id') }} as {{ flexlake_type_string() }}) as price_id,
+    cast({{ flexlake_json_extract_string('price', 'product') }} as {{ flexlake_type_string() }}) as product_id,
     cast(quantity as integer) as quantity,
     {{ flexlake_epoch_to_timestamp('created') }} as created_at,
     {{ flexlake_epoch_to_timestamp('subscription_updated') }} as subscription_updated_at,

@@ -25,10 +25,10 @@
 with {{ flexlake_stripe_latest_ctes('subscriptions', columns) }}
 
 select
-    cast(id as varchar) as subscription_id,
-    cast(customer as varchar) as customer_id,
-    cast(status as varchar) as subscription_status,
-    cast(upper(currency) as varchar) as currency_code,
+    cast(id as {{ flexlake_type_string() }}) as subscription_id,
+    cast(customer as {{ flexlake_type_string() }}) as customer_id,
+    cast(status as {{ flexlake_type_string() }}) as subscription_status,
+    cast(upper(currency) as {{ flexlake_type_string() }}) as currency_code,
     cast(quantity as integer) as quantity,
     {{ flexlake_epoch_to_timestamp('start_date') }} as started_at,
     {{ flexlake_epoch_to_timestamp('current_period_start') }} as current_period_start,
@@ -36,7 +36,7 @@ select
     {{ flexlake_stripe_flag('cancel_at_period_end') }} as is_cancel_at_period_end,
     {{ flexlake_epoch_to_timestamp('canceled_at') }} as canceled_at,
     {{ flexlake_epoch_to_timestamp('ended_at') }} as ended_at,
-    cast(latest_invoice as varchar) as latest_invoice_id,
+    cast(latest_invoice as {{ flexlake_type_string() }}) as latest_invoice_id,
     {{ flexlake_stripe_flag('livemode') }} as is_livemode,
     {{ flexlake_stripe_flag('is_deleted') }} as is_deleted,
     {{ flexlake_epoch_to_timestamp('created') }} as created_at,

@@ -1,0 +1,29 @@
+{#-
+    Data type names for casts in models, where the ANSI name means something else on a warehouse.
+    PostgreSQL, DuckDB, Snowflake and Redshift take `varchar` and `timestamp` as written (the contracts'
+    data_types, which PostgreSQL tells apart from `text`). SQL Server does not: a varchar without a length
+    is varchar(30) in a cast (longer values are cut silently), and `timestamp` is rowversion, not a date.
+-#}
+{% macro flexlake_type_string() -%}
+    {{ return(adapter.dispatch('flexlake_type_string', 'flexlake')()) }}
+{%- endmacro %}
+
+{% macro default__flexlake_type_string() -%}
+    {{ return('varchar') }}
+{%- endmacro %}
+
+{% macro sqlserver__flexlake_type_string() -%}
+    {{ return(dbt.type_string()) }}
+{%- endmacro %}
+
+{% macro flexlake_type_timestamp() -%}
+    {{ return(adapter.dispatch('flexlake_type_timestamp', 'flexlake')()) }}
+{%- endmacro %}
+
+{% macro default__flexlake_type_timestamp() -%}
+    {{ return('timestamp') }}
+{%- endmacro %}
+
+{% macro sqlserver__flexlake_type_timestamp() -%}
+    {{ return(dbt.type_timestamp()) }}
+{%- endmacro %}
