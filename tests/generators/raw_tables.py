@@ -1,4 +1,4 @@
-"""The raw dataset model (what an Airbyte sync leaves in a warehouse) and its DuckDB / PostgreSQL writers.
+"""The raw dataset model (what an Airbyte sync leaves in a warehouse) and its DuckDB / PostgreSQL / Snowflake writers.
 
 A `RawDataset` is one source system's streams; a `RawStream` is one table: typed columns and rows (dicts).
 Every row also carries Airbyte Destinations V2's four metadata columns (`METADATA_COLUMNS`), which the
@@ -12,6 +12,10 @@ same types as in production:
   date-time TIMESTAMP WITH TIME ZONE, object/array JSON.
 - PostgreSQL: destination-postgres (Destinations V2): varchar, bigint, numeric, boolean,
   timestamp with time zone, jsonb (varchar and text are the same type in PostgreSQL).
+- Snowflake: destination-snowflake (Destinations V2, typing and deduping) upper-cases schema, table and
+  column names and types string VARCHAR, integer NUMBER(38,0), number FLOAT (its default `number_data_type`;
+  NUMBER(38,9) is the option), boolean BOOLEAN, date-time TIMESTAMP_TZ, object/array VARIANT
+  (`_AIRBYTE_META` too). `write_snowflake` writes exactly that (used against fakesnow in tests).
 - `upper_case=True` writes table and column names upper-case, as destination-snowflake does, so staging's
   identifier-case handling can be tested on DuckDB and PostgreSQL.
 
@@ -54,7 +58,16 @@ _POSTGRES_TYPES: dict[str, str] = {
     "timestamp": "timestamp with time zone",
     "json": "jsonb",
 }
+_SNOWFLAKE_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "integer": "NUMBER(38,0)",
+    "number": "FLOAT",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP_TZ",
+    "json": "VARIANT",
+}
 _DUCKDB_BATCH = 200
+_SNOWFLAKE_BATCH = 200
 _RAW_ID_NAMESPACE = uuid.UUID("6f1d3c5e-4b1a-4c2e-9a55-0c1f1e2d3a4b")
 
 
@@ -155,8 +168,57 @@ def write_postgres(
         connection.close()
 
 
+def write_snowflake(
+    dataset: RawDataset,
+    connection_kwargs: Mapping[str, Any],
+    schema: str,
+    *,
+    number_type: str = _SNOWFLAKE_TYPES["number"],
+) -> None:
+    """Create `schema` in Snowflake and replace one typed table per stream, every name upper-cased.
+
+    Rows go in as `insert ... select ... from values`: Snowflake accepts no function call (parse_json) in a
+    VALUES clause, so JSON text and zoned timestamps are converted in the select. `number_type` is the
+    destination's `number_data_type`: FLOAT (Airbyte's default) or NUMBER(38,9).
+    """
+    import snowflake.connector  # noqa: PLC0415 - test-only use of the main venv's connector
+
+    types = _SNOWFLAKE_TYPES | {"number": number_type}
+    table_schema = _quote(schema.upper())
+    connection = snowflake.connector.connect(**connection_kwargs)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"create schema if not exists {table_schema}")
+        for stream in dataset.streams.values():
+            table = f"{table_schema}.{_quote(stream.name.upper())}"
+            names = [_quote(c.upper()) for c, _ in stream.all_columns]
+            ddl = ", ".join(f"{name} {types[t]}" for name, (_, t) in zip(names, stream.all_columns, strict=True))
+            cursor.execute(f"create or replace table {table} ({ddl})")
+            selected = ", ".join(_snowflake_value(f"column{i}", t) for i, (_, t) in enumerate(stream.all_columns, 1))
+            row_marks = "(" + ", ".join("%s" for _ in stream.all_columns) + ")"
+            values = _values(stream)
+            for start in range(0, len(values), _SNOWFLAKE_BATCH):
+                batch = values[start : start + _SNOWFLAKE_BATCH]
+                parameters = [value for row in batch for value in row]
+                cursor.execute(
+                    f"insert into {table} ({', '.join(names)}) select {selected}"
+                    f" from values {', '.join(row_marks for _ in batch)}",
+                    parameters,
+                )
+    finally:
+        connection.close()
+
+
+def _snowflake_value(column: str, kind: ColumnType) -> str:
+    if kind == "json":
+        return f"parse_json({column})"
+    if kind == "timestamp":
+        return f"cast({column} as timestamp_tz)"
+    return column
+
+
 def _values(stream: RawStream) -> list[tuple[Any, ...]]:
-    """Row tuples in column order; json columns as JSON text (both databases cast text to JSON / jsonb)."""
+    """Row tuples in column order; json columns as JSON text (cast to JSON / jsonb, or parsed to VARIANT)."""
     kinds = stream.all_columns
     return [
         tuple(_json_text(row[c]) if t == "json" and row[c] is not None else row[c] for c, t in kinds)

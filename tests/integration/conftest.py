@@ -9,9 +9,15 @@ the temp directory, and trusts local TCP connections, so the password is accepte
 `redis_server` runs a throw-away Redis (the Celery broker) from Debian's `redis-server` package, which
 the fixture installs with apt-get when the binary is missing (sessions and CI run as root). It listens
 on 127.0.0.1 on a free port, persists nothing (`--save "" --appendonly no`) and works in a temp dir.
+
+`fakesnow_server` runs fakesnow's Snowflake emulator (Snowflake's HTTP API on DuckDB, SQL translated by
+sqlglot) from the side venv .venvs/fakesnow (scripts/bootstrap.sh), through tests/integration/fakesnow_server.py:
+one DuckDB file per Snowflake database in a temp dir, 127.0.0.1, a free port. dbt-snowflake and
+snowflake-connector-python in the main venv talk to it over plain HTTP.
 """
 
 import contextlib
+import http.client
 import logging
 import os
 import pwd
@@ -31,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _POSTGRES_OS_USER = "postgres"
 _START_ATTEMPTS = 3
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,114 @@ def redis_server() -> Iterator[RedisServer]:
             process.terminate()
             try:
                 process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class FakesnowServer:
+    """Where a running fakesnow server listens, and the Snowflake account, login and database to use on it."""
+
+    host: str
+    port: int
+    account: str = "flexlake"
+    user: str = "flexlake"
+    password: str = "flexlake"  # fakesnow accepts any login
+    database: str = "FLEXLAKE"  # created by fakesnow at the first login that names it
+    warehouse: str = "FLEXLAKE_XS"
+
+    @property
+    def connection_kwargs(self) -> dict[str, Any]:
+        """snowflake.connector.connect() keyword arguments (also what write_snowflake takes)."""
+        return {
+            "account": self.account,
+            "user": self.user,
+            "password": self.password,
+            "host": self.host,
+            "port": self.port,
+            "protocol": "http",
+            "database": self.database,
+            "warehouse": self.warehouse,
+            "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+        }
+
+    @property
+    def dbt_env(self) -> dict[str, str]:
+        """The environment include/dbt/profiles.yml's `snowflake` target reads."""
+        return {
+            "FLEXLAKE_SNOWFLAKE_HOST": self.host,
+            "FLEXLAKE_SNOWFLAKE_PORT": str(self.port),
+            "FLEXLAKE_SNOWFLAKE_PROTOCOL": "http",
+            "FLEXLAKE_SNOWFLAKE_ACCOUNT": self.account,
+            "FLEXLAKE_SNOWFLAKE_USER": self.user,
+            "FLEXLAKE_SNOWFLAKE_PASSWORD": self.password,
+            "FLEXLAKE_SNOWFLAKE_DATABASE": self.database,
+            "FLEXLAKE_SNOWFLAKE_WAREHOUSE": self.warehouse,
+        }
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        """Every row of one query, on a connection of its own."""
+        import snowflake.connector  # noqa: PLC0415 - only Snowflake tests need the driver
+
+        connection = snowflake.connector.connect(**self.connection_kwargs)
+        try:
+            return list(connection.cursor().execute(sql) or [])
+        finally:
+            connection.close()
+
+
+def _http_answers(port: int) -> bool:
+    """Any HTTP answer (fakesnow says 401 to a session call without a token) means the server is up."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("POST", "/session")
+        return connection.getresponse().status > 0
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def fakesnow_server() -> Iterator[FakesnowServer]:
+    """A fakesnow server for the whole session (side venv .venvs/fakesnow), its databases in a temp dir."""
+    python = _REPO_ROOT / ".venvs" / "fakesnow" / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"{python} not found: run scripts/bootstrap.sh (it creates the fakesnow side venv)")
+
+    root = Path(tempfile.mkdtemp(prefix="flexlake-fakesnow-"))
+    (root / "databases").mkdir()
+    launcher = [str(python), str(Path(__file__).with_name("fakesnow_server.py")), str(root / "databases")]
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        for _attempt in range(_START_ATTEMPTS):
+            port = _free_port()
+            with (root / f"fakesnow-{port}.log").open("wb") as log_file:
+                process = subprocess.Popen(
+                    [*launcher, str(port)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                )
+            deadline = time.monotonic() + 60  # importing fakesnow (duckdb, sqlglot, pyarrow) takes a few seconds
+            while process.poll() is None and time.monotonic() < deadline and not _http_answers(port):
+                time.sleep(0.2)
+            if process.poll() is None and _http_answers(port):
+                break
+            process.kill()
+            process.wait()
+            process = None
+        if process is None:
+            logs = "\n".join(path.read_text(errors="replace") for path in root.glob("fakesnow-*.log"))
+            raise RuntimeError(f"fakesnow did not start after {_START_ATTEMPTS} attempts:\n{logs}")
+        yield FakesnowServer(host="127.0.0.1", port=port)
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()  # uvicorn shuts down on SIGTERM
+            try:
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

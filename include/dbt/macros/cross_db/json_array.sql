@@ -60,13 +60,16 @@ cross apply (
     ) as {{ alias }}
 {%- endmacro %}
 
-{#- FLATTEN yields INDEX for array elements (null for object keys). -#}
+{#- FLATTEN yields INDEX for array elements (null for object keys). JSON text (a nested array read with
+    flexlake_json_extract_string is a VARCHAR) would reach FLATTEN as a VARIANT *string*, not an array, so the
+    value is parsed first: to_varchar gives a VARIANT's JSON text and leaves a VARCHAR as is; try_parse_json
+    makes text that is not JSON null (no rows). -#}
 {% macro snowflake__flexlake_json_array_elements(json_expression, alias) -%}
 cross join lateral (
         select
             json_elements.value as element,
             json_elements.index as element_index
-        from table(flatten(input => {{ json_expression }})) as json_elements
-        where is_array({{ json_expression }})
+        from table(flatten(input => try_parse_json(to_varchar({{ json_expression }})))) as json_elements
+        where is_array(try_parse_json(to_varchar({{ json_expression }})))
     ) as {{ alias }}
 {%- endmacro %}

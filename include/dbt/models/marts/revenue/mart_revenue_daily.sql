@@ -86,7 +86,7 @@ select
     '{{ flexlake_reporting_currency() }}' as reporting_currency,
     case
         when daily.orders = 0 then null
-        else {{ flexlake_money('daily.gross_revenue / daily.orders') }}
+        else {{ flexlake_money_per('daily.gross_revenue', 'daily.orders') }}
     end as average_order_value
 from daily
 left join {{ ref('dim_calendar') }} as calendar

@@ -95,6 +95,6 @@ select
     '{{ flexlake_revenue_basis() }}' as revenue_basis,
     case
         when orders = 0 then null
-        else {{ flexlake_money('gross_revenue / orders') }}
+        else {{ flexlake_money_per('gross_revenue', 'orders') }}
     end as average_order_value
 from daily

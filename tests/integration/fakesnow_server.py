@@ -1,0 +1,47 @@
+"""Run fakesnow's Snowflake emulator as an HTTP server: `python fakesnow_server.py DB_DIR PORT`.
+
+Runs in the side venv .venvs/fakesnow (fakesnow pins its own duckdb and sqlglot), never in the main venv:
+the `fakesnow_server` fixture (tests/integration/conftest.py) starts it as a subprocess. fakesnow's own
+`fakesnow -s` keeps every database in memory; this keeps one DuckDB file per Snowflake database in DB_DIR
+(fakesnow's `db_path`), and listens on 127.0.0.1:PORT until SIGTERM / SIGINT.
+
+One fakesnow rewrite is undone, because it is not Snowflake: fakesnow wraps the argument of SUM, AVG and the
+other numeric aggregates in TRY_CAST(... AS DOUBLE) (so a SUM over VARCHAR works, as Snowflake's implicit
+cast does), which turns every sum of NUMBER(18,2) money into a float (1.10 + 2.20 = 3.3000000000000003).
+Snowflake sums NUMBER(p,s) exactly into NUMBER(38,s); so does DuckDB without the cast. The product never sums
+text, so the aggregates here keep their argument as it is (and fakesnow's Snowflake-style column name).
+"""
+
+import sys
+from typing import Any
+
+import fakesnow.server
+import fakesnow.transforms
+import uvicorn
+from fakesnow.instance import FakeSnow
+from sqlglot import exp
+
+_inexact_numeric_agg_cast = fakesnow.transforms.numeric_agg_implicit_cast
+
+
+def _exact_numeric_aggregates(expression: Any) -> Any:
+    """fakesnow's aggregate rewrite (column naming) without its TRY_CAST(... AS DOUBLE) of the argument."""
+    argument = expression.args.get("this") if isinstance(expression, exp.AggFunc) else None
+    if argument is None or isinstance(argument, exp.Cast | exp.TryCast):
+        return _inexact_numeric_agg_cast(expression)
+    rewritten = _inexact_numeric_agg_cast(expression)
+    # an unaliased aggregate comes back as a copy of itself under an alias
+    aggregate = rewritten.this if isinstance(rewritten, exp.Alias) else rewritten
+    aggregate.set("this", argument)
+    return rewritten
+
+
+def main(db_dir: str, port: int) -> None:
+    fakesnow.transforms.numeric_agg_implicit_cast = _exact_numeric_aggregates
+    # Every login shares this instance (one DuckDB connection), as fakesnow's server does with its in-memory one.
+    fakesnow.server.shared_fs = FakeSnow(db_path=db_dir)
+    uvicorn.run(fakesnow.server.app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
