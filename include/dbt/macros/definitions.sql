@@ -15,9 +15,9 @@
     {%- set cleaned = [] -%}
     {%- for status in statuses -%}
         {%- set status = status | string | trim | lower -%}
-        {%- if status not in flexlake_order_statuses() -%}
+        {%- if status not in flexlake.flexlake_order_statuses() -%}
             {{ exceptions.raise_compiler_error(
-                "var counted_order_statuses: '" ~ status ~ "' is not one of " ~ flexlake_order_statuses() | join(', ')) }}
+                "var counted_order_statuses: '" ~ status ~ "' is not one of " ~ flexlake.flexlake_order_statuses() | join(', ')) }}
         {%- endif -%}
         {%- do cleaned.append("'" ~ status ~ "'") -%}
     {%- endfor -%}

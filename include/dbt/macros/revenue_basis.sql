@@ -15,5 +15,5 @@
 
 {#- The column expression reporting revenue on the chosen basis. -#}
 {% macro flexlake_revenue_column(gross_column, net_column) -%}
-    {%- if flexlake_revenue_basis() == 'gross' -%}{{ gross_column }}{%- else -%}{{ net_column }}{%- endif -%}
+    {%- if flexlake.flexlake_revenue_basis() == 'gross' -%}{{ gross_column }}{%- else -%}{{ net_column }}{%- endif -%}
 {%- endmacro %}

@@ -5,7 +5,7 @@
 with orders as (
 
     select * from {{ ref('fct_orders') }}
-    where order_status in {{ flexlake_counted_order_statuses() }}
+    where order_status in {{ flexlake.flexlake_counted_order_statuses() }}
 
 ),
 
@@ -57,9 +57,9 @@ daily as (
         revenue_days.revenue_date,
         coalesce(order_days.orders, 0) as orders,
         coalesce(refund_days.returned_orders, 0) as returned_orders,
-        {{ flexlake_money('coalesce(order_days.gross_revenue, 0)') }} as gross_revenue,
-        {{ flexlake_money('coalesce(refund_days.refunds, 0)') }} as refunds,
-        {{ flexlake_money('coalesce(order_days.gross_revenue, 0) - coalesce(refund_days.refunds, 0)') }}
+        {{ flexlake.flexlake_money('coalesce(order_days.gross_revenue, 0)') }} as gross_revenue,
+        {{ flexlake.flexlake_money('coalesce(refund_days.refunds, 0)') }} as refunds,
+        {{ flexlake.flexlake_money('coalesce(order_days.gross_revenue, 0) - coalesce(refund_days.refunds, 0)') }}
             as net_revenue
     from revenue_days
     left join order_days
@@ -78,12 +78,15 @@ select
     daily.gross_revenue,
     daily.refunds,
     daily.net_revenue,
-    {{ flexlake_revenue_column('daily.gross_revenue', 'daily.net_revenue') }} as revenue,
-    '{{ flexlake_revenue_basis() }}' as revenue_basis,
-    '{{ flexlake_reporting_currency() }}' as reporting_currency,
+    {{ flexlake.flexlake_revenue_column('daily.gross_revenue', 'daily.net_revenue') }} as revenue,
+    '{{ flexlake.flexlake_revenue_basis() }}' as revenue_basis,
+    '{{ flexlake.flexlake_reporting_currency() }}' as reporting_currency,
     case
         when daily.orders = 0 then null
-        else {{ flexlake_money_per('daily.net_revenue', 'daily.orders') }}
+        -- rounded half up to cents, exactly on every warehouse (as the product's flexlake_money_per)
+        else {{ flexlake.flexlake_money(
+            'floor((200 * daily.net_revenue + daily.orders) / (2 * daily.orders)) / 100'
+        ) }}
     end as average_order_value
 from daily
 left join {{ ref('dim_calendar') }} as calendar

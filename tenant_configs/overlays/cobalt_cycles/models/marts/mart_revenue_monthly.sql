@@ -18,9 +18,9 @@ select
     calendar.month_start_date,
     sum(daily.orders) as orders,
     sum(daily.returned_orders) as returned_orders,
-    {{ flexlake_money('sum(daily.gross_revenue)') }} as gross_revenue,
-    {{ flexlake_money('sum(daily.refunds)') }} as refunds,
-    {{ flexlake_money('sum(daily.net_revenue)') }} as net_revenue
+    {{ flexlake.flexlake_money('sum(daily.gross_revenue)') }} as gross_revenue,
+    {{ flexlake.flexlake_money('sum(daily.refunds)') }} as refunds,
+    {{ flexlake.flexlake_money('sum(daily.net_revenue)') }} as net_revenue
 from daily
 inner join calendar
     on daily.revenue_date = calendar.date_day

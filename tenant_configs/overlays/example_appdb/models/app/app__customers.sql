@@ -1,4 +1,4 @@
-{#- appdb adapter, customers: app_users -> input__customers' columns, in the contract's order and types. -#}
+{#- app adapter (the application database), customers: app_users -> input__customers' columns, in the contract's order and types. -#}
 select
     cast(id as {{ dbt.type_string() }}) as customer_id,
     cast(email as {{ dbt.type_string() }}) as email,
@@ -13,6 +13,6 @@ select
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
     cast(updated_at as {{ dbt.type_timestamp() }}) as loaded_at,
-    cast('appdb' as {{ dbt.type_string() }}) as source_system,
-    cast('{{ source("appdb", "app_users").schema }}' as {{ dbt.type_string() }}) as source_relation
-from {{ source('appdb', 'app_users') }}
+    cast('app' as {{ dbt.type_string() }}) as source_system,
+    cast('{{ source("app", "app_users").schema }}' as {{ dbt.type_string() }}) as source_relation
+from {{ source('app', 'app_users') }}
