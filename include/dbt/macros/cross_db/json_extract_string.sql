@@ -15,9 +15,10 @@
     cast({{ column }} as jsonb) ->> '{{ key }}'
 {%- endmacro %}
 
-{#- Redshift has no jsonb: its own json_extract_path_text on JSON text (the default). -#}
+{#- Redshift has no jsonb: json_extract_path_text on JSON text, which returns '' for a missing key (null
+    like elsewhere, so a cast to a number does not fail) and, with null_if_invalid, null for invalid JSON. -#}
 {% macro redshift__flexlake_json_extract_string(column, key) -%}
-    {{ default__flexlake_json_extract_string(column, key) }}
+    nullif(json_extract_path_text({{ column }}, '{{ key }}', true), '')
 {%- endmacro %}
 
 {% macro sqlserver__flexlake_json_extract_string(column, key) -%}

@@ -29,7 +29,8 @@ shipping_lines as (
     select
         shopify_orders.source_relation,
         shopify_orders.order_id,
-        {{ flexlake_money(flexlake_json_extract_string('shipping_items.element', 'price')) }} as price
+        {{ flexlake_money(flexlake_json_extract_string(
+            flexlake_json_array_element('shopify_orders.shipping_lines', 'shipping_items'), 'price')) }} as price
     from shopify_orders
     {{ flexlake_json_array_elements('shopify_orders.shipping_lines', 'shipping_items') }}
 

@@ -3,6 +3,7 @@
     discount: the sum of its discount_allocations (decimal strings, major units). A line carries its order's
     currency, is_deleted, updated_at and loaded_at (it is part of the order record).
 -#}
+{%- set discount_allocations = flexlake_json_extract_string('line_items.line_item', 'discount_allocations') -%}
 with orders as (
 
     select * from {{ ref('stg_shopify__orders') }}
@@ -19,7 +20,7 @@ line_items as (
         orders.loaded_at,
         orders.source_system,
         orders.source_relation,
-        items.element as line_item,
+        {{ flexlake_json_array_element('orders.line_items', 'items') }} as line_item,
         items.element_index
     from orders
     {{ flexlake_json_array_elements('orders.line_items', 'items') }}
@@ -32,10 +33,10 @@ allocations as (
         line_items.source_relation,
         line_items.order_id,
         line_items.element_index,
-        {{ flexlake_money(flexlake_json_extract_string('allocation_items.element', 'amount')) }} as amount
+        {{ flexlake_money(flexlake_json_extract_string(
+            flexlake_json_array_element(discount_allocations, 'allocation_items'), 'amount')) }} as amount
     from line_items
-    {{ flexlake_json_array_elements(
-        flexlake_json_extract_string('line_items.line_item', 'discount_allocations'), 'allocation_items') }}
+    {{ flexlake_json_array_elements(discount_allocations, 'allocation_items') }}
 
 ),
 

@@ -14,7 +14,7 @@ transactions as (
         refunds.refund_id,
         refunds.order_id,
         refund_transactions.element_index + 1 as transaction_number,
-        refund_transactions.element as refund_transaction,
+        {{ flexlake_json_array_element('refunds.transactions', 'refund_transactions') }} as refund_transaction,
         refunds.loaded_at,
         refunds.source_system,
         refunds.source_relation
