@@ -98,6 +98,7 @@ KNOWN_GOOD = [
     "select a from t where 1 = 0",
     "select ((datepart(weekday, d) + @@datefirst - 2) % 7 + 1) as isodow from t",
     'select a as [key], t.[user], "plan" from t',
+    "select string_agg(a, ',') within group (order by a) as s from t",
 ]
 
 PRODUCT_SHAPED = """-- depends_on: "flexlake"."raw_shop"."orders"
