@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 
 FINGERPRINT_FILE = "flexlake_fingerprint.json"
 REBUILD_HINT = "run `make manifest` (in an image: `flexlake manifest`)"
-# What dbt writes into a project: never part of what a manifest was built from.
+# What dbt reads to parse a project (models, macros, tests, seeds, properties, project files); not what dbt
+# writes into it (target/, logs/, dbt_packages/, package-lock.yml, .user.yml) nor documentation.
+_DBT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".py")
 _GENERATED = frozenset({"target", "logs", "dbt_packages", "__pycache__", ".user.yml", "package-lock.yml"})
-_GENERATED_SUFFIXES = (".duckdb", ".wal", ".msgpack", ".pyc")
 
 
 def overlay_manifest_path(overlay: Path) -> Path:
@@ -74,7 +75,7 @@ def _source_files(root: Path) -> Iterable[Path]:
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [name for name in subfolders if name not in _GENERATED and not name.startswith(".")]
         for name in files:
-            if name not in _GENERATED and not name.endswith(_GENERATED_SUFFIXES) and not name.startswith("."):
+            if name.endswith(_DBT_SUFFIXES) and name not in _GENERATED and not name.startswith("."):
                 yield Path(folder) / name
 
 

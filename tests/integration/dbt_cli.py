@@ -20,6 +20,7 @@ def run_dbt(
     dbt_vars: dict[str, Any],
     work_dir: Path,
     env: dict[str, str] | None = None,
+    *,
     project_dir: Path = DBT_PROJECT_DIR,
 ) -> subprocess.CompletedProcess[str]:
     """`dbt <command>` on `target` with `dbt_vars`; artifacts and logs under work_dir (tests never share them).

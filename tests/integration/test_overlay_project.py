@@ -97,14 +97,14 @@ def _dbt_vars(database: str | None) -> dict[str, Any]:
     }
 
 
-def _build(overlay: Path, target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: Any) -> Build:
+def _build(overlay: Path, target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, *, env: Any) -> Build:
     started = time.monotonic()
     result = run_dbt(["build"], target, dbt_vars, work_dir, env, project_dir=overlay)
     seconds = time.monotonic() - started
     run_results = work_dir / "target" / "run_results.json"
     assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
     results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
-    print(f"overlay build on {target}: {seconds:.1f} s, {len(results)} nodes")  # noqa: T201 - shown with -s
+    print(f"overlay build on {target}: {seconds:.1f} s, {len(results)} nodes")
     return Build(results, seconds, fetch)
 
 
@@ -125,7 +125,7 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, 
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             return connection.sql(sql).fetchall()
 
-    return _build(overlay, "duckdb", dbt_vars, work_dir, fetch, None)
+    return _build(overlay, "duckdb", dbt_vars, work_dir, fetch, env=None)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def postgres_build(
     finally:
         connection.close()
     work_dir = tmp_path_factory.mktemp("overlay_postgres")
-    return _build(overlay, "postgres", _dbt_vars(None), work_dir, postgres_server.fetch, postgres_server.dbt_env)
+    return _build(overlay, "postgres", _dbt_vars(None), work_dir, postgres_server.fetch, env=postgres_server.dbt_env)
 
 
 BUILDS = ["duckdb_build", "postgres_build"]
@@ -193,11 +193,8 @@ def test_app_database_rows_reach_the_contract_and_the_marts(build_name: str, req
         assert count == app_orders, f"{table}: {count} appdb orders, expected {app_orders}"
     [(customers,)] = build.fetch(f"select count(*) from {PREFIX}_input.input__customers where source_system = 'app'")
     assert customers == 30
-    by_system = dict(
-        build.fetch(
-            f"select source_system, sum(orders) from {PREFIX}_marts.mart_revenue_by_source_system group by source_system"
-        )
-    )
+    mart = f"{PREFIX}_marts.mart_revenue_by_source_system"
+    by_system = dict(build.fetch(f"select source_system, sum(orders) from {mart} group by source_system"))
     assert by_system.get("app") == counted_app, by_system
     assert by_system.get("shopify", 0) > 0, by_system
     [(daily_orders,)] = build.fetch(f"select sum(orders) from {PREFIX}_marts.mart_revenue_daily")

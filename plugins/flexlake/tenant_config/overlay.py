@@ -31,35 +31,43 @@ def overlay_dir(tenant_file: Path, overlay_project: str) -> Path:
 
 def overlay_problems(folder: Path, overlay_project: str) -> list[str]:
     """What is wrong with the overlay folder, one line each (`dbt.overlay_project: what and fix`); [] if fine."""
-    field = "dbt.overlay_project"
+    problem = _folder_problem(folder, overlay_project) or _package_problem(folder)
+    return [f"dbt.overlay_project: {problem}"] if problem else []
+
+
+def _folder_problem(folder: Path, overlay_project: str) -> str | None:
     if not folder.is_dir():
-        return [
-            f"{field}: folder {overlay_project!r} ({folder}) does not exist; create it (convention: "
+        return (
+            f"folder {overlay_project!r} ({folder}) does not exist; create it (convention: "
             f"tenant_configs/{OVERLAYS_FOLDER}/<tenant_id>/, relative to the tenant file's folder) or remove the field"
-        ]
+        )
     project = _read_yaml(folder / "dbt_project.yml")
     if not isinstance(project, dict) or not project.get("name"):
-        return [
-            f"{field}: {folder} has no dbt_project.yml with a `name:`; an overlay is a dbt project "
+        return (
+            f"{folder} has no dbt_project.yml with a `name:`; an overlay is a dbt project "
             f"(copy tenant_configs/{OVERLAYS_FOLDER}/example_appdb, {_RECIPE})"
-        ]
+        )
     if project["name"] == PRODUCT_PACKAGE:
-        return [f"{field}: the overlay's dbt_project.yml is named {PRODUCT_PACKAGE!r}, the product's name; rename it"]
+        return f"the overlay's dbt_project.yml is named {PRODUCT_PACKAGE!r}, the product's name; rename it"
+    return None
+
+
+def _package_problem(folder: Path) -> str | None:
     local = _product_package_path(folder)
     if local == _FROM_SETTINGS:
-        return []
+        return None
     if local is None:
-        return [
-            f"{field}: {folder / 'packages.yml'} has no `- local:` package pointing at the product; add "
+        return (
+            f"{folder / 'packages.yml'} has no `- local:` package pointing at the product; add "
             f"`packages: [{{local: <relative path to include/dbt>}}]` ({_RECIPE})"
-        ]
+        )
     product = _read_yaml((folder / local) / "dbt_project.yml")
     if not isinstance(product, dict) or product.get("name") != PRODUCT_PACKAGE:
-        return [
-            f"{field}: the local package {local!r} of {folder / 'packages.yml'} is not the flexlake dbt project "
+        return (
+            f"the local package {local!r} of {folder / 'packages.yml'} is not the flexlake dbt project "
             f"(no dbt_project.yml named {PRODUCT_PACKAGE!r} at {(folder / local).absolute()}); point it at include/dbt"
-        ]
-    return []
+        )
+    return None
 
 
 def _product_package_path(folder: Path) -> str | None:
