@@ -23,7 +23,7 @@ from cosmos.operators.local import (
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
-from flexlake.dag_factory.dbt_project import tenant_dbt_project_dir
+from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
@@ -68,7 +68,7 @@ class DbtNodeOperator(BaseOperator):
             "exclude": list(self.exclude),
             "dbt_cmd_flags": list(self.flags),
             "invocation_mode": InvocationMode.DBT_RUNNER,
-            "install_deps": False,
+            "install_deps": _needs_deps(self.tenant),
             # Cosmos copies the newest partial_parse.msgpack in before dbt runs and back after: one full
             # parse per tenant instead of one per task (see settings.DBT_PARSE_CACHE_DIR).
             "cache_dir": settings.DBT_PARSE_CACHE_DIR / self.tenant.tenant_id,
@@ -117,6 +117,15 @@ def dbt_node_task(
         # Plain attributes, none templated: skip BaseOperator.__setattr__'s template bookkeeping.
         object.__setattr__(task, name, value)
     return task
+
+
+def _needs_deps(tenant: TenantConfig) -> bool:
+    """An overlay whose link to the product does not resolve here (built on another machine, then mounted):
+    Cosmos runs `dbt deps` (a local package, offline) in the task's copy; FLEXLAKE_DBT_PROJECT_DIR names the
+    product. The product itself, and an overlay built where it runs, need nothing."""
+    if not tenant.dbt.overlay_project:
+        return False
+    return not (tenant_dbt_project_dir(tenant) / OVERLAY_PRODUCT_PATH / "dbt_project.yml").is_file()
 
 
 def dbt_vars(tenant: TenantConfig) -> dict[str, Any]:

@@ -90,3 +90,11 @@ def test_a_stale_overlay_manifest_gives_that_tenant_an_error_dag(tenant_folder: 
     assert CONFIG_ERROR_TAG in dags[OVERLAY_TENANT].tags
     assert "stale" in (dags[OVERLAY_TENANT].doc_md or "")
     assert CONFIG_ERROR_TAG not in dags["flexlake__acme_outdoor"].tags
+
+
+def test_an_overlay_whose_product_link_is_broken_installs_deps_when_its_tasks_run(tenant_folder: Path) -> None:
+    """Built elsewhere and mounted (dbt_packages/flexlake does not resolve): the task runs `dbt deps` first."""
+    run = "dbt_transform.mart_revenue_daily.run"
+    assert build_tenant_dags(tenant_folder)[OVERLAY_TENANT].get_task(run).cosmos_kwargs()["install_deps"] is False
+    shutil.rmtree(tenant_folder / "overlays" / "cobalt_cycles" / "dbt_packages")
+    assert build_tenant_dags(tenant_folder)[OVERLAY_TENANT].get_task(run).cosmos_kwargs()["install_deps"] is True
