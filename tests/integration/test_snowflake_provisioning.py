@@ -1,0 +1,112 @@
+"""Snowflake provisioning on fakesnow, as far as fakesnow goes; the rest is statement-tested.
+
+fakesnow (Snowflake's HTTP API on DuckDB, SQL translated by sqlglot) stands in for Snowflake, which cannot
+run here. It executes databases, schemas and tables — so the plan's database and schemas, the bookkeeping
+table and the fingerprint that skips an unchanged plan run for real, through the product's executor and
+the real Snowflake connector — but has no warehouses, roles, grants, users, shares or managed accounts.
+Those statements are listed explicitly below and the test checks that fakesnow still rejects each of them
+(if fakesnow learns one, the list must move); their text is checked in
+tests/unit/warehouses/test_server_warehouses.py. What this cannot prove: Snowflake's privilege model (that
+the reader role reads the marts and nothing else) — that needs a Snowflake account.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import snowflake.connector
+from flexlake.tenant_config import TenantConfig
+from flexlake.warehouses import get_warehouse
+from flexlake.warehouses.dbapi_warehouse import bookkeeping_statements, execute_statements, recorded_fingerprint
+from flexlake.warehouses.provisioning import ProvisioningPlan, Statement, render_sql
+
+from tests.integration.conftest import FakesnowServer
+
+pytestmark = pytest.mark.integration
+
+DATABASE = "snowprov"
+# What fakesnow 0.12 cannot execute (Snowflake access control and compute), by statement prefix.
+FAKESNOW_LACKS = (
+    "CREATE WAREHOUSE",
+    "ALTER WAREHOUSE",
+    "CREATE ROLE",
+    "GRANT",
+    "CREATE USER",
+    "ALTER USER",
+    "CREATE SHARE",
+    "CREATE MANAGED ACCOUNT",
+)
+
+
+def _tenant(reader_access: str = "role") -> TenantConfig:
+    return TenantConfig.model_validate(
+        {
+            "tenant_id": "snowprov",
+            "display_name": "Snowflake tenant",
+            "tier": "professional",
+            "warehouse": {
+                "type": "snowflake",
+                "connection_id": "sf_admin",
+                "database": DATABASE,
+                "reader_access": reader_access,
+            },
+            "sources": [{"name": "shop", "system": "faker", "engine": "airbyte"}],
+            "airbyte": {"connection_id": "airbyte_unused"},
+        }
+    )
+
+
+@pytest.fixture
+def cursor(fakesnow_server: FakesnowServer) -> Iterator[Any]:
+    connection = snowflake.connector.connect(
+        **{**fakesnow_server.connection_kwargs, "database": DATABASE.upper()}, autocommit=True
+    )
+    try:
+        yield connection.cursor()
+    finally:
+        connection.close()
+
+
+def _supported(plan: ProvisioningPlan) -> tuple[list[Statement], list[Statement]]:
+    statements = [*plan.statements, *plan.credential_statements]
+    lacking = [s for s in statements if render_sql(s.query).startswith(FAKESNOW_LACKS)]
+    return [s for s in statements if s not in lacking], lacking
+
+
+@pytest.mark.parametrize("reader_access", ["role", "reader_account"])
+def test_fakesnow_executes_the_database_schemas_and_bookkeeping_of_the_plan(cursor: Any, reader_access: str) -> None:
+    """The supported statements run through the product's executor; the schemas exist under the upper-case
+    names dbt-snowflake writes to (an unquoted name resolves to them), and the fingerprint is recorded."""
+    plan = get_warehouse("snowflake").provisioning_plan(_tenant(reader_access))
+    supported, _ = _supported(plan)
+    executed = execute_statements(cursor, supported, password="Unused1pw", connection_user="FLEXLAKE")
+    execute_statements(cursor, bookkeeping_statements(plan), password=None, connection_user=None)
+    assert executed == len(supported) == 1 + len(plan.schemas), [render_sql(s.query) for s in supported]
+    cursor.execute("select schema_name from information_schema.schemata where schema_name like 'SNOWPROV_%'")
+    assert {f"{DATABASE.upper()}.{name}" for (name,) in cursor.fetchall()} == set(plan.schemas)
+    cursor.execute("create or replace table snowprov_marts.mart_probe as select 1 as figure")  # as dbt would
+    cursor.execute('select figure from "SNOWPROV"."SNOWPROV_MARTS"."MART_PROBE"')
+    assert cursor.fetchall() == [(1,)]
+    assert recorded_fingerprint(cursor, plan.tenant_id) == plan.fingerprint
+
+
+def test_an_unchanged_plan_is_recognised_and_a_tier_change_is_not(cursor: Any) -> None:
+    """What makes the DAG's provision task cheap: the recorded fingerprint equals the plan's until the plan
+    changes (here: the tier, which resizes the tenant's warehouse)."""
+    plan = get_warehouse("snowflake").provisioning_plan(_tenant())
+    execute_statements(cursor, bookkeeping_statements(plan), password=None, connection_user=None)
+    assert recorded_fingerprint(cursor, plan.tenant_id) == plan.fingerprint
+    bigger = TenantConfig.model_validate({**_tenant().model_dump(mode="json"), "tier": "enterprise"})
+    assert get_warehouse("snowflake").provisioning_plan(bigger).fingerprint != recorded_fingerprint(
+        cursor, plan.tenant_id
+    )
+
+
+@pytest.mark.parametrize("reader_access", ["role", "reader_account"])
+def test_fakesnow_still_lacks_what_is_only_statement_tested(cursor: Any, reader_access: str) -> None:
+    """Every statement left out above is one fakesnow rejects (so nothing is left out that it could run)."""
+    _, lacking = _supported(get_warehouse("snowflake").provisioning_plan(_tenant(reader_access)))
+    assert lacking, "the plan has access-control statements"
+    for statement in lacking:
+        with pytest.raises(snowflake.connector.errors.Error):
+            cursor.execute(render_sql(statement.query, password="Unused1pw", connection_user="FLEXLAKE"))
