@@ -22,6 +22,7 @@ from fakesnow.instance import FakeSnow
 from sqlglot import exp
 
 _inexact_numeric_agg_cast = fakesnow.transforms.numeric_agg_implicit_cast
+_create_table_as = fakesnow.transforms.create_table_as
 
 
 def _exact_numeric_aggregates(expression: Any) -> Any:
@@ -36,8 +37,23 @@ def _exact_numeric_aggregates(expression: Any) -> Any:
     return rewritten
 
 
+def _qualified_temporary_tables_as_tables(expression: Any, duck_conn: Any) -> Any:
+    """`create temporary table <db>.<schema>.<name>` as a permanent table (DuckDB keeps temporary tables in its
+    own `temp` catalog and refuses another): dbt-snowflake's incremental runs create one and read it back by
+    that qualified name. It outlives the session here; dbt replaces it at the next run."""
+    if isinstance(expression, exp.Create) and expression.kind == "TABLE":
+        table = expression.find(exp.Table)
+        properties = expression.args.get("properties")
+        if table is not None and table.catalog and properties is not None:
+            for prop in list(properties.expressions):
+                if isinstance(prop, exp.TemporaryProperty):
+                    prop.pop()
+    return _create_table_as(expression, duck_conn)
+
+
 def main(db_dir: str, port: int) -> None:
     fakesnow.transforms.numeric_agg_implicit_cast = _exact_numeric_aggregates
+    fakesnow.transforms.create_table_as = _qualified_temporary_tables_as_tables
     # Every login shares this instance (one DuckDB connection), as fakesnow's server does with its in-memory one.
     fakesnow.server.shared_fs = FakeSnow(db_path=db_dir)
     uvicorn.run(fakesnow.server.app, host="127.0.0.1", port=port, log_level="warning")
