@@ -5,11 +5,13 @@ the `fakesnow_server` fixture (tests/integration/conftest.py) starts it as a sub
 `fakesnow -s` keeps every database in memory; this keeps one DuckDB file per Snowflake database in DB_DIR
 (fakesnow's `db_path`), and listens on 127.0.0.1:PORT until SIGTERM / SIGINT.
 
-One fakesnow rewrite is undone, because it is not Snowflake: fakesnow wraps the argument of SUM, AVG and the
-other numeric aggregates in TRY_CAST(... AS DOUBLE) (so a SUM over VARCHAR works, as Snowflake's implicit
-cast does), which turns every sum of NUMBER(18,2) money into a float (1.10 + 2.20 = 3.3000000000000003).
-Snowflake sums NUMBER(p,s) exactly into NUMBER(38,s); so does DuckDB without the cast. The product never sums
-text, so the aggregates here keep their argument as it is (and fakesnow's Snowflake-style column name).
+Two fakesnow behaviours that are not Snowflake are changed here (never the product's SQL):
+- fakesnow wraps the argument of SUM, AVG and the other numeric aggregates in TRY_CAST(... AS DOUBLE) (so a
+  SUM over VARCHAR works, as Snowflake's implicit cast does), which turns every sum of NUMBER(18,2) money
+  into a float (1.10 + 2.20 = 3.3000000000000003). Snowflake sums NUMBER(p,s) exactly into NUMBER(38,s); so
+  does DuckDB without the cast. The product never sums text, so aggregates keep their argument as it is.
+- DuckDB refuses `create temporary table <db>.<schema>.<name>` (its temporary tables live in its own `temp`
+  catalog), which every dbt-snowflake incremental run issues: such a table is created as a permanent one.
 """
 
 import sys

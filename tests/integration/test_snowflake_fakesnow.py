@@ -19,7 +19,7 @@ doubles), performance, warehouses, roles or grants. fakesnow gaps found and how 
 bends product SQL):
   - SUM / AVG arguments are cast to DOUBLE by fakesnow (money sums became floats): undone in
     tests/integration/fakesnow_server.py, since Snowflake sums NUMBER exactly.
-  - A null TIMESTAMP / DATE comes back as 1970-01-01 through fakesnow's server (it is stored as null):
+  - A null TIMESTAMP (NTZ or TZ) comes back as 1970-01-01 through fakesnow's server (stored as null):
     every column is fetched with an `is null` flag beside it.
   - An incremental run fails: dbt-snowflake's `create temporary table <db>.<schema>.<t>` is refused by
     DuckDB (temporary tables live in its own catalog): fakesnow_server.py creates such a table as a permanent
@@ -242,7 +242,7 @@ def _normalized(value: Any) -> Any:
 
 def _mart_rows(build: Build, mart: str, columns: list[str]) -> list[tuple[Any, ...]]:
     """Every row of a mart, sorted; each value read beside an `is null` flag (fakesnow returns a null
-    TIMESTAMP / DATE as 1970-01-01)."""
+    TIMESTAMP as 1970-01-01)."""
     projections = ", ".join(f"{column}, case when {column} is null then 1 else 0 end" for column in columns)
     rows = build.fetch(f"select {projections} from {PREFIX}_marts.{mart}")
     normalized = [
