@@ -130,7 +130,8 @@ def _needs_deps(tenant: TenantConfig) -> bool:
 
 def dbt_vars(tenant: TenantConfig) -> dict[str, Any]:
     """Warehouse location vars last, so a tenant's own vars cannot move its data elsewhere by accident."""
-    return {**tenant.dbt.vars, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
+    pass_through = {"flexlake_pass_through_columns": tenant.dbt.pass_through_var()}
+    return {**tenant.dbt.vars, **pass_through, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
 
 
 def stage_task_run_results(project_dir: str, tenant_id: str, context: Context) -> None:

@@ -14,6 +14,7 @@ from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project
 from flexlake.tenant_config import TenantConfig
+from flexlake.tenant_config.dbt_schema import PASS_THROUGH_ENTITIES
 from flexlake.tenant_config.schema import SOURCE_SYSTEMS, SUBSCRIPTION_SYSTEMS
 
 DBT_GROUP_ID = "dbt_transform"
@@ -23,8 +24,9 @@ _COMMANDS = {"model": "run", "seed": "seed", "snapshot": "snapshot"}
 
 def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(select, exclude) for the tenant: every model of the product minus the marts and models it removed,
-    minus the staging and adapter models of source systems it does not have, and minus the subscriptions
-    mart when no system of the tenant has subscriptions (no task, no cost). Paths are Cosmos's: relative to
+    minus the staging and adapter models of source systems it does not have, minus the subscriptions
+    mart when no system of the tenant has subscriptions, and minus the pass_through__<entity> models of
+    entities it declares no pass-through columns for (no task, no cost). Paths are Cosmos's: relative to
     the project the graph renders from (an overlay sees the product under dbt_packages/flexlake/)."""
     models = f"{OVERLAY_PRODUCT_PATH}/models" if tenant.dbt.overlay_project else "models"
     systems = {source.system for source in tenant.sources}
@@ -37,6 +39,11 @@ def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...
     exclude.extend(f"path:{models}/marts/{mart}" for mart in tenant.dbt.disabled_marts)
     if not systems & SUBSCRIPTION_SYSTEMS:
         exclude.extend((f"path:{models}/marts/subscriptions", "fct_subscriptions"))
+    exclude.extend(
+        f"pass_through__{entity}"
+        for entity in PASS_THROUGH_ENTITIES
+        if not any(column.system in systems for column in tenant.dbt.pass_through_columns.get(entity, ()))
+    )
     exclude.extend(tenant.dbt.exclude_models)
     return (), tuple(exclude)
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from flexlake.tenant_config.dbt_schema import DbtCustomization
 from flexlake.tenant_config.warehouse_schema import (
     CONNECTION_ID_PATTERN,
     ENGINE_WAREHOUSES,
@@ -28,10 +29,6 @@ TIER_SCHEDULES: dict[str, str] = {
     "enterprise": "*/15 * * * *",
 }
 TIERS_WITH_CATALOG = frozenset({"professional", "enterprise"})
-
-# The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
-MART_NAMES = ("revenue", "customers", "subscriptions", "products")
-Mart = Literal["revenue", "customers", "subscriptions", "products"]
 
 
 # --- sources ----------------------------------------------------------------------------------------
@@ -177,27 +174,6 @@ class AirbyteServerOptions(StrictModel):
 
 
 # --- dbt and catalog --------------------------------------------------------------------------------
-
-
-class DbtCustomization(StrictModel):
-    """How this tenant's marts differ from the product's: models removed, definitions changed, models replaced
-    or added (an overlay dbt project; checked on disk by the loader, tenant_config/overlay.py)."""
-
-    disabled_marts: tuple[Mart, ...] = Field(default=(), description="Marts not built for this tenant.")
-    exclude_models: tuple[str, ...] = Field(
-        default=(), description="Further dbt selectors excluded from the build (e.g. 'mart_revenue_daily')."
-    )
-    vars: dict[str, str | int | float | bool | list[str]] = Field(
-        default_factory=dict,
-        description="dbt vars that change definitions, e.g. revenue_basis: gross. See include/dbt/README.md.",
-    )
-    overlay_project: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Folder of the tenant's overlay dbt project, relative to this file's folder (convention: "
-        "overlays/<tenant_id>): a thin dbt project with the product as a `local:` package that replaces or adds "
-        "models. Built by `make manifest`. Recipe: include/dbt/README.md, 'Per-tenant customization'.",
-    )
 
 
 class CatalogOptions(StrictModel):

@@ -16,7 +16,7 @@ from flexlake.dag_factory import dbt_task_group as dbt_task_group_module
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
 from flexlake.dag_factory.dbt_operator import dbt_vars
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
-from flexlake.tenant_config import load_tenant_config
+from flexlake.tenant_config import TenantConfigError, load_tenant_config
 
 DEMO_DAG_IDS = {"flexlake__acme_outdoor", "flexlake__bluebird_books", "flexlake__cobalt_cycles"}
 
@@ -233,3 +233,46 @@ def test_a_tenant_on_each_server_warehouse_gets_a_full_dag_at_parse_time(tmp_pat
     assert len([task for task in dag.task_ids if task.startswith("dbt_transform.")]) > 50, dag.task_ids
     relations = dbt_vars(load_tenant_config(path))["flexlake_raw_relations"]
     assert relations == {"faker": [{"database": "analytics", "schema": "cloud_raw_shop"}]}, relations
+
+
+def test_pass_through_columns_reach_dbt_and_only_declared_entities_get_a_task(tmp_path: Path) -> None:
+    """Declared columns become var flexlake_pass_through_columns (name defaulting to the column); the
+    pass_through__<entity> models of entities without a column of a synced system are excluded."""
+    path = _write(
+        tmp_path,
+        "extra.yaml",
+        "tenant_id: extra\ndisplay_name: E\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\n"
+        "dbt:\n  pass_through_columns:\n"
+        "    customers: [{system: faker, column: gender},\n"
+        "                {system: faker, column: age, name: age_years, type: integer}]\n"
+        "    products: [{system: shopify, column: vendor, name: shopify_vendor}]\n",
+    )
+    tenant = load_tenant_config(path)
+    assert dbt_vars(tenant)["flexlake_pass_through_columns"] == {
+        "customers": [
+            {"system": "faker", "column": "gender", "name": "gender", "type": "string"},
+            {"system": "faker", "column": "age", "name": "age_years", "type": "integer"},
+        ],
+        "products": [{"system": "shopify", "column": "vendor", "name": "shopify_vendor", "type": "string"}],
+    }
+    _, exclude = dbt_task_group_module.dbt_selectors(tenant)
+    assert "pass_through__customers" not in exclude, exclude
+    assert {"pass_through__orders", "pass_through__products"} <= set(exclude), "no synced system declares them"
+
+
+def test_repeated_pass_through_names_are_rejected_with_the_fix(tmp_path: Path) -> None:
+    """Two columns landing under one name in dim_customers would fail in dbt hours later: caught at load."""
+    path = _write(
+        tmp_path,
+        "twice.yaml",
+        "tenant_id: twice\ndisplay_name: T\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\n"
+        "dbt: {pass_through_columns: {customers: [{system: faker, column: gender}, "
+        "{system: shopify, column: tags, name: gender}]}}\n",
+    )
+    with pytest.raises(TenantConfigError) as raised:
+        load_tenant_config(path)
+    message = str(raised.value)
+    assert "dbt.pass_through_columns.customers: names must be unique, repeated: gender" in message, message
+    assert "twice.yaml" in message, message

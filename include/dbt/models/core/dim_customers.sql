@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('pass_through__customers') }}
 with customers as (
 
     select * from {{ ref('input__customers') }}
@@ -28,6 +29,8 @@ select
     customers.loaded_at,
     customers.source_system,
     customers.source_relation
+    {{- flexlake_pass_through_projection('customers', 'pass_through') }}
 from customers
 left join countries
     on customers.country_code = countries.country_code
+{{- flexlake_pass_through_join('customers', 'customers', 'customer_id') }}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('pass_through__products') }}
 with products as (
 
     select * from {{ ref('input__products') }}
@@ -31,7 +32,9 @@ select
     products.loaded_at,
     products.source_system,
     products.source_relation
+    {{- flexlake_pass_through_projection('products', 'pass_through') }}
 from products
 left join variant_counts
     on products.source_relation = variant_counts.source_relation
     and products.product_id = variant_counts.product_id
+{{- flexlake_pass_through_join('products', 'products', 'product_id') }}

@@ -2,6 +2,7 @@
     Orders with their line, payment and refund totals. Test orders and deleted orders are left out.
     Every status is kept; marts count the ones in var counted_order_statuses.
 -#}
+-- depends_on: {{ ref('pass_through__orders') }}
 with orders as (
 
     select * from {{ ref('input__orders') }}
@@ -82,6 +83,7 @@ select
     orders.loaded_at,
     orders.source_system,
     orders.source_relation
+    {{- flexlake_pass_through_projection('orders', 'pass_through') }}
 from orders
 left join line_totals
     on orders.source_relation = line_totals.source_relation
@@ -92,3 +94,4 @@ left join payment_totals
 left join refund_totals
     on orders.source_relation = refund_totals.source_relation
     and orders.order_id = refund_totals.order_id
+{{- flexlake_pass_through_join('orders', 'orders', 'order_id') }}

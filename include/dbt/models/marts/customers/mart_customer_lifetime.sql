@@ -74,6 +74,7 @@ lifetime as (
         as_of.as_of_date,
         customers.source_system,
         customers.source_relation
+        {{- flexlake_pass_through_projection('customers', 'customers') | indent(4) }}
     from customers
     cross join as_of
     left join customer_orders
@@ -114,4 +115,5 @@ select
     end as is_active,
     source_system,
     source_relation
+    {{- flexlake_pass_through_projection('customers', 'lifetime') }}
 from lifetime

@@ -82,6 +82,7 @@ select
         as numeric(18, 4)
     ) as return_rate,
     product_lines.source_relation
+    {{- flexlake_pass_through_projection('products', 'dim_products') }}
 from product_lines
 inner join product_orders
     on product_lines.product_key = product_orders.product_key
