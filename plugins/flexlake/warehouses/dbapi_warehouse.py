@@ -28,7 +28,7 @@ from flexlake.warehouses.provisioning import (
     Statement,
     render_sql,
 )
-from flexlake.warehouses.reader_credentials import CredentialStore, reader_password
+from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, reader_password
 from flexlake.warehouses.sizing import sizing_for
 from flexlake.warehouses.source_vars import source_system_vars
 
@@ -40,6 +40,8 @@ class DbApiWarehouse:
 
     type: str
     param: str = "%s"  # the driver's parameter marker (pyodbc: ?)
+    reader_conn_type: str = "generic"  # the Airflow connection type of the reader's connection
+    default_port: int = 0
 
     # --- what a subclass provides ----------------------------------------------------------------
 
@@ -55,8 +57,26 @@ class DbApiWarehouse:
         raise NotImplementedError
 
     def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
-        """The Airflow connection a reader logs in with (a ReaderConnection)."""
-        raise NotImplementedError
+        """The Airflow connection a reader logs in with: the admin connection's server, the reader's login."""
+        assert plan.reader_connection_id and plan.reader_role
+        return ReaderConnection(
+            conn_id=plan.reader_connection_id,
+            conn_type=self.reader_conn_type,
+            host=admin.host,
+            port=int(admin.port or self.default_port),
+            login=plan.reader_role,
+            schema=self.reader_connection_schema(tenant),
+            password=password,
+            description=f"flexlake: read-only access to {self.marts_schema(tenant)} ({self.type})",
+            extra=self.reader_connection_extra(tenant),
+        )
+
+    def reader_connection_schema(self, tenant: TenantConfig) -> str:
+        """What the connection's `schema` field holds for this warehouse's Airflow connection type."""
+        return str(self.config(tenant).database)
+
+    def reader_connection_extra(self, tenant: TenantConfig) -> str | None:
+        return None
 
     # --- shared ----------------------------------------------------------------------------------
 

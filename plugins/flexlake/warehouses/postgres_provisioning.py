@@ -25,7 +25,7 @@ from flexlake.warehouses.provisioning import (
     PASSWORD_PARAMETER,
     ProvisioningPlan,
     Statement,
-    reader_connection_id,
+    reader_plan,
     validate_identifier,
 )
 
@@ -68,22 +68,16 @@ def postgres_plan(tenant_id: str, database: str, schemas: tuple[str, ...], marts
     for schema in schemas:
         statements += _owned_schema(schema, transformer)
     statements += _reader_grants(marts_schema, transformer, reader)
-    return ProvisioningPlan(
+    return reader_plan(
         tenant_id=tenant_id,
         warehouse_type="postgres",
+        database=database,
         schemas=schemas,
-        statements=tuple(statements),
-        credential_statements=(
-            Statement(
-                sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(reader), PASSWORD),
-                "the reader's new password (the role existed without this connection)",
-                uses_password=True,
-            ),
-        ),
-        transformer_role=transformer,
-        reader_role=reader,
-        reader_connection_id=reader_connection_id(tenant_id),
-        notes=(f"database {database}; the reader can read {marts_schema} only, and cannot write anywhere",),
+        marts_schema=marts_schema,
+        statements=statements,
+        set_password=sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(reader), PASSWORD),
+        transformer=transformer,
+        reader=reader,
     )
 
 

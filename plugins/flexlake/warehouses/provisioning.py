@@ -190,3 +190,36 @@ class ProvisioningResult:
             "seconds": round(self.seconds, 3),
             "statements_executed": self.statements_executed,
         }
+
+
+def reader_plan(
+    *,
+    tenant_id: str,
+    warehouse_type: str,
+    database: str,
+    schemas: tuple[str, ...],
+    marts_schema: str,
+    statements: list[Statement],
+    set_password: sql.Composed,
+    transformer: str,
+    reader: str,
+) -> ProvisioningPlan:
+    """A plan with a transformer role and a reader login (PostgreSQL, Redshift, SQL Server): `set_password`
+    runs only when this run issued the reader's credentials (the login existed without its connection)."""
+    return ProvisioningPlan(
+        tenant_id=tenant_id,
+        warehouse_type=warehouse_type,
+        schemas=schemas,
+        statements=tuple(statements),
+        credential_statements=(
+            Statement(
+                set_password,
+                "the reader's new password (the login existed without this connection)",
+                uses_password=True,
+            ),
+        ),
+        transformer_role=transformer,
+        reader_role=reader,
+        reader_connection_id=reader_connection_id(tenant_id),
+        notes=(f"database {database}; the reader can read {marts_schema} only, and cannot write anywhere",),
+    )

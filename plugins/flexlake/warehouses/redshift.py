@@ -13,7 +13,6 @@ from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses.base import tenant_schema_names
 from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse
 from flexlake.warehouses.provisioning import ProvisioningPlan
-from flexlake.warehouses.reader_credentials import ReaderConnection
 from flexlake.warehouses.redshift_provisioning import redshift_plan
 
 REDSHIFT_PORT = 5439
@@ -21,6 +20,8 @@ REDSHIFT_PORT = 5439
 
 class RedshiftWarehouse(DbApiWarehouse):
     type = "redshift"
+    reader_conn_type = "redshift"  # its `schema` field is the database, as Cosmos's mapping reads it
+    default_port = REDSHIFT_PORT
 
     def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
         return RedshiftUserPasswordProfileMapping(
@@ -46,16 +47,3 @@ class RedshiftWarehouse(DbApiWarehouse):
         )
         connection.autocommit = True
         return connection
-
-    def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
-        assert plan.reader_connection_id and plan.reader_role
-        return ReaderConnection(
-            conn_id=plan.reader_connection_id,
-            conn_type="redshift",
-            host=admin.host,
-            port=int(admin.port or REDSHIFT_PORT),
-            login=plan.reader_role,
-            schema=self.config(tenant).database,
-            password=password,
-            description=f"flexlake: read-only access to {self.marts_schema(tenant)}",
-        )

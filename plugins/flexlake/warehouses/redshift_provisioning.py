@@ -18,7 +18,7 @@ from flexlake.warehouses.provisioning import (
     PASSWORD,
     ProvisioningPlan,
     Statement,
-    reader_connection_id,
+    reader_plan,
     validate_identifier,
 )
 
@@ -49,22 +49,16 @@ def redshift_plan(tenant_id: str, database: str, schemas: tuple[str, ...], marts
     for schema in schemas:
         statements += _group_schema(schema, group)
     statements += _reader_grants(marts_schema, reader)
-    return ProvisioningPlan(
+    return reader_plan(
         tenant_id=tenant_id,
         warehouse_type="redshift",
+        database=database,
         schemas=schemas,
-        statements=tuple(statements),
-        credential_statements=(
-            Statement(
-                sql.SQL("ALTER USER {} PASSWORD {}").format(sql.Identifier(reader), PASSWORD),
-                "the reader's new password (the user existed without this connection)",
-                uses_password=True,
-            ),
-        ),
-        transformer_role=group,
-        reader_role=reader,
-        reader_connection_id=reader_connection_id(tenant_id),
-        notes=(f"database {database}; the reader can read {marts_schema} only, and cannot write anywhere",),
+        marts_schema=marts_schema,
+        statements=statements,
+        set_password=sql.SQL("ALTER USER {} PASSWORD {}").format(sql.Identifier(reader), PASSWORD),
+        transformer=group,
+        reader=reader,
     )
 
 

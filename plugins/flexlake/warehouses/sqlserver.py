@@ -5,6 +5,7 @@ SQL Server mapping reads it; the ODBC driver comes from the tenant file (`wareho
 here with dbt-sqlserver and linted for T-SQL (flexlake.warehouses.tsql_lint); nothing executes it here.
 """
 
+import json
 from typing import Any
 
 from cosmos.profiles.sqlserver.standard_sqlserver_auth import StandardSQLServerAuth
@@ -13,7 +14,6 @@ from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses.base import tenant_schema_names
 from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse
 from flexlake.warehouses.provisioning import ProvisioningPlan
-from flexlake.warehouses.reader_credentials import ReaderConnection
 from flexlake.warehouses.sqlserver_provisioning import sqlserver_plan
 
 SQLSERVER_PORT = 1433
@@ -22,6 +22,7 @@ SQLSERVER_PORT = 1433
 class SQLServerWarehouse(DbApiWarehouse):
     type = "sqlserver"
     param = "?"
+    default_port = SQLSERVER_PORT
 
     def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
         config = self.config(tenant)
@@ -47,16 +48,9 @@ class SQLServerWarehouse(DbApiWarehouse):
             autocommit=True,
         )
 
-    def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
-        assert plan.reader_connection_id and plan.reader_role
-        return ReaderConnection(
-            conn_id=plan.reader_connection_id,
-            conn_type="generic",
-            host=admin.host,
-            port=int(admin.port or SQLSERVER_PORT),
-            login=plan.reader_role,
-            schema=self.marts_schema(tenant),
-            password=password,
-            description=f"flexlake: read-only access to {self.marts_schema(tenant)} (SQL Server)",
-            extra='{"database": "' + self.config(tenant).database + '"}',
-        )
+    def reader_connection_schema(self, tenant: TenantConfig) -> str:
+        """A generic connection, as Cosmos's SQL Server mapping reads it: schema, and the database in extras."""
+        return self.marts_schema(tenant)
+
+    def reader_connection_extra(self, tenant: TenantConfig) -> str | None:
+        return json.dumps({"database": self.config(tenant).database})

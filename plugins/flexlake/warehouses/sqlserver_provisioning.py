@@ -17,7 +17,7 @@ from flexlake.warehouses.provisioning import (
     PASSWORD,
     ProvisioningPlan,
     Statement,
-    reader_connection_id,
+    reader_plan,
     validate_identifier,
 )
 
@@ -43,22 +43,16 @@ def sqlserver_plan(tenant_id: str, database: str, schemas: tuple[str, ...], mart
     for schema in schemas:
         statements += _owned_schema(schema, role)
     statements += _reader(reader, database, marts_schema)
-    return ProvisioningPlan(
+    return reader_plan(
         tenant_id=tenant_id,
         warehouse_type="sqlserver",
+        database=database,
         schemas=schemas,
-        statements=tuple(statements),
-        credential_statements=(
-            Statement(
-                sql.SQL("ALTER LOGIN {} WITH PASSWORD = {}").format(sql.Identifier(reader), PASSWORD),
-                "the reader's new password (the login existed without this connection)",
-                uses_password=True,
-            ),
-        ),
-        transformer_role=role,
-        reader_role=reader,
-        reader_connection_id=reader_connection_id(tenant_id),
-        notes=(f"database {database}; the reader can read {marts_schema} only, and cannot write anywhere",),
+        marts_schema=marts_schema,
+        statements=statements,
+        set_password=sql.SQL("ALTER LOGIN {} WITH PASSWORD = {}").format(sql.Identifier(reader), PASSWORD),
+        transformer=role,
+        reader=reader,
     )
 
 
