@@ -6,8 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import duckdb
+
+from tests.generators.raw_tables import RawDataset, write_duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "include" / "dbt"
@@ -48,3 +53,31 @@ def install_overlay(source: Path, destination: Path) -> Path:
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return destination
+
+
+def node_statuses(work_dir: Path, result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """unique_id -> status from the run's run_results.json; a run that wrote none fails with dbt's output."""
+    run_results = work_dir / "target" / "run_results.json"
+    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
+    return {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+
+
+def duckdb_raw_warehouse(
+    work_dir: Path, datasets: Mapping[str, RawDataset], raw_alias: str, *, upper_case: bool = False
+) -> tuple[dict[str, Any], Callable[[str], list[tuple[Any, ...]]]]:
+    """Each dataset (by raw schema) written into one raw DuckDB file beside a warehouse file, as the DAG lays a
+    tenant out: the dbt vars that attach the raw file read-only and build into the warehouse file, and a
+    read-only query function on the warehouse."""
+    raw_file, warehouse = work_dir / "raw.duckdb", work_dir / "warehouse.duckdb"
+    for schema, dataset in datasets.items():
+        write_duckdb(dataset, str(raw_file), schema, upper_case=upper_case)
+    dbt_vars = {
+        "flexlake_duckdb_path": str(warehouse),
+        "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": raw_alias}],
+    }
+
+    def fetch(sql: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            return connection.sql(sql).fetchall()
+
+    return dbt_vars, fetch

@@ -8,7 +8,6 @@ computes the figures from the raw rows without looking at the SQL, on DuckDB and
 """
 
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -16,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pytest
 
 from tests.generators import oracle_marts
-from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres
+from tests.generators.raw_tables import RawDataset, write_postgres
 from tests.generators.shopify import generate_shopify
-from tests.integration.dbt_cli import run_dbt
+from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -74,9 +72,7 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
     result = run_dbt(command, target, dbt_vars, work_dir, env)
     seconds = time.monotonic() - started
     LOGGER.info("dbt build of the marts on %s: %.1f s", target, seconds)
-    run_results = work_dir / "target" / "run_results.json"
-    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
-    results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    results = node_statuses(work_dir, result)
     return Build(results, seconds, result.stdout[-8000:], fetch)
 
 
@@ -84,19 +80,8 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
 def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> Build:
     """The marts built on DuckDB from a raw file attached read-only."""
     work_dir = tmp_path_factory.mktemp("marts_duckdb")
-    raw_file, warehouse = work_dir / "raw.duckdb", work_dir / "warehouse.duckdb"
-    for schema, dataset in datasets.items():
-        write_duckdb(dataset, str(raw_file), schema)
-    dbt_vars = _dbt_vars(RAW_ALIAS) | {
-        "flexlake_duckdb_path": str(warehouse),
-        "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": RAW_ALIAS}],
-    }
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-    return _build("duckdb", dbt_vars, work_dir, fetch, None)
+    duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, datasets, RAW_ALIAS)
+    return _build("duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch, None)
 
 
 @pytest.fixture(scope="module")

@@ -9,20 +9,18 @@ older value would show). A column of a system the tenant does not sync is ignore
 a product column fails compilation with the fix.
 """
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pytest
 
 from tests.generators.oracle import latest_rows
-from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres
+from tests.generators.raw_tables import RawDataset, write_postgres
 from tests.generators.shopify import generate_shopify
-from tests.integration.dbt_cli import run_dbt
+from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -71,9 +69,7 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
     command = ["build", "--select", *[f"+{model}" for model in MODELS], "--exclude", *excluded]
     started = time.monotonic()
     result = run_dbt([*command, "--indirect-selection", "cautious"], target, dbt_vars, work_dir, env)
-    run_results = work_dir / "target" / "run_results.json"
-    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
-    results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    results = node_statuses(work_dir, result)
     print(f"{target}: {len(results)} nodes in {time.monotonic() - started:.1f} s")
     return Build(results, result.stdout[-8000:], fetch)
 
@@ -81,18 +77,8 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
 @pytest.fixture(scope="module")
 def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) -> Build:
     work_dir = tmp_path_factory.mktemp("pass_through_duckdb")
-    raw_file, warehouse = work_dir / "raw.duckdb", work_dir / "warehouse.duckdb"
-    write_duckdb(dataset, str(raw_file), RAW_SCHEMA)
-    dbt_vars = _dbt_vars(RAW_ALIAS) | {
-        "flexlake_duckdb_path": str(warehouse),
-        "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": RAW_ALIAS}],
-    }
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-    return _build("duckdb", dbt_vars, work_dir, fetch, None)
+    duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, {RAW_SCHEMA: dataset}, RAW_ALIAS)
+    return _build("duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch, None)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import psycopg2
 import pytest
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
-from flexlake.warehouses.redshift import RedshiftWarehouse
 from flexlake.warehouses.reader_credentials import ReaderConnection
+from flexlake.warehouses.redshift import RedshiftWarehouse
 from psycopg2 import errors
 
 from tests.integration.conftest import PostgresServer

@@ -9,7 +9,6 @@ and the daily revenue per currency are compared exactly (Decimal) with tests/gen
 computes them from the raw rows without looking at the SQL.
 """
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,13 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pytest
 
 from tests.generators import oracle
-from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres
+from tests.generators.raw_tables import RawDataset, write_postgres
 from tests.generators.shopify import generate_shopify
-from tests.integration.dbt_cli import run_dbt
+from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -86,26 +84,13 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
     started = time.monotonic()
     result = run_dbt(["build"], target, dbt_vars, work_dir, env)
     seconds = time.monotonic() - started
-    run_results = work_dir / "target" / "run_results.json"
-    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
-    results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    results = node_statuses(work_dir, result)
     return Build(results, seconds, fetch, target, dbt_vars, work_dir, env)
 
 
 def _duckdb_build(work_dir: Path, datasets: dict[str, RawDataset], *, upper_case: bool) -> Build:
-    raw_file, warehouse = work_dir / "raw.duckdb", work_dir / "warehouse.duckdb"
-    for schema, dataset in datasets.items():
-        write_duckdb(dataset, str(raw_file), schema, upper_case=upper_case)
-    dbt_vars = _dbt_vars(RAW_ALIAS) | {
-        "flexlake_duckdb_path": str(warehouse),
-        "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": RAW_ALIAS}],
-    }
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-    return _build("duckdb", dbt_vars, work_dir, fetch, None)
+    duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, datasets, RAW_ALIAS, upper_case=upper_case)
+    return _build("duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch, None)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,6 @@ bends product SQL):
 """
 
 import datetime as dt
-import json
 import logging
 import time
 from collections import defaultdict
@@ -39,14 +38,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pytest
 
 from tests.generators import oracle
-from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres, write_snowflake
+from tests.generators.raw_tables import RawDataset, write_postgres, write_snowflake
 from tests.generators.shopify import generate_shopify
 from tests.generators.stripe import generate_stripe
-from tests.integration.dbt_cli import run_dbt
+from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
 
 if TYPE_CHECKING:
     from tests.integration.conftest import FakesnowServer, PostgresServer
@@ -111,9 +109,7 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
     result = run_dbt(["build", *only_models, "--exclude", *EXCLUDED], target, dbt_vars, work_dir, env)
     seconds = time.monotonic() - started
     LOGGER.warning("dbt build of the tenant on %s: %.1f s", target, seconds)
-    run_results = work_dir / "target" / "run_results.json"
-    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
-    results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    results = node_statuses(work_dir, result)
     return Build(results, seconds, result.stdout[-8000:], fetch)
 
 
@@ -121,19 +117,8 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
 def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> Build:
     """The tenant built on DuckDB from a raw file attached read-only."""
     work_dir = tmp_path_factory.mktemp("xwh_duckdb")
-    raw_file, warehouse = work_dir / "raw.duckdb", work_dir / "warehouse.duckdb"
-    for schema, dataset in datasets.items():
-        write_duckdb(dataset, str(raw_file), schema)
-    dbt_vars = _dbt_vars(datasets, RAW_ALIAS) | {
-        "flexlake_duckdb_path": str(warehouse),
-        "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": RAW_ALIAS}],
-    }
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-    return _build("duckdb", dbt_vars, work_dir, fetch, None)
+    duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, datasets, RAW_ALIAS)
+    return _build("duckdb", _dbt_vars(datasets, RAW_ALIAS) | duckdb_vars, work_dir, fetch, None)
 
 
 @pytest.fixture(scope="module")
@@ -173,9 +158,7 @@ def fakesnow_incremental_build(
     started = time.monotonic()
     command = ["build", "--select", "config.materialized:incremental+", "--exclude", *EXCLUDED]
     result = run_dbt(command, "snowflake", dbt_vars, work_dir, env)
-    run_results = work_dir / "target" / "run_results.json"
-    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
-    results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    results = node_statuses(work_dir, result)
     build = Build(results, time.monotonic() - started, result.stdout[-8000:], fakesnow_server.fetch)
     LOGGER.warning("incremental build on fakesnow: %d nodes in %.1f s", len(results), build.seconds)
     # an incremental run stages the new rows in <model>__dbt_tmp; a full refresh would not
