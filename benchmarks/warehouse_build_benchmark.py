@@ -257,12 +257,12 @@ def export_product(rev: str, root: Path) -> str:
     return str(root / "include" / "dbt")
 
 
-def machine(threads: int, rev: str) -> str:
+def machine(threads: int) -> str:
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores (nproc; shared with "
             f"other sessions' jobs), {ram:.1f} GiB RAM; Python {platform.python_version()}, dbt-core "
             f"{importlib.metadata.version('dbt-core')}, duckdb {duckdb.__version__}; `--threads {threads}`; "
-            f"include/dbt at {rev or 'the checkout'}.")  # fmt: skip
+            f"include/dbt as committed at the revision each run names.")  # fmt: skip
 
 
 def main() -> None:
@@ -288,11 +288,11 @@ def main() -> None:
             found = f"slowest nodes (s), full: {slowest(result['full'])}; incremental: {slowest(result['incremental'])}"
         except RuntimeError as error:  # a build that fails or times out is a result too: say where it stopped
             rows[key], found = f"| {target} | {lines:,} | **did not finish** |" + " |" * 7, str(error).replace("|", "/")
-        details[key] = (f"- {key} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load {load:.1f} -> "
-                        f"{os.getloadavg()[0]:.1f}): {found}")  # fmt: skip
+        details[key] = (f"- {key} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, include/dbt at {rev or 'checkout'}, "
+                        f"load {load:.1f} -> {os.getloadavg()[0]:.1f}): {found}")  # fmt: skip
         print(HEADER, rows[key], details[key], sep="\n", flush=True)
         if not args.no_write:
-            write_section(dict(rows), dict(details), machine(args.threads, rev))
+            write_section(dict(rows), dict(details), machine(args.threads))
 
 
 if __name__ == "__main__":
