@@ -70,15 +70,18 @@ MODELS = {
     "mart_product_performance",
 }
 SEEDS = {"currencies", "countries"}
-# The faker tenant leaves out the other systems' staging and adapters, as its DAG does (dag_factory).
+# The faker tenant leaves out the other systems' staging and adapters, and (declaring no pass-through
+# columns) the pass_through models, as its DAG does (dag_factory).
 OTHER_SYSTEMS = ("shopify", "stripe")
 EXCLUDE_OTHER_SYSTEMS = [
-    f"path:models/{layer}/{system}" for system in OTHER_SYSTEMS for layer in ("staging", "adapters")
+    *(f"path:models/{layer}/{system}" for system in OTHER_SYSTEMS for layer in ("staging", "adapters")),
+    "path:models/pass_through",
 ]
+_NOT_THIS_TENANTS = (*(p for s in OTHER_SYSTEMS for p in (f"stg_{s}__", f"{s}__")), "pass_through__")
 
 
 def _faker_tenant_models(models: set[str]) -> set[str]:
-    return {m for m in models if not m.startswith(tuple(p for s in OTHER_SYSTEMS for p in (f"stg_{s}__", f"{s}__")))}
+    return {m for m in models if not m.startswith(_NOT_THIS_TENANTS)}
 
 
 # Tables and views per layer schema (<prefix>_<layer>), seeds in <prefix>_reference.

@@ -33,6 +33,24 @@ SYSTEMS = ["faker", "shopify", "stripe"]
 DBT_VARS: dict[str, Any] = {
     "flexlake_source_systems": SYSTEMS,
     "flexlake_raw_relations": {system: [{"database": None, "schema": f"raw_{system}"}] for system in SYSTEMS},
+    # every entity with a pass-through column of each type, so pass_through__* and their joins are compiled too
+    "flexlake_pass_through_columns": {
+        "customers": [{"system": "shopify", "column": "tags", "name": "customer_tags", "type": "string"}],
+        "orders": [
+            {"system": "stripe", "column": "attempted", "name": "was_attempted", "type": "boolean"},
+            {"system": "faker", "column": "returned_at", "name": "faker_returned_at", "type": "timestamp"},
+        ],
+        "products": [
+            {"system": "faker", "column": "year", "name": "model_year", "type": "integer"},
+            {"system": "shopify", "column": "price_hint", "name": "price_hint", "type": "number"},
+        ],
+    },
+}
+# A tenant with Shopify only: the input models of entities it has no adapter for (subscriptions, invoices)
+# compile to their empty, typed branch (contract data types mapped per warehouse).
+SHOPIFY_ONLY_VARS: dict[str, Any] = {
+    "flexlake_source_systems": ["shopify"],
+    "flexlake_raw_relations": {"shopify": [{"database": None, "schema": "raw_shopify"}]},
 }
 COMPILE_SECONDS_LIMIT = 90
 
@@ -81,10 +99,13 @@ class Compiled:
     seconds: float
 
 
-def _compile(target: str, work_dir: Path) -> Compiled:
-    """Compile every model and data test for `target` offline."""
+def _compile(
+    target: str, work_dir: Path, dbt_vars: dict[str, Any] = DBT_VARS, select: tuple[str, ...] = ()
+) -> Compiled:
+    """Compile every model and data test (or the `select`ed ones) for `target` offline."""
     started = time.monotonic()
-    result = run_dbt(["compile", "--no-populate-cache", "--no-introspect"], target, DBT_VARS, work_dir)
+    selection = ["--select", *select] if select else []
+    result = run_dbt(["compile", "--no-populate-cache", "--no-introspect", *selection], target, dbt_vars, work_dir)
     seconds = time.monotonic() - started
     assert result.returncode == 0, f"dbt compile --target {target} failed:\n{result.stdout[-4000:]}"
     target_dir = work_dir / "target"
@@ -101,6 +122,12 @@ def _compile(target: str, work_dir: Path) -> Compiled:
 @pytest.fixture(scope="module")
 def sqlserver(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
     return _compile("sqlserver", tmp_path_factory.mktemp("sqlserver"))
+
+
+@pytest.fixture(scope="module")
+def sqlserver_shopify_only(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
+    work_dir = tmp_path_factory.mktemp("sqlserver_shopify")
+    return _compile("sqlserver", work_dir, SHOPIFY_ONLY_VARS, ("path:models/input_layer",))
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +149,17 @@ def test_sqlserver_compiled_models_lint_clean(sqlserver: Compiled) -> None:
     """No compiled model breaks a T-SQL rule (LIMIT, nested WITH, boolean projections, `::`, ...)."""
     violations = [f"{name}.sql {v}" for name, sql in sqlserver.models.items() for v in lint_tsql(sql, as_view=True)]
     assert not violations, f"{len(violations)} T-SQL violations:\n" + "\n".join(violations[:50])
+
+
+def test_sqlserver_empty_input_models_cast_to_sql_server_types(sqlserver_shopify_only: Compiled) -> None:
+    """A Shopify-only tenant's subscriptions and invoices are typed empty selects: no rowversion `timestamp`,
+    no 30-character varchar, and they lint clean; the other input models still union the Shopify adapter."""
+    compiled = sqlserver_shopify_only.models
+    for model in ("input__subscriptions", "input__invoices"):
+        assert "where 1 = 0" in compiled[model], compiled[model]
+        assert "as timestamp)" not in compiled[model] and "as varchar)" not in compiled[model], compiled[model]
+        assert not lint_tsql(compiled[model], as_view=True), lint_tsql(compiled[model], as_view=True)
+    assert "shopify__orders" in compiled["input__orders"]
 
 
 def test_sqlserver_compiled_data_tests_lint_clean(sqlserver: Compiled) -> None:

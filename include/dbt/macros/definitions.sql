@@ -67,3 +67,13 @@
     {%- endif -%}
     {{ return(value | string | trim) }}
 {%- endmacro %}
+
+{#-
+    The input layer's contracts are enforced everywhere but SQL Server: their ANSI types mean something else
+    there (`timestamp` is rowversion, a bare varchar is 30 characters), so on SQL Server the models' own casts
+    (flexlake_type_string / flexlake_type_timestamp) give the column types. Called from each input model's
+    config(), which wins over the yml's `contract: enforced: true`.
+-#}
+{% macro flexlake_contract_enforced() -%}
+    {{ return(target.type != 'sqlserver') }}
+{%- endmacro %}

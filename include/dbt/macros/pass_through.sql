@@ -51,16 +51,16 @@
 
 {#- The body of pass_through__<entity>: one select per stream of each system with declared columns. -#}
 {% macro flexlake_pass_through_model(entity, key) -%}
-    {%- set columns = flexlake_pass_through_columns(entity) -%}
+    {%- set columns = flexlake.flexlake_pass_through_columns(entity) -%}
     {%- set selects = [] -%}
     {%- for system in columns | map(attribute='system') | unique -%}
         {%- set own = columns | selectattr('system', 'equalto', system) | list -%}
-        {%- for stream, id_type in flexlake_pass_through_streams(entity, system) -%}
+        {%- for stream, id_type in flexlake.flexlake_pass_through_streams(entity, system) -%}
             {%- set raw_columns = [('id', id_type), ('updated_at', 'timestamp')] -%}
             {%- for column in own -%}
                 {%- do raw_columns.append((column.column, column.type)) -%}
             {%- endfor -%}
-            {%- do selects.append(flexlake_pass_through_select(system, stream, raw_columns, columns, key)) -%}
+            {%- do selects.append(flexlake.flexlake_pass_through_select(system, stream, raw_columns, columns, key)) -%}
         {%- endfor -%}
     {%- endfor -%}
 with raw_records as (
@@ -69,11 +69,11 @@ with raw_records as (
     {{ selects | join('\n    union all\n    ') }}
     {%- else -%}
     select
-        cast(null as {{ flexlake_type_string() }}) as source_relation,
-        cast(null as {{ flexlake_type_string() }}) as {{ key }},
-        cast(null as {{ flexlake_type_timestamp() }}) as updated_at,
-        cast(null as {{ flexlake_type_timestamp() }}) as _airbyte_extracted_at,
-        cast(null as {{ flexlake_type_string() }}) as _airbyte_raw_id
+        cast(null as {{ flexlake.flexlake_type_string() }}) as source_relation,
+        cast(null as {{ flexlake.flexlake_type_string() }}) as {{ key }},
+        cast(null as {{ flexlake.flexlake_type_timestamp() }}) as updated_at,
+        cast(null as {{ flexlake.flexlake_type_timestamp() }}) as _airbyte_extracted_at,
+        cast(null as {{ flexlake.flexlake_type_string() }}) as _airbyte_raw_id
     where 1 = 0
     {%- endif %}
 
@@ -83,7 +83,7 @@ ranked as (
 
     select
         raw_records.*,
-        {{ flexlake_airbyte_version_rank(key) }} as version_rank
+        {{ flexlake.flexlake_airbyte_version_rank(key) }} as version_rank
     from raw_records
 
 )
@@ -101,7 +101,7 @@ where version_rank = 1
 {% macro flexlake_pass_through_select(system, stream, raw_columns, columns, key) -%}
     select
         source_relation,
-        cast(cast(id as {{ 'bigint' if raw_columns[0][1] == 'integer' else flexlake_type_string() }}) as {{ flexlake_type_string() }}) as {{ key }},
+        cast(cast(id as {{ 'bigint' if raw_columns[0][1] == 'integer' else flexlake.flexlake_type_string() }}) as {{ flexlake.flexlake_type_string() }}) as {{ key }},
         updated_at,
         _airbyte_extracted_at,
         _airbyte_raw_id
@@ -109,17 +109,17 @@ where version_rank = 1
         {% if column.system == system -%}
         {{ column.column }}
         {%- else -%}
-        cast(null as {{ flexlake_raw_type(column.type) }})
+        cast(null as {{ flexlake.flexlake_raw_type(column.type) }})
         {%- endif %} as {{ column.name }}
         {%- endfor %}
     from (
-        {{ flexlake_raw_stream(system, stream, raw_columns) | indent(8) }}
+        {{ flexlake.flexlake_raw_stream(system, stream, raw_columns) | indent(8) }}
     ) as {{ system }}_{{ stream }}
 {%- endmacro %}
 
 {#- In a core or mart select list: the entity's pass-through columns, read from `relation_alias`. -#}
 {% macro flexlake_pass_through_projection(entity, relation_alias) -%}
-    {%- for column in flexlake_pass_through_columns(entity) %}
+    {%- for column in flexlake.flexlake_pass_through_columns(entity) %}
         {%- if column.name in model.columns -%}
             {{ exceptions.raise_compiler_error(
                 "pass-through column '" ~ column.name ~ "' of " ~ entity ~ " has the name of a column of " ~ model.name
@@ -131,7 +131,7 @@ where version_rank = 1
 
 {#- In a core model's FROM: a left join of pass_through__<entity> on the contract key, only when declared. -#}
 {% macro flexlake_pass_through_join(entity, relation_alias, key) -%}
-    {%- if flexlake_pass_through_columns(entity) %}
+    {%- if flexlake.flexlake_pass_through_columns(entity) %}
 left join {{ ref('pass_through__' ~ entity) }} as pass_through
     on {{ relation_alias }}.source_relation = pass_through.source_relation
     and {{ relation_alias }}.{{ key }} = pass_through.{{ key }}

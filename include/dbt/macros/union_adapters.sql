@@ -36,7 +36,7 @@ from {{ relation }}
     {%- else %}
 select
     {%- for name, column in model.columns.items() %}
-    cast(null as {{ column.data_type }}) as {{ name }}{{ ',' if not loop.last }}
+    cast(null as {{ flexlake.flexlake_contract_type(column.data_type) }}) as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 where 1 = 0
     {%- endfor -%}

@@ -27,3 +27,15 @@
 {% macro sqlserver__flexlake_type_timestamp() -%}
     {{ return(dbt.type_timestamp()) }}
 {%- endmacro %}
+
+{#- A contract data_type (input-layer yml) as a cast type on this warehouse: varchar and timestamp mapped. -#}
+{% macro flexlake_contract_type(data_type) -%}
+    {%- set name = data_type | lower | trim -%}
+    {%- if name == 'varchar' -%}
+        {{ return(flexlake_type_string()) }}
+    {%- elif name == 'timestamp' -%}
+        {{ return(flexlake_type_timestamp()) }}
+    {%- else -%}
+        {{ return(data_type) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -2,4 +2,5 @@
     Contract: payments. The union of the source adapters' payments (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__payments.yml.
 -#}
+{{ config(contract={'enforced': flexlake_contract_enforced()}) }}
 {{ flexlake_union_adapters([ref('faker__payments'), ref('shopify__payments'), ref('stripe__payments')]) }}

@@ -2,4 +2,5 @@
     Contract: product variants. The union of the source adapters' product_variants (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__product_variants.yml.
 -#}
+{{ config(contract={'enforced': flexlake_contract_enforced()}) }}
 {{ flexlake_union_adapters([ref('faker__product_variants'), ref('shopify__product_variants'), ref('stripe__product_variants')]) }}

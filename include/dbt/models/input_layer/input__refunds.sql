@@ -2,4 +2,5 @@
     Contract: refunds. The union of the source adapters' refunds (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__refunds.yml.
 -#}
+{{ config(contract={'enforced': flexlake_contract_enforced()}) }}
 {{ flexlake_union_adapters([ref('faker__refunds'), ref('shopify__refunds'), ref('stripe__refunds')]) }}

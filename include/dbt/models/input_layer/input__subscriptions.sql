@@ -2,4 +2,5 @@
     Contract: subscriptions. The union of the source adapters' subscriptions (models/adapters/<system>/),
     for the source systems the tenant has; columns, types and grain: input__subscriptions.yml.
 -#}
+{{ config(contract={'enforced': flexlake_contract_enforced()}) }}
 {{ flexlake_union_adapters([ref('stripe__subscriptions')]) }}
