@@ -69,11 +69,12 @@
 {%- endmacro %}
 
 {#-
-    The input layer's contracts are enforced everywhere but SQL Server: their ANSI types mean something else
-    there (`timestamp` is rowversion, a bare varchar is 30 characters), so on SQL Server the models' own casts
-    (flexlake_type_string / flexlake_type_timestamp) give the column types. Called from each input model's
-    config(), which wins over the yml's `contract: enforced: true`.
+    The input layer's contracts are enforced everywhere but SQL Server and Redshift, where their ANSI types
+    mean something else: on SQL Server `timestamp` is rowversion and a bare varchar is 30 characters, on
+    Redshift a bare varchar is 256. There the models' own casts (flexlake_type_string / flexlake_type_timestamp)
+    give the column types. Called from each input model's config(), which wins over the yml's
+    `contract: enforced: true`.
 -#}
 {% macro flexlake_contract_enforced() -%}
-    {{ return(target.type != 'sqlserver') }}
+    {{ return(target.type not in ['sqlserver', 'redshift']) }}
 {%- endmacro %}

@@ -1,8 +1,9 @@
 {#-
     Data type names for casts in models, where the ANSI name means something else on a warehouse.
-    PostgreSQL, DuckDB, Snowflake and Redshift take `varchar` and `timestamp` as written (the contracts'
-    data_types, which PostgreSQL tells apart from `text`). SQL Server does not: a varchar without a length
-    is varchar(30) in a cast (longer values are cut silently), and `timestamp` is rowversion, not a date.
+    PostgreSQL, DuckDB and Snowflake take `varchar` and `timestamp` as written (the contracts' data_types,
+    which PostgreSQL tells apart from `text`). SQL Server does not: a varchar without a length is varchar(30)
+    in a cast (longer values are cut silently), and `timestamp` is rowversion, not a date. Redshift's bare
+    varchar is varchar(256).
 -#}
 {% macro flexlake_type_string() -%}
     {{ return(adapter.dispatch('flexlake_type_string', 'flexlake')()) }}
@@ -14,6 +15,11 @@
 
 {% macro sqlserver__flexlake_type_string() -%}
     {{ return(dbt.type_string()) }}
+{%- endmacro %}
+
+{#- Redshift's varchar without a length is varchar(256): longer text would fail to load. 65535 is its maximum. -#}
+{% macro redshift__flexlake_type_string() -%}
+    {{ return('varchar(65535)') }}
 {%- endmacro %}
 
 {% macro flexlake_type_timestamp() -%}
