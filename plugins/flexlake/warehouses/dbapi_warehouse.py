@@ -13,6 +13,7 @@ here. Drivers are imported inside the methods that connect: they are only needed
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 from cosmos.config import ProfileConfig
@@ -35,8 +36,9 @@ from flexlake.warehouses.source_vars import source_system_vars
 log = logging.getLogger(__name__)
 
 
-class DbApiWarehouse:
-    """Base of the DB-API warehouses; subclasses set `type`, `param` and the four methods below."""
+class DbApiWarehouse(ABC):
+    """Base of the DB-API warehouses; subclasses set `type` (and `param`, `reader_conn_type`, `default_port`
+    where theirs differ) and implement the three abstract methods."""
 
     type: str
     param: str = "%s"  # the driver's parameter marker (pyodbc: ?)
@@ -45,16 +47,17 @@ class DbApiWarehouse:
 
     # --- what a subclass provides ----------------------------------------------------------------
 
+    @abstractmethod
     def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
         """A DB-API connection in autocommit mode to the tenant's database, as the connection's user."""
-        raise NotImplementedError
 
+    @abstractmethod
     def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
         """Cosmos's profile mapping of this warehouse for the tenant's connection."""
-        raise NotImplementedError
 
+    @abstractmethod
     def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
-        raise NotImplementedError
+        """Schemas, roles and grants of the tenant, as SQL (no I/O)."""
 
     def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
         """The Airflow connection a reader logs in with: the admin connection's server, the reader's login."""
@@ -96,6 +99,10 @@ class DbApiWarehouse:
 
     def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
         connection = airflow_connection(self.config(tenant).connection_id)
+        return self.location_from(tenant, source_name, connection)
+
+    def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> RawLocation:
+        """The raw location from the tenant's connection, read once by raw_location."""
         return RawLocation(
             kind=self.type,
             database=self.config(tenant).database,

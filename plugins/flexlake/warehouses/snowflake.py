@@ -13,7 +13,7 @@ from cosmos.profiles.snowflake.user_pass import SnowflakeUserPasswordProfileMapp
 
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses.base import RawLocation, tenant_schema_names
-from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse, airflow_connection
+from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse
 from flexlake.warehouses.provisioning import ProvisioningPlan
 from flexlake.warehouses.reader_credentials import ReaderConnection
 from flexlake.warehouses.sizing import sizing_for
@@ -45,10 +45,10 @@ class SnowflakeWarehouse(DbApiWarehouse):
             reader_access=config.reader_access,
         )
 
-    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
+    def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> RawLocation:
         """Airbyte's Snowflake destination loads with the transformer role on the tenant's warehouse."""
-        location = super().raw_location(tenant, source_name)
-        extras = airflow_connection(self.config(tenant).connection_id).extra_dejson
+        location = super().location_from(tenant, source_name, connection)
+        extras = connection.extra_dejson
         return dataclasses.replace(
             location,
             database=location.database.upper(),
