@@ -36,6 +36,10 @@ _COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {
 }
 _UI_COLORS = {"run": "#7352BA", "test": "#8194E0", "seed": "#F58D7E", "snapshot": "#964B00", "docs": "#8194E0"}
 RunCallback = Callable[..., Any]
+# The run parameter asking for `--full-refresh` (tenant_dag.run_params), and the commands it applies to:
+# only models and seeds are rebuilt; tests and docs read what is there.
+FULL_REFRESH_PARAM = "full_refresh"
+_FULL_REFRESH_COMMANDS = frozenset({"run", "seed"})
 
 
 class DbtNodeOperator(BaseOperator):
@@ -85,9 +89,20 @@ class DbtNodeOperator(BaseOperator):
         """The Cosmos local operator class that runs `dbt <command>`."""
         return _COSMOS_OPERATORS[command]
 
+    def cosmos_operator_for_run(self, context: Context) -> BaseOperator:
+        """The Cosmos operator for this run: with `--full-refresh` when the run asked for it."""
+        kwargs = self.cosmos_kwargs()
+        if self.command in _FULL_REFRESH_COMMANDS and full_refresh_requested(context):
+            kwargs["full_refresh"] = True
+        return self.cosmos_operator(self.command)(**kwargs)
+
     def execute(self, context: Context) -> Any:
-        operator = self.cosmos_operator(self.command)(**self.cosmos_kwargs())
-        return operator.execute(context)
+        return self.cosmos_operator_for_run(context).execute(context)
+
+
+def full_refresh_requested(context: Context) -> bool:
+    """The run's full_refresh parameter (Airflow has validated it as a boolean when the run was created)."""
+    return context.get("params", {}).get(FULL_REFRESH_PARAM) is True
 
 
 def dbt_node_task(

@@ -4,12 +4,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, CronTriggerTimetable, get_parsing_context, task
+from airflow.sdk import DAG, CronTriggerTimetable, Param, get_parsing_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from flexlake import settings
 from flexlake.dag_factory.catalog_task import build_publish_catalog_task
 from flexlake.dag_factory.dag_docs import config_error_doc_md, tenant_doc_md
+from flexlake.dag_factory.dbt_operator import FULL_REFRESH_PARAM
 from flexlake.dag_factory.dbt_task_group import build_dbt_task_group
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
@@ -80,6 +81,23 @@ def _load_report(folder: Path, wanted_dag_id: str | None) -> TenantLoadReport:
     return load_tenant_configs(folder)
 
 
+def run_params() -> dict[str, Param]:
+    """What a manual run may ask for (the trigger form in the UI, `conf` in the REST API's dagRuns POST).
+
+    full_refresh: rebuild incremental models from scratch (`dbt run --full-refresh`), as dbt Cloud's
+    "run with full refresh" does. Needed after an upgrade changed an incremental fact's logic: an
+    incremental run only replaces rows whose keys it reads again, so rows written by the old logic stay.
+    """
+    return {
+        FULL_REFRESH_PARAM: Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Rebuild incremental models from scratch (dbt --full-refresh). Off: an incremental run.",
+        )
+    }
+
+
 def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
     with DAG(
         dag_id=tenant_dag_id(tenant.tenant_id),
@@ -95,6 +113,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
             f"warehouse:{tenant.warehouse.type}",
         ],
         doc_md=tenant_doc_md(tenant, source_file.name),
+        params=run_params(),
         default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
         auto_register=False,
     ) as dag:

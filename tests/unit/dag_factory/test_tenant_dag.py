@@ -1,11 +1,13 @@
 """The DAG factory's shape: what every tenant DAG looks like, and how bad tenants are contained."""
 
+import copy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pendulum
 import pytest
 from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
+from airflow.sdk.exceptions import ParamValidationError
 from airflow.serialization.decoders import decode_timetable
 from airflow.serialization.encoders import encode_timetable
 from airflow.timetables import trigger as core_trigger_timetables
@@ -103,6 +105,32 @@ def test_a_changed_definition_reaches_dbt_as_a_var(tenant_folder: Path) -> None:
     task = dag.get_task("dbt_transform.mart_revenue_daily.run")
     cosmos_vars = task.cosmos_kwargs()["vars"]
     assert cosmos_vars.get("revenue_basis") == "gross", cosmos_vars
+
+
+@pytest.mark.parametrize("requested", [True, False])
+def test_a_run_with_full_refresh_rebuilds_models_and_seeds_but_not_tests(tenant_folder: Path, requested: bool) -> None:
+    """The run parameter full_refresh (UI trigger form, REST conf) reaches Cosmos's own operators as dbt's
+    --full-refresh flag for `run` and `seed` tasks; test tasks never get it (dbt test has no such flag)."""
+    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    assert dag.params["full_refresh"] is False, "an ordinary (scheduled) run is incremental"
+    context = {"params": {"full_refresh": requested}}
+    for task_id, rebuilds in [
+        ("dbt_transform.fct_order_lines.run", requested),
+        ("dbt_transform.currencies.seed", requested),
+        ("dbt_transform.fct_order_lines.test", False),
+    ]:
+        flags = dag.get_task(task_id).cosmos_operator_for_run(context).add_cmd_flags()
+        assert ("--full-refresh" in flags) is rebuilds, f"{task_id}: {flags}"
+
+
+def test_a_full_refresh_that_is_not_a_boolean_is_refused_at_trigger_time(tenant_folder: Path) -> None:
+    """Airflow validates a run's conf against the DAG's params when the run is created: a typo like
+    "yes" is refused with the parameter's name instead of silently running incrementally."""
+    params = copy.deepcopy(build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"].params)
+    with pytest.raises(ParamValidationError, match="full_refresh"):
+        params["full_refresh"] = "yes"
+    params["full_refresh"] = True
+    assert params.validate() == {"full_refresh": True}
 
 
 def test_warehouse_vars_win_over_a_tenants_own_vars(tmp_path: Path) -> None:
