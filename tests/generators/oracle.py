@@ -30,6 +30,18 @@ Semantics
   failed); Stripe charges (succeeded → captured, pending, failed); order_id null for a charge that is no order.
 - Daily revenue per (UTC order date, currency): orders and gross = count and sum of total_amount of counted
   non-test orders; refunds = their refunds by refund date; net = gross - refunds.
+- FX (mart_revenue_daily, in the reporting currency): the tenant's rate rows (rate_date, from, to, rate;
+  1 from = rate to; rows with from = to or rate <= 0 ignored). Per rate day and currency C other than the
+  reporting currency R, the first that exists: direct C -> R; inverse 1 / (R -> C); cross via a base B (the
+  first by code) with legs C -> B and B -> R on the same day, each leg direct else inverse, rate = leg * leg.
+  An inverse and a cross rate are rounded half up to 10 decimal places. A day uses the latest rate day of its
+  currency on or before it (weekends, holidays); before the currency's first rate day it has none. R is 1.
+  Per day: orders and returned_orders count every counted order / refunded counted order as before;
+  gross_revenue = sum of amount * rate of the orders placed that day with a rate, refunds = sum of
+  amount * rate of the refunds made that day (at the refund day's rate of the refund's currency) with a rate,
+  both summed exactly and rounded half up to cents; net = gross - refunds (rounded figures);
+  unconverted_orders / unconverted_refunds count those without a rate; average_order_value = gross / orders
+  with a rate, rounded half up to cents, null when none has one.
 - MRR (Stripe): a subscription item is active at an instant when a subscription line (type subscription,
   not a proration) of a non-deleted, live, paid or open invoice has period.start <= instant < period.end.
   Stripe keeps invoices forever while subscriptions only show their latest state, so the history is read
@@ -47,7 +59,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from tests.generators.money import from_minor
@@ -116,6 +128,102 @@ def expected_daily_revenue(
     for day in figures.values():
         day["net_revenue"] = day["gross_revenue"] - day["refunds"]
     return dict(figures)
+
+
+RATE_PLACES = Decimal("0.0000000001")
+RateRow = tuple[dt.date, str, str, Decimal]
+RatePoints = dict[str, list[tuple[dt.date, Decimal]]]
+
+
+def expected_fx_rates(rate_rows: Iterable[RateRow], reporting: str = "USD") -> RatePoints:
+    """{currency: [(rate day, rate into the reporting currency)] sorted by day}; the reporting currency is 1."""
+    by_day: dict[dt.date, dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    for day, source, target, rate in rate_rows:
+        if source != target and rate > 0:
+            by_day[day][(source, target)] = rate
+    points: RatePoints = defaultdict(list)
+    for day, direct in sorted(by_day.items()):
+        currencies = {code for pair in direct for code in pair}
+        for currency in sorted(currencies - {reporting}):
+            rate = _leg(direct, currency, reporting)
+            for base in sorted(currencies - {currency, reporting}):
+                if rate is not None:
+                    break
+                to_base, from_base = _leg(direct, currency, base), _leg(direct, base, reporting)
+                if to_base is not None and from_base is not None:
+                    rate = _round_rate(to_base * from_base)
+            if rate is not None:
+                points[currency].append((day, rate))
+    return dict(points) | {reporting: [(dt.date(1900, 1, 1), Decimal(1))]}
+
+
+def _leg(direct: dict[tuple[str, str], Decimal], source: str, target: str) -> Decimal | None:
+    if (source, target) in direct:
+        return direct[(source, target)]
+    if (target, source) in direct:
+        return _round_rate(1 / direct[(target, source)])
+    return None
+
+
+def _round_rate(value: Decimal) -> Decimal:
+    with localcontext() as context:
+        context.prec = 60
+        return value.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def rate_on(points: RatePoints, currency: str, day: dt.date) -> Decimal | None:
+    """The rate of currency on day: its latest rate day on or before it; None before the first or without any."""
+    earlier = [rate for rate_day, rate in points.get(currency, []) if rate_day <= day]
+    return earlier[-1] if earlier else None
+
+
+def expected_revenue_daily(
+    dataset: RawDataset,
+    rate_rows: Iterable[RateRow] = (),
+    reporting: str = "USD",
+    counted_statuses: Iterable[str] = COUNTED,
+) -> dict[dt.date, Row]:
+    """{day: mart_revenue_daily's figures} in the reporting currency (FX semantics above)."""
+    points = expected_fx_rates(rate_rows, reporting)
+    counted = set(counted_statuses)
+    orders = {o["order_id"]: o for o in expected_orders(dataset) if not o["is_test"] and o["order_status"] in counted}
+    names = ("orders", "returned_orders", "unconverted_orders", "unconverted_refunds", "gross", "refunds")
+    days: dict[dt.date, Row] = defaultdict(lambda: dict.fromkeys(names, 0) | {"returned": set()})
+    for order in orders.values():
+        day = days[order["ordered_at"].date()]
+        rate = rate_on(points, order["currency_code"], order["ordered_at"].date())
+        day["orders"] += 1
+        if rate is None:
+            day["unconverted_orders"] += 1
+        else:
+            day["gross"] += order["total_amount"] * rate
+    for refund in expected_refunds(dataset):
+        if refund["order_id"] not in orders:
+            continue
+        day = days[refund["refunded_at"].date()]
+        rate = rate_on(points, refund["currency_code"], refund["refunded_at"].date())
+        day["returned"].add(refund["order_id"])
+        if rate is None:
+            day["unconverted_refunds"] += 1
+        else:
+            day["refunds"] += refund["amount"] * rate
+    return {day: _revenue_day(figures) for day, figures in days.items()}
+
+
+def _revenue_day(figures: Row) -> Row:
+    gross = Decimal(figures["gross"]).quantize(CENT, rounding=ROUND_HALF_UP)
+    refunds = Decimal(figures["refunds"]).quantize(CENT, rounding=ROUND_HALF_UP)
+    converted = figures["orders"] - figures["unconverted_orders"]
+    return {
+        "orders": figures["orders"],
+        "returned_orders": len(figures["returned"]),
+        "unconverted_orders": figures["unconverted_orders"],
+        "unconverted_refunds": figures["unconverted_refunds"],
+        "gross_revenue": gross,
+        "refunds": refunds,
+        "net_revenue": gross - refunds,
+        "average_order_value": (gross / converted).quantize(CENT, rounding=ROUND_HALF_UP) if converted else None,
+    }
 
 
 def _common(row: Row, dataset: RawDataset, source_relation: str | None) -> Row:

@@ -33,6 +33,8 @@ SYSTEMS = ["faker", "shopify", "stripe"]
 DBT_VARS: dict[str, Any] = {
     "flexlake_source_systems": SYSTEMS,
     "flexlake_raw_relations": {system: [{"database": None, "schema": f"raw_{system}"}] for system in SYSTEMS},
+    # the tenant's FX rate table, so input__fx_rates compiles its reading branch (Shopify-only: its empty one)
+    "fx_rates_relation": "finance.fx_rates",
     # every entity with a pass-through column of each type, so pass_through__* and their joins are compiled too
     "flexlake_pass_through_columns": {
         "customers": [{"system": "shopify", "column": "tags", "name": "customer_tags", "type": "string"}],
@@ -152,10 +154,11 @@ def test_sqlserver_compiled_models_lint_clean(sqlserver: Compiled) -> None:
 
 
 def test_sqlserver_empty_input_models_cast_to_sql_server_types(sqlserver_shopify_only: Compiled) -> None:
-    """A Shopify-only tenant's subscriptions and invoices are typed empty selects: no rowversion `timestamp`,
-    no 30-character varchar, and they lint clean; the other input models still union the Shopify adapter."""
+    """A Shopify-only tenant's subscriptions, invoices and FX rates (no rate table) are typed empty selects: no
+    rowversion `timestamp`, no 30-character varchar, and they lint clean; the other input models still union the
+    Shopify adapter."""
     compiled = sqlserver_shopify_only.models
-    for model in ("input__subscriptions", "input__invoices"):
+    for model in ("input__subscriptions", "input__invoices", "input__fx_rates"):
         assert "where 1 = 0" in compiled[model], compiled[model]
         assert "as timestamp)" not in compiled[model] and "as varchar)" not in compiled[model], compiled[model]
         assert not lint_tsql(compiled[model], as_view=True), lint_tsql(compiled[model], as_view=True)

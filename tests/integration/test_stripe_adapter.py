@@ -5,10 +5,15 @@ generate_stripe(seed) writes Airbyte-shaped source-stripe raw tables; `dbt build
 contract's orders, refunds and payments and the daily revenue per currency must equal the oracle's
 exactly (Decimal, never float). One build per warehouse, in module-scoped fixtures:
 
-- DuckDB, lower-case identifiers, Stripe only;
+- DuckDB, lower-case identifiers, Stripe only, with the tenant's FX rate table (tests/generators/fx_rates.py:
+  direct, inverse-only and cross-only rates, weekend gaps, JPY without a rate before a date) named by var
+  fx_rates_relation as database.schema.table (the raw file's attach alias);
 - DuckDB, upper-case identifiers (as Airbyte's Snowflake destination writes them), Stripe and faker in
-  one tenant: the same Stripe figures, and faker's rows beside them;
-- PostgreSQL (a throw-away server), Stripe only.
+  one tenant: the same Stripe figures, and faker's rows beside them; no rate table (EUR and JPY unconverted);
+- PostgreSQL (a throw-away server), Stripe only, with the rate table as schema.table.
+
+mart_revenue_daily (in USD, converted at each order's and refund's own day's rate) and dim_fx_rates equal
+oracle.expected_revenue_daily / expected_fx_rates exactly.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import duckdb
 import pytest
 
 from tests.generators import oracle
+from tests.generators.fx_rates import FxRate, generate_fx_rates, write_duckdb_rates, write_postgres_rates
 from tests.generators.raw_tables import RawDataset, RawStream, write_duckdb, write_postgres
 from tests.generators.shopify import SYNC_1
 from tests.generators.stripe import generate_stripe
@@ -44,8 +50,12 @@ RAW_SCHEMA = "stripet_raw_stripe"
 FAKER_SCHEMA = "stripet_raw_faker"
 RAW_ALIAS = "raw_stripe_file"
 SYSTEMS = ("faker", "shopify", "stripe")
-# Warns by design (no FX): Stripe sells in USD, EUR and JPY.
-ALLOWED_WARNINGS = {"assert_orders_are_in_the_reporting_currency"}
+FX_SEED = 11
+FX_SCHEMA = "stripet_finance"
+FX_TABLE = "fx_rates"
+# Warns by design: the rate table has no JPY rate before fx_rates.JPY_RATES_FROM; without it EUR and JPY have none.
+FX_WARNING = "assert_amounts_have_a_rate_to_the_reporting_currency"
+ALLOWED_WARNINGS = {FX_WARNING}
 
 Fetch = Callable[[str], list[tuple[Any, ...]]]
 
@@ -63,6 +73,12 @@ class Build:
 def dataset() -> RawDataset:
     """The generated source-stripe raw data every build reads."""
     return generate_stripe(SEED)
+
+
+@pytest.fixture(scope="module")
+def fx_rates() -> list[FxRate]:
+    """The tenant's rate table of the DuckDB and PostgreSQL Stripe-only builds."""
+    return generate_fx_rates(FX_SEED)
 
 
 def _dbt_vars(systems: list[str], relations: dict[str, list[dict[str, Any]]], **extra: Any) -> dict[str, Any]:
@@ -119,9 +135,15 @@ insert into {FAKER_SCHEMA}.purchases values
 """
 
 
-def _duckdb_build(tmp_path: Path, dataset: RawDataset, *, upper_case: bool, with_faker: bool) -> Build:
+def _duckdb_build(
+    tmp_path: Path, dataset: RawDataset, *, upper_case: bool, with_faker: bool, fx_rates: list[FxRate] | None = None
+) -> Build:
     raw_file = tmp_path / "raw.duckdb"
     write_duckdb(dataset, str(raw_file), RAW_SCHEMA, upper_case=upper_case)
+    extra: dict[str, Any] = {}
+    if fx_rates is not None:
+        write_duckdb_rates(fx_rates, str(raw_file), FX_SCHEMA, FX_TABLE)
+        extra["fx_rates_relation"] = f"{RAW_ALIAS}.{FX_SCHEMA}.{FX_TABLE}"
     relations: dict[str, list[dict[str, Any]]] = {"stripe": [{"database": RAW_ALIAS, "schema": RAW_SCHEMA}]}
     systems = ["stripe"]
     if with_faker:
@@ -135,6 +157,7 @@ def _duckdb_build(tmp_path: Path, dataset: RawDataset, *, upper_case: bool, with
         relations,
         flexlake_duckdb_path=str(warehouse),
         flexlake_duckdb_attach=[{"path": str(raw_file), "alias": RAW_ALIAS}],
+        **extra,
     )
     build = _build("duckdb", dbt_vars, tmp_path)
     build.fetch = _duckdb_fetch(warehouse, raw_file)
@@ -142,9 +165,11 @@ def _duckdb_build(tmp_path: Path, dataset: RawDataset, *, upper_case: bool, with
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) -> Build:
-    """Stripe only, lower-case raw tables, on DuckDB."""
-    return _duckdb_build(tmp_path_factory.mktemp("stripe_duckdb"), dataset, upper_case=False, with_faker=False)
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, fx_rates: list[FxRate]) -> Build:
+    """Stripe only, lower-case raw tables, with the tenant's rate table, on DuckDB."""
+    return _duckdb_build(
+        tmp_path_factory.mktemp("stripe_duckdb"), dataset, upper_case=False, with_faker=False, fx_rates=fx_rates
+    )
 
 
 @pytest.fixture(scope="module")
@@ -155,13 +180,21 @@ def duckdb_upper_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDat
 
 @pytest.fixture(scope="module")
 def postgres_build(
-    tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, postgres_server: PostgresServer
+    tmp_path_factory: pytest.TempPathFactory,
+    dataset: RawDataset,
+    fx_rates: list[FxRate],
+    postgres_server: PostgresServer,
 ) -> Iterator[Build]:
-    """Stripe only, on a real PostgreSQL."""
+    """Stripe only, with the tenant's rate table, on a real PostgreSQL."""
     import psycopg2  # noqa: PLC0415 - only the PostgreSQL build needs the driver
 
     write_postgres(dataset, postgres_server.connection_kwargs, RAW_SCHEMA)
-    dbt_vars = _dbt_vars(["stripe"], {"stripe": [{"database": None, "schema": RAW_SCHEMA}]})
+    write_postgres_rates(fx_rates, postgres_server.connection_kwargs, FX_SCHEMA, FX_TABLE)
+    dbt_vars = _dbt_vars(
+        ["stripe"],
+        {"stripe": [{"database": None, "schema": RAW_SCHEMA}]},
+        fx_rates_relation=f"{FX_SCHEMA}.{FX_TABLE}",
+    )
     build = _build("postgres", dbt_vars, tmp_path_factory.mktemp("stripe_postgres"), postgres_server.dbt_env)
     connection = psycopg2.connect(**postgres_server.connection_kwargs)
     connection.autocommit = True
@@ -270,25 +303,88 @@ def _date(value: Any) -> dt.date:
 def test_daily_revenue_per_currency_equals_the_oracle(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
 ) -> None:
-    """mart_revenue_daily_by_channel per (day, currency) and mart_revenue_daily per day equal the oracle."""
+    """mart_revenue_daily_by_channel per (day, currency) equals the oracle, each currency in its own amounts."""
     build: Build = request.getfixturevalue(build_name)
     expected = oracle.expected_daily_revenue(dataset)
     actual = _daily_by_currency(build)
     assert set(actual) == set(expected), sorted(set(actual) ^ set(expected))[:10]
     wrong = {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
     assert not wrong, list(wrong.items())[:5]
-    per_day: dict[dt.date, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(("orders", "gross", "refunds"), 0))
-    for (day, _currency), figures in expected.items():
-        per_day[day]["orders"] += figures["orders"]
-        per_day[day]["gross"] += figures["gross_revenue"]
-        per_day[day]["refunds"] += figures["refunds"]
-    mart = build.fetch(f"select revenue_date, orders, gross_revenue, refunds from {PREFIX}_marts.mart_revenue_daily")
-    assert {
-        _date(day): {"orders": orders, "gross": gross, "refunds": refunds} for day, orders, gross, refunds in mart
-    } == {
-        day: {"orders": f["orders"], "gross": Decimal(f["gross"]), "refunds": Decimal(f["refunds"])}
-        for day, f in per_day.items()
-    }
+
+
+_REVENUE_DAILY_COLUMNS = (
+    "orders", "returned_orders", "unconverted_orders", "unconverted_refunds", "gross_revenue", "refunds",
+    "net_revenue", "average_order_value",
+)  # fmt: skip
+
+
+def _revenue_daily(build: Build) -> dict[dt.date, dict[str, Any]]:
+    columns = ", ".join(_REVENUE_DAILY_COLUMNS)
+    rows = build.fetch(f"select revenue_date, {columns} from {PREFIX}_marts.mart_revenue_daily")
+    return {_date(day): dict(zip(_REVENUE_DAILY_COLUMNS, values, strict=True)) for day, *values in rows}
+
+
+@pytest.mark.parametrize("build_name", ["duckdb_build", "postgres_build"])
+def test_daily_revenue_in_the_reporting_currency_equals_the_oracles_conversion(
+    build_name: str, request: pytest.FixtureRequest, dataset: RawDataset, fx_rates: list[FxRate]
+) -> None:
+    """mart_revenue_daily, USD at each amount's own day's rate (direct, inverse, cross), equals the oracle exactly."""
+    build: Build = request.getfixturevalue(build_name)
+    expected = oracle.expected_revenue_daily(dataset, [rate.as_tuple() for rate in fx_rates])
+    actual = _revenue_daily(build)
+    assert set(actual) == set(expected), sorted(set(actual) ^ set(expected))[:10]
+    wrong = {day: _diff(actual[day], want) for day, want in expected.items() if actual[day] != want}
+    assert not wrong, sorted(wrong.items())[:5]
+    assert 0 < sum(day["unconverted_orders"] for day in expected.values()) < len(oracle.expected_orders(dataset))
+
+
+@pytest.mark.parametrize("build_name", ["duckdb_build", "postgres_build"])
+def test_dim_fx_rates_equals_the_oracles_rates(
+    build_name: str, request: pytest.FixtureRequest, fx_rates: list[FxRate]
+) -> None:
+    """dim_fx_rates holds the oracle's rate per currency and day, every method used, valid to the next rate day."""
+    build: Build = request.getfixturevalue(build_name)
+    rows = build.fetch(
+        f"select currency_code, valid_from, valid_to, rate, rate_method from {PREFIX}_core.dim_fx_rates"
+        " order by currency_code, valid_from"
+    )
+    actual: dict[str, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    for currency, valid_from, _valid_to, rate, _method in rows:
+        actual[currency].append((_date(valid_from), rate))
+    assert dict(actual) == oracle.expected_fx_rates([rate.as_tuple() for rate in fx_rates])
+    ends = {currency: [_date(valid_to) if valid_to else None for c, _, valid_to, _, _ in rows if c == currency]
+            for currency in actual}  # fmt: skip
+    assert all(ends[c][:-1] == [day for day, _ in actual[c][1:]] and ends[c][-1] is None for c in actual), ends
+    assert {method for *_, method in rows} == {"direct", "inverse", "cross", "identity"}
+
+
+def _warning_failures(build: Build) -> int:
+    (result,) = [r for r in build.results if r["unique_id"].startswith("test.") and _name(r) == FX_WARNING]
+    assert result["status"] in {"warn", "pass"}, result
+    return int(result["failures"] or 0)
+
+
+def test_the_fx_warning_names_each_currency_lacking_a_rate(duckdb_build: Build, duckdb_upper_build: Build) -> None:
+    """With the rate table only JPY lacks one (before its first rate); without any table EUR and JPY do."""
+    assert _warning_failures(duckdb_build) == 1
+    assert _warning_failures(duckdb_upper_build) == 2  # EUR and JPY
+
+
+def test_without_a_rate_table_only_reporting_currency_amounts_are_summed(
+    duckdb_upper_build: Build, dataset: RawDataset
+) -> None:
+    """No fx_rates_relation: EUR and JPY orders are counted as unconverted, never added to USD revenue."""
+    (row,) = duckdb_upper_build.fetch(
+        f"select sum(orders), sum(unconverted_orders), sum(gross_revenue) from {PREFIX}_marts.mart_revenue_daily"
+    )
+    ((faker_orders, faker_gross),) = duckdb_upper_build.fetch(
+        f"select count(*), sum(amount) from {PREFIX}_core.fct_orders where source_system = 'faker'"
+        f" and order_status in {tuple(oracle.COUNTED)}"
+    )
+    counted = [o for o in oracle.expected_orders(dataset) if not o["is_test"] and o["order_status"] in oracle.COUNTED]
+    foreign = [o for o in counted if o["currency_code"] != "USD"]
+    usd_gross = sum((o["total_amount"] for o in counted if o["currency_code"] == "USD"), Decimal(0))
+    assert row == (len(counted) + faker_orders, len(foreign), usd_gross + faker_gross), row
 
 
 @pytest.mark.parametrize("build_name", BUILDS)

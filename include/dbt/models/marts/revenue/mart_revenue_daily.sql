@@ -1,14 +1,24 @@
 {#-
-    Revenue per calendar day. Orders count on the day they were placed, refunds on the day they were
-    made, so a day can show refunds without orders. Days without either have no row.
-    Only orders whose status is in var counted_order_statuses count, and only their refunds.
+    Revenue per calendar day, in the reporting currency (var reporting_currency). Orders count on the day they
+    were placed, refunds on the day they were made, so a day can show refunds without orders. Days without
+    either have no row. Only orders whose status is in var counted_order_statuses count, and only their refunds.
     var revenue_basis picks what `revenue` reports: net (default) or gross.
-    Amounts are summed as they are: no FX is modelled (README.md, "Reporting currency").
+    Each order is converted at its currency's rate on its order date, each refund at its currency's rate on its
+    refund date (dim_fx_rates: the latest rate on or before the day). Products are summed exactly and rounded
+    to cents once per day. An order or refund without a rate is left out of the money columns (never added
+    unconverted) and counted in unconverted_orders / unconverted_refunds; `orders` counts every counted order.
 -#}
 with orders as (
 
-    select * from {{ ref('fct_orders') }}
-    where order_status in {{ flexlake_counted_order_statuses() }}
+    select
+        fct_orders.order_key,
+        fct_orders.order_date,
+        fct_orders.amount,
+        fx.rate as fx_rate
+    from {{ ref('fct_orders') }} as fct_orders
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
+    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
 
 ),
 
@@ -17,10 +27,13 @@ refunds as (
     select
         fct_refunds.refund_date,
         fct_refunds.order_key,
-        fct_refunds.amount
+        fct_refunds.amount,
+        fx.rate as fx_rate
     from {{ ref('fct_refunds') }} as fct_refunds
     inner join orders
         on fct_refunds.order_key = orders.order_key
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
 
 ),
 
@@ -29,7 +42,8 @@ order_days as (
     select
         order_date as revenue_date,
         count(*) as orders,
-        sum(amount) as gross_revenue
+        sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
+        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
     from orders
     group by order_date
 
@@ -40,7 +54,8 @@ refund_days as (
     select
         refund_date as revenue_date,
         count(distinct order_key) as returned_orders,
-        sum(amount) as refunds
+        sum(case when fx_rate is null then 1 else 0 end) as unconverted_refunds,
+        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as refunds
     from refunds
     group by refund_date
 
@@ -60,10 +75,14 @@ daily as (
         revenue_days.revenue_date,
         coalesce(order_days.orders, 0) as orders,
         coalesce(refund_days.returned_orders, 0) as returned_orders,
+        coalesce(order_days.unconverted_orders, 0) as unconverted_orders,
+        coalesce(refund_days.unconverted_refunds, 0) as unconverted_refunds,
         {{ flexlake_money('coalesce(order_days.gross_revenue, 0)') }} as gross_revenue,
         {{ flexlake_money('coalesce(refund_days.refunds, 0)') }} as refunds,
-        {{ flexlake_money('coalesce(order_days.gross_revenue, 0) - coalesce(refund_days.refunds, 0)') }}
-            as net_revenue
+        {#- from the rounded figures, so net = gross - refunds to the cent -#}
+        {{ flexlake_money(
+            flexlake_money('coalesce(order_days.gross_revenue, 0)') ~ ' - '
+            ~ flexlake_money('coalesce(refund_days.refunds, 0)')) }} as net_revenue
     from revenue_days
     left join order_days
         on revenue_days.revenue_date = order_days.revenue_date
@@ -85,9 +104,11 @@ select
     '{{ flexlake_revenue_basis() }}' as revenue_basis,
     '{{ flexlake_reporting_currency() }}' as reporting_currency,
     case
-        when daily.orders = 0 then null
-        else {{ flexlake_money_per('daily.gross_revenue', 'daily.orders') }}
-    end as average_order_value
+        when daily.orders = daily.unconverted_orders then null
+        else {{ flexlake_money_per('daily.gross_revenue', '(daily.orders - daily.unconverted_orders)') }}
+    end as average_order_value,
+    cast(daily.unconverted_orders as integer) as unconverted_orders,
+    cast(daily.unconverted_refunds as integer) as unconverted_refunds
 from daily
 left join {{ ref('dim_calendar') }} as calendar
     on daily.revenue_date = calendar.date_day
