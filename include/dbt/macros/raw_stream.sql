@@ -48,6 +48,11 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The column names of flexlake_raw_stream's select: the declared ones and the four it adds. -#}
+{% macro flexlake_raw_stream_column_names(columns) -%}
+    {{ return((columns | map('first') | list) + ['_airbyte_raw_id', '_airbyte_extracted_at', 'source_system', 'source_relation']) }}
+{%- endmacro %}
+
 {% macro flexlake_raw_locations(system) -%}
     {%- set all_locations = var('flexlake_raw_relations', {}) -%}
     {%- if all_locations is not mapping -%}

@@ -2,8 +2,8 @@
     Shopify orders: the latest version of each record per raw schema (cursor updated_at; a deletion record's
     cursor is its deleted_at). A deleted order keeps its last full version with is_deleted = 1 and the
     deletion's loaded_at, so incremental facts built from it are removed; an order known only by its deletion
-    record is left out. The nested arrays stay JSON here (line_items, shipping_lines) and are exploded by
-    stg_shopify__order_lines and the adapters.
+    record is left out (macro flexlake_airbyte_latest). The nested arrays stay JSON here (line_items,
+    shipping_lines) and are exploded by stg_shopify__order_lines and the adapters.
 -#}
 {%- set columns = [
     ('id', 'integer'),
@@ -38,59 +38,42 @@ with raw_orders as (
 
 ),
 
-ranked as (
+latest_orders as (
 
-    select
-        raw_orders.*,
-        {{ flexlake_airbyte_version_rank('id', 'coalesce(updated_at, deleted_at)') }} as version_rank,
-        {{ flexlake_airbyte_version_rank('id', 'case when deleted_at is null then updated_at end') }}
-            as content_rank
-    from raw_orders
-
-),
-
-latest_state as (
-
-    select * from ranked where version_rank = 1
-
-),
-
-latest_content as (
-
-    select * from ranked where content_rank = 1 and deleted_at is null
+    {{ flexlake_airbyte_latest(
+        'raw_orders', ['source_relation', 'id'], cursor='updated_at', deleted_at='deleted_at',
+        columns=flexlake_raw_stream_column_names(columns), deleted_at_as='latest_deleted_at'
+    ) | indent(4) }}
 
 )
 
 select
-    cast(latest_content.id as bigint) as order_id,
-    latest_content.name as order_name,
-    cast(latest_content.order_number as bigint) as order_number,
-    cast({{ flexlake_json_extract_string('latest_content.customer', 'id') }} as bigint) as customer_id,
-    latest_content.email,
-    upper(latest_content.currency) as currency_code,
-    latest_content.financial_status,
-    latest_content.fulfillment_status,
-    latest_content.cancelled_at,
-    latest_content.cancel_reason,
-    case when cast(latest_content.test as integer) = 1 then 1 else 0 end as is_test,
-    latest_content.source_name,
-    case when cast(latest_content.taxes_included as integer) = 1 then 1 else 0 end as is_taxes_included,
-    {{ flexlake_money('latest_content.total_line_items_price') }} as total_line_items_price,
-    {{ flexlake_money('latest_content.total_discounts') }} as total_discounts,
-    {{ flexlake_money('latest_content.subtotal_price') }} as subtotal_price,
-    {{ flexlake_money('latest_content.total_tax') }} as total_tax,
-    {{ flexlake_money('latest_content.total_price') }} as total_price,
-    latest_content.line_items,
-    latest_content.shipping_lines,
-    latest_content.created_at,
-    latest_content.updated_at,
-    latest_content.closed_at,
-    latest_state.deleted_at,
-    case when latest_state.deleted_at is null then 0 else 1 end as is_deleted,
-    latest_state._airbyte_extracted_at as loaded_at,
-    latest_content.source_system,
-    latest_content.source_relation
-from latest_content
-inner join latest_state
-    on latest_content.source_relation = latest_state.source_relation
-    and latest_content.id = latest_state.id
+    cast(id as bigint) as order_id,
+    name as order_name,
+    cast(order_number as bigint) as order_number,
+    cast({{ flexlake_json_extract_string('customer', 'id') }} as bigint) as customer_id,
+    email,
+    upper(currency) as currency_code,
+    financial_status,
+    fulfillment_status,
+    cancelled_at,
+    cancel_reason,
+    case when cast(test as integer) = 1 then 1 else 0 end as is_test,
+    source_name,
+    case when cast(taxes_included as integer) = 1 then 1 else 0 end as is_taxes_included,
+    {{ flexlake_money('total_line_items_price') }} as total_line_items_price,
+    {{ flexlake_money('total_discounts') }} as total_discounts,
+    {{ flexlake_money('subtotal_price') }} as subtotal_price,
+    {{ flexlake_money('total_tax') }} as total_tax,
+    {{ flexlake_money('total_price') }} as total_price,
+    line_items,
+    shipping_lines,
+    created_at,
+    updated_at,
+    closed_at,
+    latest_deleted_at as deleted_at,
+    is_deleted,
+    loaded_at,
+    source_system,
+    source_relation
+from latest_orders
