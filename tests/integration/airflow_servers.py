@@ -314,8 +314,10 @@ class FinishedRun:
     task_states: dict[str, str]
 
 
-def unpause_trigger_and_wait(stack: AirflowStack, dag_id: str, timeout: float, poll: float = 2.0) -> FinishedRun:
-    """Unpause `dag_id`, trigger a manual run (logical_date null) and wait until it finishes or fails."""
+def unpause_trigger_and_wait(
+    stack: AirflowStack, dag_id: str, timeout: float, poll: float = 2.0, conf: dict[str, Any] | None = None
+) -> FinishedRun:
+    """Unpause `dag_id`, trigger a manual run (logical_date null, optional conf) and wait until it ends."""
     from airflow_client.client import (  # noqa: PLC0415
         DAGApi,
         DAGPatchBody,
@@ -328,7 +330,7 @@ def unpause_trigger_and_wait(stack: AirflowStack, dag_id: str, timeout: float, p
         DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False))
         triggered_at = time.monotonic()
         runs = DagRunApi(client)
-        run = runs.trigger_dag_run(dag_id, TriggerDAGRunPostBody(logical_date=None))
+        run = runs.trigger_dag_run(dag_id, TriggerDAGRunPostBody(logical_date=None, conf=conf))
         while _state(run.state) not in {"success", "failed"}:
             if time.monotonic() - triggered_at > timeout:
                 raise AirflowStackError(

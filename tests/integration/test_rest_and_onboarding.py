@@ -62,7 +62,10 @@ def airflow_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixt
 
 
 def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: AirflowStack) -> None:
-    """Every tenant file is a tagged DAG; a triggered starter run syncs, transforms, publishes, all green."""
+    """Every tenant file is a tagged DAG; a triggered starter run syncs, transforms, publishes, all green.
+
+    The run is triggered with conf {"full_refresh": true} (the first load may as well be one): the API server
+    accepts it against the DAG's params and the dbt run tasks pass --full-refresh to dbt."""
     from airflow_client.client import DAGApi, TaskInstanceApi  # noqa: PLC0415
 
     tenants = _tenant_ids(airflow_stack.tenant_configs_dir)
@@ -77,7 +80,9 @@ def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: Ai
             "warehouse:",
         }, f"{tenant}: tags {tags} lack tier:/warehouse:"
 
-    run = unpause_trigger_and_wait(airflow_stack, f"flexlake__{STARTER_TENANT}", timeout=RUN_TIMEOUT_SECONDS)
+    run = unpause_trigger_and_wait(
+        airflow_stack, f"flexlake__{STARTER_TENANT}", timeout=RUN_TIMEOUT_SECONDS, conf={"full_refresh": True}
+    )
     log.info("trigger to %s: %.1f s (run itself %s s)", run.state, run.trigger_to_end_seconds, run.run_seconds)
 
     tasks = run.task_states
@@ -91,7 +96,15 @@ def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: Ai
         task_log = TaskInstanceApi(client).get_log(
             f"flexlake__{STARTER_TENANT}", run.dag_run_id, "publish_catalog", try_number=1, full_content=True
         )
+        fact_log = TaskInstanceApi(client).get_log(
+            f"flexlake__{STARTER_TENANT}",
+            run.dag_run_id,
+            "dbt_transform.fct_order_lines.run",
+            try_number=1,
+            full_content=True,
+        )
     assert "catalog" in str(task_log.content), f"publish_catalog's log is not readable via the API: {task_log}"
+    assert "--full-refresh" in str(fact_log.content), f"the run asked for a full refresh: {fact_log.content}"
 
     catalog = airflow_stack.data_dir / "catalog" / STARTER_TENANT
     latest = (catalog / "latest").read_text().strip()
