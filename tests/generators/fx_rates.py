@@ -7,9 +7,9 @@ tests only, never shipped. The table exercises every path of dim_fx_rates, with 
   orders on those days use the latest earlier rate;
 - EUR: a direct EUR -> USD row on Mondays, Wednesdays and Fridays; on Tuesdays and Thursdays only USD -> EUR
   (inverse); on Fridays also a USD -> EUR row that disagrees with the direct one (direct wins);
-- JPY: ECB style, only EUR -> JPY (cross via EUR), and from JPY_RATES_FROM on: JPY amounts before it have no
-  rate (the marts count them as unconverted); on the first weekday of a month also a direct JPY -> USD row
-  (direct beats cross);
+- JPY: ECB style, only EUR -> JPY (cross via EUR), and from JPY_RATES_FROM (or a given date) on: JPY amounts
+  before it have no rate (the marts count them as unconverted); on the first weekday of a month also a direct
+  JPY -> USD row (direct beats cross);
 - GBP: EUR -> GBP on Mondays, a currency no order uses.
 Rates have 4 decimals (JPY legs 2, direct JPY -> USD 6), as published rates do.
 """
@@ -48,8 +48,10 @@ def _business_days(start: dt.date, end: dt.date) -> list[dt.date]:
     return [day for day in days if day.weekday() < 5 and (day.month, day.day) not in HOLIDAYS]
 
 
-def generate_fx_rates(seed: int, start: dt.date = START, end: dt.date = END) -> list[FxRate]:
-    """The rate table from start to end (inclusive), sorted by date and currency pair."""
+def generate_fx_rates(
+    seed: int, start: dt.date = START, end: dt.date = END, jpy_from: dt.date = JPY_RATES_FROM
+) -> list[FxRate]:
+    """The rate table from start to end (inclusive), JPY from jpy_from, sorted by date and currency pair."""
     rng = random.Random(seed)
     rows: list[FxRate] = []
     first_of_month: set[tuple[int, int]] = set()
@@ -60,7 +62,7 @@ def generate_fx_rates(seed: int, start: dt.date = START, end: dt.date = END) -> 
         if day.weekday() in (1, 3, 4):
             usd_eur = Decimal(8900 + rng.randint(0, 700)) / 10000
             rows.append(FxRate(day, "USD", "EUR", usd_eur))
-        if day >= JPY_RATES_FROM:
+        if day >= jpy_from:
             rows.append(FxRate(day, "EUR", "JPY", Decimal(15500 + rng.randint(0, 1500)) / 100))
             if (day.year, day.month) not in first_of_month:
                 first_of_month.add((day.year, day.month))

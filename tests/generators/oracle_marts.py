@@ -19,6 +19,11 @@ Semantics (the marts' ymls state the same):
   counted order in that month; retention_rate = active / size rounded half up to 4 places.
 - Products: lines of counted orders with a product; units, gross revenue (sum of line_amount), distinct
   orders, orders whose status is returned or partially_returned, return_rate rounded half up to 4 places.
+- Money in the reporting currency (oracle.py, "FX"): given the tenant's rate rows, each order (and each of its
+  lines) is converted at its currency's rate on its order date, each refund at the rate on its refund date;
+  exact sums rounded half up to cents at the end, net = rounded gross - rounded refunds. Orders without a rate
+  count in frequency / orders and in unconverted_orders, but add no money. Without rate rows only the
+  reporting currency (rate 1) converts.
 """
 
 from __future__ import annotations
@@ -30,7 +35,17 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tests.generators.oracle import CENT, COUNTED, dec, expected_orders, expected_refunds, latest_rows
+from tests.generators.oracle import (
+    CENT,
+    COUNTED,
+    RateRow,
+    dec,
+    expected_fx_rates,
+    expected_orders,
+    expected_refunds,
+    latest_rows,
+    rate_on,
+)
 from tests.generators.raw_tables import RawDataset
 
 RATE = Decimal("0.0001")
@@ -105,8 +120,11 @@ def expected_customer_rfm(
     as_of_date: dt.date | None = None,
     revenue_basis: str = "net",
     counted_statuses: Iterable[str] = COUNTED,
+    rate_rows: Iterable[RateRow] = (),
+    reporting: str = "USD",
 ) -> list[Row]:
     """One mart_customer_rfm row per customer with a counted order, sorted by customer_key."""
+    points = expected_fx_rates(rate_rows, reporting)
     orders = [order for order in _counted_orders(datasets, counted_statuses) if order["customer_id"] is not None]
     if as_of_date is None:
         as_of_date = max(
@@ -118,7 +136,8 @@ def expected_customer_rfm(
     refunds: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for schema in datasets:
         for refund in expected_refunds(datasets[schema]):
-            refunds[(schema, refund["order_id"])] += refund["amount"]
+            rate = rate_on(points, refund["currency_code"], refund["refunded_at"].date())
+            refunds[(schema, refund["order_id"])] += refund["amount"] * rate if rate is not None else Decimal(0)
     customers: dict[str, Row] = {}
     for order in orders:
         key = surrogate_key(order["source_relation"], order["customer_id"])
@@ -132,18 +151,25 @@ def expected_customer_rfm(
                 "frequency": 0,
                 "gross": Decimal(0),
                 "refunds": Decimal(0),
+                "unconverted_orders": 0,
             },
         )
         row["last_order_date"] = max(row["last_order_date"], order["ordered_at"].date())
         row["frequency"] += 1
-        row["gross"] += order["total_amount"]
+        rate = rate_on(points, order["currency_code"], order["ordered_at"].date())
+        if rate is None:
+            row["unconverted_orders"] += 1
+        else:
+            row["gross"] += order["total_amount"] * rate
         row["refunds"] += refunds.get((order["source_relation"], order["order_id"]), Decimal(0))
     for row in customers.values():
         row["as_of_date"] = as_of_date
         row["recency_days"] = (as_of_date - row["last_order_date"]).days
-        gross, net = row.pop("gross"), row.pop("refunds")
-        row["monetary"] = (gross if revenue_basis == "gross" else gross - net).quantize(CENT)
+        gross = row.pop("gross").quantize(CENT, rounding=ROUND_HALF_UP)
+        refunded = row.pop("refunds").quantize(CENT, rounding=ROUND_HALF_UP)
+        row["monetary"] = gross if revenue_basis == "gross" else gross - refunded
         row["revenue_basis"] = revenue_basis
+        row["reporting_currency"] = reporting
     rows = list(customers.values())
 
     def ranked(value: Callable[[Row], Any]) -> dict[str, int]:
@@ -196,9 +222,16 @@ def expected_customer_cohorts(datasets: Datasets, counted_statuses: Iterable[str
     return rows
 
 
-def expected_product_performance(datasets: Datasets, counted_statuses: Iterable[str] = COUNTED) -> list[Row]:
+def expected_product_performance(
+    datasets: Datasets,
+    counted_statuses: Iterable[str] = COUNTED,
+    rate_rows: Iterable[RateRow] = (),
+    reporting: str = "USD",
+) -> list[Row]:
     """One mart_product_performance row per product sold in a counted order, sorted by product_key."""
+    points = expected_fx_rates(rate_rows, reporting)
     orders = {(o["source_relation"], o["order_id"]): o for o in _counted_orders(datasets, counted_statuses)}
+    unconverted: dict[str, set[tuple[str, str]]] = defaultdict(set)
     products: dict[str, Row] = {}
     product_orders: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for schema in sorted(datasets):
@@ -217,11 +250,17 @@ def expected_product_performance(datasets: Datasets, counted_statuses: Iterable[
                 },
             )
             row["units_sold"] += line["quantity"]
-            row["gross_revenue"] += line["line_amount"]
+            order = orders[(schema, line["order_id"])]
+            rate = rate_on(points, order["currency_code"], order["ordered_at"].date())
+            if rate is None:
+                unconverted[key].add((schema, line["order_id"]))
+            else:
+                row["gross_revenue"] += line["line_amount"] * rate
             product_orders[key].add((schema, line["order_id"]))
     for key, row in products.items():
         sold = product_orders[key]
         returned = sum(1 for order in sold if orders[order]["order_status"] in RETURNED)
-        row["gross_revenue"] = row["gross_revenue"].quantize(CENT)
+        row["gross_revenue"] = row["gross_revenue"].quantize(CENT, rounding=ROUND_HALF_UP)
         row |= {"orders": len(sold), "orders_returned": returned, "return_rate": _rate(returned, len(sold))}
+        row |= {"reporting_currency": reporting, "unconverted_orders": len(unconverted[key])}
     return sorted(products.values(), key=lambda row: row["product_key"])

@@ -4,6 +4,9 @@
     var revenue_basis picks what lifetime_revenue reports: net (default) or gross.
     A customer is active when their last counted order is at most var active_customer_window_days days
     before the as-of date: var as_of_date, or else the latest order date in the data.
+    Money is in the reporting currency (var reporting_currency): each order converted at its currency's rate
+    on its order date, each refund at the rate on its refund date (dim_fx_rates), summed exactly and rounded
+    once. Orders without a rate are counted in `orders` and unconverted_orders, never added to the money.
 -#}
 {%- set as_of_date = flexlake_as_of_date() -%}
 with customers as (
@@ -14,8 +17,17 @@ with customers as (
 
 orders as (
 
-    select * from {{ ref('fct_orders') }}
-    where order_status in {{ flexlake_counted_order_statuses() }}
+    select
+        fct_orders.order_key,
+        fct_orders.customer_key,
+        fct_orders.ordered_at,
+        fct_orders.order_date,
+        fct_orders.amount,
+        fx.rate as fx_rate
+    from {{ ref('fct_orders') }} as fct_orders
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
+    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
 
 ),
 
@@ -27,7 +39,8 @@ customer_orders as (
         max(ordered_at) as last_order_at,
         max(order_date) as last_order_date,
         count(*) as orders,
-        sum(amount) as gross_revenue
+        sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
+        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
     from orders
     group by customer_key
 
@@ -38,10 +51,12 @@ customer_refunds as (
     select
         orders.customer_key,
         count(distinct fct_refunds.order_key) as returned_orders,
-        sum(fct_refunds.amount) as refunds
+        sum({{ flexlake_fx_multiply('fct_refunds.amount', 'fx.rate') }}) as refunds
     from {{ ref('fct_refunds') }} as fct_refunds
     inner join orders
         on fct_refunds.order_key = orders.order_key
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
     group by orders.customer_key
 
 ),
@@ -66,11 +81,14 @@ lifetime as (
         customer_orders.last_order_at,
         customer_orders.last_order_date,
         coalesce(customer_orders.orders, 0) as orders,
+        coalesce(customer_orders.unconverted_orders, 0) as unconverted_orders,
         coalesce(customer_refunds.returned_orders, 0) as returned_orders,
         {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0)') }} as gross_revenue,
         {{ flexlake_money('coalesce(customer_refunds.refunds, 0)') }} as refunds,
-        {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0) - coalesce(customer_refunds.refunds, 0)') }}
-            as net_revenue,
+        {#- from the rounded figures, so net = gross - refunds to the cent -#}
+        {{ flexlake_money(
+            flexlake_money('coalesce(customer_orders.gross_revenue, 0)') ~ ' - '
+            ~ flexlake_money('coalesce(customer_refunds.refunds, 0)')) }} as net_revenue,
         as_of.as_of_date,
         customers.source_system,
         customers.source_relation
@@ -97,10 +115,12 @@ select
     net_revenue,
     {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }} as lifetime_revenue,
     '{{ flexlake_revenue_basis() }}' as revenue_basis,
+    '{{ flexlake_reporting_currency() }}' as reporting_currency,
     case
-        when orders = 0 then null
-        else {{ flexlake_money_per('gross_revenue', 'orders') }}
+        when orders = unconverted_orders then null
+        else {{ flexlake_money_per('gross_revenue', '(orders - unconverted_orders)') }}
     end as average_order_value,
+    cast(unconverted_orders as integer) as unconverted_orders,
     as_of_date,
     case
         when last_order_date is null or as_of_date is null then null

@@ -3,8 +3,10 @@
     Orders count when their status is in var counted_order_statuses; guest checkouts (no customer) are left
     out. recency_days = days from the last counted order to the as-of date (var as_of_date, else the latest
     order date in fct_orders, as in mart_customer_lifetime); frequency = counted orders; monetary = their
-    net (gross minus refunds of those orders) or gross revenue, per var revenue_basis, added up as they are
-    (no FX yet).
+    net (gross minus refunds of those orders) or gross revenue, per var revenue_basis, in the reporting currency
+    (var reporting_currency): each order at its currency's rate on its order date, each refund on its refund
+    date (dim_fx_rates), summed exactly, rounded once; orders without a rate count in frequency and
+    unconverted_orders but add nothing to monetary.
     Scores are quintiles 1-5 by ntile(5), 5 the best, with deterministic ties: rows are ordered by the value
     (recency_days descending, so the most recent customers score 5; frequency and monetary ascending),
     then by customer_key, so equal values may fall into neighbouring quintiles, always the same way.
@@ -19,9 +21,19 @@
 {%- set as_of_date = flexlake_as_of_date() -%}
 with orders as (
 
-    select * from {{ ref('fct_orders') }}
-    where order_status in {{ flexlake_counted_order_statuses() }}
-        and customer_key is not null
+    select
+        fct_orders.order_key,
+        fct_orders.customer_key,
+        fct_orders.source_relation,
+        fct_orders.customer_id,
+        fct_orders.order_date,
+        fct_orders.amount,
+        fx.rate as fx_rate
+    from {{ ref('fct_orders') }} as fct_orders
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
+    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
+        and fct_orders.customer_key is not null
 
 ),
 
@@ -33,7 +45,8 @@ customer_orders as (
         customer_id,
         count(*) as frequency,
         max(order_date) as last_order_date,
-        sum(amount) as gross_revenue
+        sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
+        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
     from orders
     group by customer_key, source_relation, customer_id
 
@@ -43,10 +56,12 @@ customer_refunds as (
 
     select
         orders.customer_key,
-        sum(fct_refunds.amount) as refunds
+        sum({{ flexlake_fx_multiply('fct_refunds.amount', 'fx.rate') }}) as refunds
     from {{ ref('fct_refunds') }} as fct_refunds
     inner join orders
         on fct_refunds.order_key = orders.order_key
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
     group by orders.customer_key
 
 ),
@@ -71,8 +86,11 @@ measures as (
         as_of.as_of_date,
         {{ flexlake_datediff_days('customer_orders.last_order_date', 'as_of.as_of_date') }} as recency_days,
         customer_orders.frequency,
-        {{ flexlake_money('customer_orders.gross_revenue') }} as gross_revenue,
-        {{ flexlake_money('customer_orders.gross_revenue - coalesce(customer_refunds.refunds, 0)') }} as net_revenue
+        customer_orders.unconverted_orders,
+        {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0)') }} as gross_revenue,
+        {{ flexlake_money(
+            flexlake_money('coalesce(customer_orders.gross_revenue, 0)') ~ ' - '
+            ~ flexlake_money('coalesce(customer_refunds.refunds, 0)')) }} as net_revenue
     from customer_orders
     cross join as_of
     left join customer_refunds
@@ -90,6 +108,7 @@ scored as (
         as_of_date,
         recency_days,
         frequency,
+        unconverted_orders,
         {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }} as monetary,
         ntile(5) over (order by recency_days desc, customer_key) as recency_score,
         ntile(5) over (order by frequency, customer_key) as frequency_score,
@@ -109,6 +128,8 @@ select
     frequency,
     monetary,
     '{{ flexlake_revenue_basis() }}' as revenue_basis,
+    '{{ flexlake_reporting_currency() }}' as reporting_currency,
+    cast(unconverted_orders as integer) as unconverted_orders,
     recency_score,
     frequency_score,
     monetary_score,

@@ -1,8 +1,9 @@
 {#-
     Sales and returns per product, from the lines of counted orders (status in var counted_order_statuses).
     Lines without a product (product_key null, e.g. Stripe one-off charges) are left out, and so are
-    products that were never sold in a counted order. Amounts are added up in their own currencies as they
-    are (no FX yet; see README "Reporting currency").
+    products that were never sold in a counted order. gross_revenue is in the reporting currency (var
+    reporting_currency): each line at its currency's rate on its order date (dim_fx_rates), summed exactly,
+    rounded once; lines without a rate add nothing and their orders are counted in unconverted_orders.
     orders_returned = distinct counted orders of the product whose order_status is returned or
     partially_returned; return_rate = orders_returned / orders rounded half up to 4 places, computed as
     floor((20000 * returned + orders) / (2 * orders)) / 10000 so that it is exact on every warehouse.
@@ -26,10 +27,13 @@ lines as (
         fct_order_lines.order_key,
         fct_order_lines.quantity,
         fct_order_lines.line_amount,
+        fx.rate as fx_rate,
         counted_orders.order_status
     from {{ ref('fct_order_lines') }} as fct_order_lines
     inner join counted_orders
         on fct_order_lines.order_key = counted_orders.order_key
+    left join {{ ref('dim_fx_rates') }} as fx
+        on {{ flexlake_fx_rate_applies('fx', 'fct_order_lines.currency_code', 'fct_order_lines.order_date') }}
     where fct_order_lines.product_key is not null
 
 ),
@@ -41,7 +45,8 @@ product_lines as (
         product_id,
         source_relation,
         sum(quantity) as units_sold,
-        sum(line_amount) as gross_revenue
+        count(distinct case when fx_rate is null then order_key end) as unconverted_orders,
+        sum({{ flexlake_fx_multiply('line_amount', 'fx_rate') }}) as gross_revenue
     from lines
     group by product_key, product_id, source_relation
 
@@ -73,7 +78,8 @@ select
     product_lines.product_id,
     dim_products.product_name,
     cast(product_lines.units_sold as integer) as units_sold,
-    {{ flexlake_money('product_lines.gross_revenue') }} as gross_revenue,
+    {{ flexlake_money('coalesce(product_lines.gross_revenue, 0)') }} as gross_revenue,
+    '{{ flexlake_reporting_currency() }}' as reporting_currency,
     cast(product_orders.orders as integer) as orders,
     cast(product_orders.orders_returned as integer) as orders_returned,
     cast(
@@ -81,6 +87,7 @@ select
             / (2 * product_orders.orders)) / 10000
         as numeric(18, 4)
     ) as return_rate,
+    cast(product_lines.unconverted_orders as integer) as unconverted_orders,
     product_lines.source_relation
     {{- flexlake_pass_through_projection('products', 'dim_products') }}
 from product_lines
