@@ -25,8 +25,9 @@ _COMMANDS = {"model": "run", "seed": "seed", "snapshot": "snapshot"}
 def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(select, exclude) for the tenant: every model of the product minus the marts and models it removed,
     minus the staging and adapter models of source systems it does not have, minus the subscriptions
-    mart when no system of the tenant has subscriptions, and minus the pass_through__<entity> models of
-    entities it declares no pass-through columns for (no task, no cost). Paths are Cosmos's: relative to
+    mart, its fact and the subscription history contract when no system of the tenant has subscriptions,
+    and minus the pass_through__<entity> models of entities it declares no pass-through columns for (no
+    task, no cost). Paths are Cosmos's: relative to
     the project the graph renders from (an overlay sees the product under dbt_packages/flexlake/)."""
     models = f"{OVERLAY_PRODUCT_PATH}/models" if tenant.dbt.overlay_project else "models"
     systems = {source.system for source in tenant.sources}
@@ -38,7 +39,7 @@ def dbt_selectors(tenant: TenantConfig) -> tuple[tuple[str, ...], tuple[str, ...
     ]
     exclude.extend(f"path:{models}/marts/{mart}" for mart in tenant.dbt.disabled_marts)
     if not systems & SUBSCRIPTION_SYSTEMS:
-        exclude.extend((f"path:{models}/marts/subscriptions", "fct_subscriptions"))
+        exclude.extend((f"path:{models}/marts/subscriptions", "fct_subscriptions", "input__subscription_periods"))
     exclude.extend(
         f"pass_through__{entity}"
         for entity in PASS_THROUGH_ENTITIES
