@@ -61,40 +61,40 @@
     {%- endfor -%}
     {%- set plan = flexlake.flexlake_airbyte_latest_plan(found, keys, cursor, deleted_at) -%}
     {%- set key_columns = plan.key_columns | join(', ') -%}
+select
+    latest_content.*,
+    latest_state._flexlake_is_deleted as {{ is_deleted_as }},
+    latest_state._flexlake_deleted_at as {{ deleted_at_as }},
+    latest_state._flexlake_loaded_at as {{ loaded_at_as }}
+from {{ relation }} as latest_content
+inner join (
     select
-        latest_content.*,
-        latest_state._flexlake_is_deleted as {{ is_deleted_as }},
-        latest_state._flexlake_deleted_at as {{ deleted_at_as }},
-        latest_state._flexlake_loaded_at as {{ loaded_at_as }}
-    from {{ relation }} as latest_content
-    inner join (
-        select
-            {{ key_columns }},
-            {{ plan.raw_id }} as _flexlake_raw_id,
-            row_number() over (
-                partition by {{ key_columns }}
-                order by {{ plan.order_by | join(', ') }}
-            ) as _flexlake_rank
-        from {{ relation }}
-        where {{ plan.is_deletion | join(' is null and ') }} is null
-    ) as content_version
-        on {%- for key in plan.key_columns %} latest_content.{{ key }} = content_version.{{ key }} and{% endfor %}
-        latest_content.{{ plan.raw_id }} = content_version._flexlake_raw_id
-        and content_version._flexlake_rank = 1
-    inner join (
-        select
-            {{ key_columns }},
-            case when {{ plan.is_deletion | join(' is null and ') }} is null then 0 else 1 end as _flexlake_is_deleted,
-            {{ plan.deleted_at }} as _flexlake_deleted_at,
-            {{ plan.extracted_at }} as _flexlake_loaded_at,
-            row_number() over (
-                partition by {{ key_columns }}
-                order by {{ plan.order_by | join(', ') }}
-            ) as _flexlake_rank
-        from {{ relation }}
-    ) as latest_state
-        on {%- for key in plan.key_columns %} latest_content.{{ key }} = latest_state.{{ key }} and{% endfor %}
-        latest_state._flexlake_rank = 1
+        {{ key_columns }},
+        {{ plan.raw_id }} as _flexlake_raw_id,
+        row_number() over (
+            partition by {{ key_columns }}
+            order by {{ plan.order_by | join(',\n                ') }}
+        ) as _flexlake_rank
+    from {{ relation }}
+    where {{ plan.is_deletion | join(' is null and ') }} is null
+) as content_version
+    on {%- for key in plan.key_columns %} latest_content.{{ key }} = content_version.{{ key }} and{% endfor %}
+    latest_content.{{ plan.raw_id }} = content_version._flexlake_raw_id
+    and content_version._flexlake_rank = 1
+inner join (
+    select
+        {{ key_columns }},
+        case when {{ plan.is_deletion | join(' is null and ') }} is null then 0 else 1 end as _flexlake_is_deleted,
+        {{ plan.deleted_at }} as _flexlake_deleted_at,
+        {{ plan.extracted_at }} as _flexlake_loaded_at,
+        row_number() over (
+            partition by {{ key_columns }}
+            order by {{ plan.order_by | join(',\n                ') }}
+        ) as _flexlake_rank
+    from {{ relation }}
+) as latest_state
+    on {%- for key in plan.key_columns %} latest_content.{{ key }} = latest_state.{{ key }} and{% endfor %}
+    latest_state._flexlake_rank = 1
 {%- endmacro %}
 
 {#-
