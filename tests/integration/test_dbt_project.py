@@ -53,6 +53,7 @@ MODELS = {
     "input__refunds",
     "input__subscriptions",
     "input__invoices",
+    "input__subscription_periods",
     "input__fx_rates",
     "dim_customers",
     "dim_fx_rates",
@@ -87,7 +88,7 @@ def _faker_tenant_models(models: set[str]) -> set[str]:
 
 
 # Tables and views per layer schema (<prefix>_<layer>), seeds in <prefix>_reference.
-SCHEMA_TABLES = {"staging": 11, "input": 9, "core": 8, "marts": 7, "reference": 2}
+SCHEMA_TABLES = {"staging": 11, "input": 11, "core": 9, "marts": 7, "reference": 2}
 CENT = Decimal("0.01")
 
 pytestmark = pytest.mark.integration
@@ -225,6 +226,7 @@ _FACT_TOTALS_SQL = (
 _INCREMENTAL_FACTS_SQL = {
     "fct_order_lines": "select * from {schema}.fct_order_lines order by order_line_key",
     "fct_payments": "select * from {schema}.fct_payments order by payment_key",
+    "fct_orders": "select * from {schema}.fct_orders order by order_key",
 }
 
 
@@ -464,7 +466,8 @@ def test_definition_vars_change_counted_orders_fiscal_year_and_active_customers(
 
 
 def test_an_incremental_run_after_late_rows_equals_a_full_refresh_on_duckdb(duckdb_build: DuckDBBuild) -> None:
-    """Late, re-versioned and out-of-order raw rows: incremental fct_order_lines / fct_payments equal a full refresh."""
+    """Late, re-versioned and out-of-order raw rows: incremental fct_orders / fct_order_lines / fct_payments equal a
+    full refresh."""
     work_dir = duckdb_build.work_dir / "incremental"
     raw_file = work_dir / "raw_late.duckdb"
     work_dir.mkdir()

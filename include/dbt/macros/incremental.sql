@@ -9,9 +9,7 @@
     Pass the column as the model names it, e.g. 'order_lines.loaded_at'.
 #}
 {% macro flexlake_incremental_window(column, target_column='loaded_at') -%}
-    {%- set offline_incremental = execute and flexlake_offline_compile()
-        and model.config.materialized == 'incremental' and not should_full_refresh() -%}
-    {%- if offline_incremental or is_incremental() -%}
+    {%- if flexlake_is_incremental_run() -%}
         {%- set hours = var('incremental_lookback_hours', 72) | string | trim -%}
         {%- if not hours.isdigit() -%}
             {{ exceptions.raise_compiler_error(
@@ -26,5 +24,27 @@
         )
     {%- else -%}
         1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    True when this run of an incremental model reads only a window (dbt's is_incremental()), and in an
+    offline compile of an incremental model (no target to look at: the incremental branch is shown).
+-#}
+{% macro flexlake_is_incremental_run() -%}
+    {%- set offline_incremental = execute and flexlake_offline_compile()
+        and model.config.materialized == 'incremental' and not should_full_refresh() -%}
+    {{ return(offline_incremental or is_incremental()) }}
+{%- endmacro %}
+
+{#-
+    fct_orders: on an incremental run, keep only the rows of the orders in its `changed_orders` CTE (a
+    semi-join on source_relation + order_id); on a full refresh, nothing (every order is read).
+-#}
+{% macro flexlake_changed_orders_join(relation_alias) -%}
+    {%- if flexlake_is_incremental_run() %}
+    inner join changed_orders
+        on {{ relation_alias }}.source_relation = changed_orders.source_relation
+        and {{ relation_alias }}.order_id = changed_orders.order_id
     {%- endif -%}
 {%- endmacro %}

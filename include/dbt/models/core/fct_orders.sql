@@ -1,55 +1,95 @@
 {#-
     Orders with their line, payment and refund totals. Test orders and deleted orders are left out.
     Every status is kept; marts count the ones in var counted_order_statuses.
--#}
--- depends_on: {{ ref('pass_through__orders') }}
-with orders as (
 
-    select * from {{ ref('input__orders') }}
-    where is_deleted = 0
-        and is_test = 0
+    Incremental (delete+insert on order_key). An order's row depends on its own input row and on its lines,
+    payments and refunds, so a run recomputes every order any of these four was loaded for within the
+    lookback window (macros/incremental.sql): a refund synced today for last year's order updates that
+    order. Totals are always summed over all of a recomputed order's rows. Orders that became deleted or
+    test orders are recomputed with is_deleted = 1 and removed by the post-hook, so a full refresh and an
+    incremental run leave the same rows. A full refresh reads every order without the change set.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='order_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where is_deleted = 1",
+) }}
+-- depends_on: {{ ref('pass_through__orders') }}
+{%- set incremental = flexlake_is_incremental_run() %}
+with
+{%- if incremental %}
+
+changed_orders as (
+
+    select source_relation, order_id from {{ ref('input__orders') }}
+    where {{ flexlake_incremental_window('loaded_at') }}
+    union
+    select source_relation, order_id from {{ ref('input__order_lines') }}
+    where {{ flexlake_incremental_window('loaded_at') }}
+    union
+    select source_relation, order_id from {{ ref('input__payments') }}
+    where order_id is not null
+        and {{ flexlake_incremental_window('loaded_at') }}
+    union
+    select source_relation, order_id from {{ ref('input__refunds') }}
+    where order_id is not null
+        and {{ flexlake_incremental_window('loaded_at') }}
+
+),
+{%- endif %}
+
+orders as (
+
+    select input_orders.*
+    from {{ ref('input__orders') }} as input_orders
+    {{- flexlake_changed_orders_join('input_orders') }}
 
 ),
 
 line_totals as (
 
     select
-        source_relation,
-        order_id,
+        input_order_lines.source_relation,
+        input_order_lines.order_id,
         count(*) as line_count,
-        sum(quantity) as items_quantity
-    from {{ ref('input__order_lines') }}
-    where is_deleted = 0
-    group by source_relation, order_id
+        sum(input_order_lines.quantity) as items_quantity
+    from {{ ref('input__order_lines') }} as input_order_lines
+    {{- flexlake_changed_orders_join('input_order_lines') }}
+    where input_order_lines.is_deleted = 0
+    group by input_order_lines.source_relation, input_order_lines.order_id
 
 ),
 
 payment_totals as (
 
     select
-        source_relation,
-        order_id,
-        sum(amount) as paid_amount
-    from {{ ref('input__payments') }}
-    where is_deleted = 0
-        and payment_status = 'captured'
-        and order_id is not null
-    group by source_relation, order_id
+        input_payments.source_relation,
+        input_payments.order_id,
+        sum(input_payments.amount) as paid_amount
+    from {{ ref('input__payments') }} as input_payments
+    {{- flexlake_changed_orders_join('input_payments') }}
+    where input_payments.is_deleted = 0
+        and input_payments.payment_status = 'captured'
+        and input_payments.order_id is not null
+    group by input_payments.source_relation, input_payments.order_id
 
 ),
 
 refund_totals as (
 
     select
-        source_relation,
-        order_id,
+        input_refunds.source_relation,
+        input_refunds.order_id,
         count(*) as refund_count,
-        max(refunded_at) as last_refunded_at,
-        sum(amount) as refund_amount
-    from {{ ref('input__refunds') }}
-    where is_deleted = 0
-        and order_id is not null
-    group by source_relation, order_id
+        max(input_refunds.refunded_at) as last_refunded_at,
+        sum(input_refunds.amount) as refund_amount
+    from {{ ref('input__refunds') }} as input_refunds
+    {{- flexlake_changed_orders_join('input_refunds') }}
+    where input_refunds.is_deleted = 0
+        and input_refunds.order_id is not null
+    group by input_refunds.source_relation, input_refunds.order_id
 
 )
 
@@ -80,6 +120,7 @@ select
     case when refund_totals.refund_count > 0 then 1 else 0 end as is_returned,
     refund_totals.last_refunded_at as returned_at,
     cast(refund_totals.last_refunded_at as date) as return_date,
+    case when orders.is_deleted = 1 or orders.is_test = 1 then 1 else 0 end as is_deleted,
     orders.loaded_at,
     orders.source_system,
     orders.source_relation
