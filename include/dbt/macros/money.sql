@@ -8,5 +8,5 @@
     DuckDB divides decimals in double, so 1177.34 / 4 = 294.335 became 294.33 there and 294.34 on PostgreSQL
     and Snowflake. Both operands stay below 2^53, where a double quotient floors correctly. -#}
 {% macro flexlake_money_per(amount, count) -%}
-    {{ flexlake_money('floor((200 * ' ~ amount ~ ' + ' ~ count ~ ') / (2 * ' ~ count ~ ')) / 100') }}
+    {{ flexlake.flexlake_money('floor((200 * ' ~ amount ~ ' + ' ~ count ~ ') / (2 * ' ~ count ~ ')) / 100') }}
 {%- endmacro %}

@@ -83,10 +83,8 @@ select
     '{{ flexlake.flexlake_reporting_currency() }}' as reporting_currency,
     case
         when daily.orders = 0 then null
-        -- rounded half up to cents, exactly on every warehouse (as the product's flexlake_money_per)
-        else {{ flexlake.flexlake_money(
-            'floor((200 * daily.net_revenue + daily.orders) / (2 * daily.orders)) / 100'
-        ) }}
+        -- rounded half up to cents, exactly on every warehouse
+        else {{ flexlake.flexlake_money_per('daily.net_revenue', 'daily.orders') }}
     end as average_order_value
 from daily
 left join {{ ref('dim_calendar') }} as calendar

@@ -101,13 +101,8 @@ select
     '{{ flexlake.flexlake_reporting_currency() }}' as reporting_currency,
     case
         when daily.orders = daily.unconverted_orders then null
-        -- net of refunds (the product's is gross), rounded half up to cents, exactly on every warehouse (the
-        -- product's flexlake_money_per, written out: that macro calls flexlake_money unqualified, which a root
-        -- project does not see)
-        else {{ flexlake.flexlake_money(
-            'floor((200 * daily.net_revenue + (daily.orders - daily.unconverted_orders))'
-            ~ ' / (2 * (daily.orders - daily.unconverted_orders))) / 100'
-        ) }}
+        -- net of refunds (the product's is gross), rounded half up to cents, exactly on every warehouse
+        else {{ flexlake.flexlake_money_per('daily.net_revenue', '(daily.orders - daily.unconverted_orders)') }}
     end as average_order_value,
     cast(daily.unconverted_orders as integer) as unconverted_orders,
     cast(daily.unconverted_refunds as integer) as unconverted_refunds
