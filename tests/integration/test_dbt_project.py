@@ -537,7 +537,7 @@ def test_every_model_and_column_is_described_and_input_contracts_are_enforced(tm
     ]  # fmt: skip
     assert not undescribed, f"without a description: {undescribed}"
     input_models = [node for node in documented if node["name"].startswith("input__")]
-    assert len(input_models) == 9, [node["name"] for node in input_models]
+    assert len(input_models) == 11, [node["name"] for node in input_models]
     for node in input_models:
         assert node["contract"]["enforced"], f"{node['name']} does not enforce its contract"
         assert "Grain:" in node["description"], f"{node['name']} does not state its grain"

@@ -19,6 +19,7 @@ select
     cast(upper(trim(from_currency)) as {{ flexlake_type_string() }}) as from_currency,
     cast(upper(trim(to_currency)) as {{ flexlake_type_string() }}) as to_currency,
     cast(rate as {{ flexlake_fx_rate_type() }}) as rate,
+    cast('tenant' as {{ flexlake_type_string() }}) as source_system,
     cast('{{ relation }}' as {{ flexlake_type_string() }}) as source_relation
 from {{ relation }}
 {%- endif %}
