@@ -46,6 +46,13 @@ def _job_status(fake: FakeAirbyteServer, tenant_id: str) -> str | None:
     return statuses[-1] if statuses else None
 
 
+def _job_polls(fake: FakeAirbyteServer, tenant_id: str) -> int:
+    """How often the tenant's latest job was read (GET /jobs/{id}): the trigger polls it every 5 s."""
+    names = {cid: connection["name"] for cid, connection in fake.connections.items()}
+    polls = [job.polls for job in fake.jobs.values() if tenant_id in names.get(job.connection_id, "")]
+    return polls[-1] if polls else 0
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowStack, FakeAirbyteServer]]:
     root = tmp_path_factory.mktemp("airbyte_live")
@@ -93,6 +100,10 @@ def test_killing_a_deferred_sync_cancels_its_job_and_a_timeout_does_too(
     kill_run = runs["flexlake__kill_shop"]
     _wait("kill_shop's sync deferred", lambda: _task_state(stack, "flexlake__kill_shop", kill_run) == "deferred", 300)
     assert _job_status(fake, "kill_shop") == "running"
+    # Kill a sync the triggerer is watching (what a user sees as running). "deferred" is set before the
+    # triggerer picks the trigger up; on a loaded machine a kill in that gap finds no trigger to clean up.
+    polls_at_deferral = _job_polls(fake, "kill_shop")
+    _wait("kill_shop's trigger polling", lambda: _job_polls(fake, "kill_shop") > polls_at_deferral, 120)
 
     with stack.api_client() as client:
         TaskInstanceApi(client).patch_task_instance(
