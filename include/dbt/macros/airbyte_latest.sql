@@ -196,6 +196,8 @@ inner join (
         {{ return(flexlake.flexlake_zoned_to_naive_utc(column.sql)) }}
     {%- elif 'timestamp' in dtype or 'datetime' in dtype -%}
         {{ return(column.sql) }}
+    {%- elif flexlake.flexlake_is_integer_type(dtype) -%}
+        {{ return(flexlake.flexlake_epoch_millis_to_timestamp(column.sql)) }}
     {%- else -%}
         {{ return(flexlake.flexlake_iso_utc_to_timestamp(column.sql)) }}
     {%- endif -%}

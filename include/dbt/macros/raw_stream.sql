@@ -12,7 +12,8 @@
       - identifier case: tables and columns are matched case-insensitively (Airbyte's Snowflake
         destination writes upper case), and quoted as found;
       - a declared column the stream lacks (older connector version, field never set): null;
-      - timestamps with a time zone become naive UTC, the one timestamp type of the product.
+      - timestamps with a time zone become naive UTC, the one timestamp type of the product; a timestamp held
+        as an integer (SQL Server's `_airbyte_extracted_at`: BIGINT epoch milliseconds) is converted too;
     Every row gets _airbyte_raw_id, _airbyte_extracted_at (naive UTC), source_system and
     source_relation (the raw schema: part of every surrogate key, so two stores never collide).
 
@@ -145,8 +146,10 @@
 
 {#- A raw column's value in the declared type; zoned timestamps to naive UTC, JSON kept as JSON. -#}
 {% macro flexlake_raw_value(quoted_column, source_dtype, type) -%}
-    {%- if type == 'timestamp' and flexlake_is_zoned_timestamp(source_dtype) -%}
-        {{ flexlake_zoned_to_naive_utc(quoted_column) }}
+    {%- if type == 'timestamp' and flexlake.flexlake_is_zoned_timestamp(source_dtype) -%}
+        {{ flexlake.flexlake_zoned_to_naive_utc(quoted_column) }}
+    {%- elif type == 'timestamp' and flexlake.flexlake_is_integer_type(source_dtype) -%}
+        {{ flexlake.flexlake_epoch_millis_to_timestamp(quoted_column) }}
     {%- elif type == 'json' and 'json' in (source_dtype | lower) -%}
         {{ quoted_column }}
     {%- elif type == 'json' and (source_dtype | lower) == 'super' -%}
@@ -154,6 +157,11 @@
     {%- else -%}
         cast({{ quoted_column }} as {{ flexlake_raw_type(type) }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- An integer column type as warehouses report it (a timestamp stored as epoch milliseconds). -#}
+{% macro flexlake_is_integer_type(source_dtype) -%}
+    {{ return((source_dtype | lower) in ['bigint', 'int', 'integer', 'int8', 'int64']) }}
 {%- endmacro %}
 
 {% macro flexlake_is_zoned_timestamp(source_dtype) -%}

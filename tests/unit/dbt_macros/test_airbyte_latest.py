@@ -19,7 +19,7 @@ import jinja2
 import pytest
 
 MACROS_DIR = Path(__file__).resolve().parents[3] / "include" / "dbt" / "macros"
-MACRO_FILES = ("airbyte_latest.sql", "raw_stream.sql", "cross_db/types.sql")
+MACRO_FILES = ("airbyte_latest.sql", "raw_stream.sql", "cross_db/types.sql", "cross_db/epoch_to_timestamp.sql")
 
 
 class _Return(Exception):
@@ -101,8 +101,8 @@ FLAGS = _Flags()
 
 
 @pytest.fixture(scope="module")
-def latest() -> Callable[..., str]:
-    """flexlake_airbyte_latest(...) rendered as DuckDB SQL."""
+def macros() -> "_Package":
+    """The product's macros (MACRO_FILES) rendered as DuckDB SQL: `macros.<name>(...)`."""
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])
     macros: dict[str, Any] = {}
     package = _Package(macros)
@@ -117,7 +117,13 @@ def latest() -> Callable[..., str]:
     for name in MACRO_FILES:
         module = environment.from_string((MACROS_DIR / name).read_text()).module
         macros.update({key: value for key, value in vars(module).items() if isinstance(value, jinja2.runtime.Macro)})
-    return lambda *args, **kwargs: str(package.flexlake_airbyte_latest(*args, **kwargs))
+    return package
+
+
+@pytest.fixture(scope="module")
+def latest(macros: _Package) -> Callable[..., str]:
+    """flexlake_airbyte_latest(...) rendered as DuckDB SQL."""
+    return lambda *args, **kwargs: str(macros.flexlake_airbyte_latest(*args, **kwargs))
 
 
 def _table(connection: duckdb.DuckDBPyConnection, name: str, definition: str, rows: list[str]) -> Relation:
@@ -304,3 +310,24 @@ def test_offline_compile_assumes_postgres_cdc_columns_without_asking_the_warehou
             " (1, null, null, 'a2', '2024-01-03', '2024-01-02T00:00:00Z', '2024-01-02T00:00:00Z', 2)"
         )
         assert connection.execute(f"select id, name, is_deleted from ({sql})").fetchall() == [(1, "Ann", 1)]
+
+
+def test_an_extracted_at_in_epoch_milliseconds_becomes_a_naive_utc_timestamp(
+    macros: _Package, latest: Callable[..., str]
+) -> None:
+    """Airbyte's SQL Server destination stores _airbyte_extracted_at as BIGINT epoch milliseconds: both the raw
+    stream projection (flexlake_raw_value) and the CDC dedupe read it as the timestamp it stands for, to the
+    millisecond (the newer extraction still wins)."""
+    with duckdb.connect() as connection:
+        relation = _table(
+            connection,
+            "mssql_users",
+            "id integer, name varchar, _airbyte_raw_id varchar, _airbyte_extracted_at bigint",
+            ["(1, 'old', 'r1', 1704067200000)", "(1, 'new', 'r2', 1704067200123)"],
+        )
+        projected = macros.flexlake_raw_value('"_airbyte_extracted_at"', "BIGINT", "timestamp")
+        raw = connection.execute(f"select cast({projected} as varchar) from mssql_users order by id, name").fetchall()
+        sql = latest(relation, "id")
+        rows = connection.execute(f"select name, cast(loaded_at as varchar) from ({sql})").fetchall()
+    assert raw == [("2024-01-01 00:00:00.123",), ("2024-01-01 00:00:00",)], projected
+    assert rows == [("new", "2024-01-01 00:00:00.123")], sql

@@ -28,3 +28,35 @@
 {% macro sqlserver__flexlake_epoch_to_timestamp(expression) -%}
     dateadd(second, cast({{ expression }} as bigint), cast('1970-01-01' as datetime2))
 {%- endmacro %}
+
+{#-
+    A naive UTC timestamp from milliseconds since 1970-01-01 UTC. Airbyte's SQL Server destination stores
+    `_airbyte_extracted_at` as BIGINT epoch milliseconds (the others as a timestamp); flexlake_raw_value uses
+    this for any column declared a timestamp that a warehouse holds as an integer.
+-#}
+{% macro flexlake_epoch_millis_to_timestamp(expression) -%}
+    {{ return(adapter.dispatch('flexlake_epoch_millis_to_timestamp', 'flexlake')(expression)) }}
+{%- endmacro %}
+
+{% macro default__flexlake_epoch_millis_to_timestamp(expression) -%}
+    (to_timestamp({{ expression }} / 1000.0) at time zone 'UTC')
+{%- endmacro %}
+
+{% macro duckdb__flexlake_epoch_millis_to_timestamp(expression) -%}
+    make_timestamp(cast({{ expression }} as bigint) * 1000)
+{%- endmacro %}
+
+{% macro snowflake__flexlake_epoch_millis_to_timestamp(expression) -%}
+    to_timestamp_ntz(cast({{ expression }} as bigint), 3)
+{%- endmacro %}
+
+{#- dateadd takes an int: whole seconds first (an int until 2038), then the milliseconds. -#}
+{% macro redshift__flexlake_epoch_millis_to_timestamp(expression) -%}
+    dateadd(millisecond, cast({{ expression }} % 1000 as integer),
+        dateadd(second, cast({{ expression }} / 1000 as integer), cast('1970-01-01' as timestamp)))
+{%- endmacro %}
+
+{% macro sqlserver__flexlake_epoch_millis_to_timestamp(expression) -%}
+    dateadd(millisecond, cast({{ expression }} % 1000 as int),
+        dateadd(second, cast({{ expression }} / 1000 as int), cast('1970-01-01' as datetime2(6))))
+{%- endmacro %}
