@@ -38,8 +38,18 @@ class FakerSourceOptions(StrictModel):
     """Options of Airbyte's source-faker connector (users, products, purchases)."""
 
     count: int = Field(default=1000, ge=1, le=10_000_000, description="Number of users to generate.")
-    seed: int = Field(default=42, ge=0, description="Random seed: the same seed gives the same data.")
+    seed: int = Field(
+        default=42, ge=0, description="Random seed: the same seed gives the same data (with parallelism 1)."
+    )
     records_per_slice: int = Field(default=1000, ge=1, description="Records per state checkpoint.")
+    # The connector's own default is 4 workers, and its workers interleave their random draws: the same seed
+    # then gives different orders on every read. 1 keeps the seed's promise; raise it only for large counts.
+    parallelism: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Generator workers. 1 (the default) makes a seed reproducible; more is faster but not repeatable.",
+    )
 
 
 class FakerSource(StrictModel):

@@ -44,7 +44,12 @@ SourceBuilder = Callable[[Any, SourceCredentials | None], models.SourceConfigura
 
 def _faker(source: FakerSource, _credentials: SourceCredentials | None) -> models.SourceConfiguration:
     options = source.options
-    return models.SourceFaker(count=options.count, seed=options.seed, records_per_slice=options.records_per_slice)
+    return models.SourceFaker(
+        count=options.count,
+        seed=options.seed,
+        records_per_slice=options.records_per_slice,
+        parallelism=options.parallelism,
+    )
 
 
 def _shopify(source: ShopifySource, credentials: SourceCredentials | None) -> models.SourceConfiguration:
