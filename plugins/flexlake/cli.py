@@ -162,30 +162,16 @@ def _airbyte(args: argparse.Namespace) -> int:
 
 
 def _airbyte_raw_destinations(tenant: TenantConfig) -> dict[str, Any]:
-    """Where each airbyte source's raw tables go: warehouses and ingestion meet here, as in the DAG factory."""
+    """Where each airbyte source's raw tables go: the same translation as the DAG's (ingestion.destinations)."""
 
     from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources  # noqa: PLC0415
-    from flexlake.ingestion.base import DuckDBDestination, IngestionError, PostgresDestination  # noqa: PLC0415
+    from flexlake.ingestion.destinations import raw_destination  # noqa: PLC0415
     from flexlake.warehouses import get_warehouse  # noqa: PLC0415 - cosmos import, only for this command
 
     warehouse = get_warehouse(tenant.warehouse.type)
-    destinations: dict[str, Any] = {}
-    for source in airbyte_sources(tenant):
-        location = warehouse.raw_location(tenant, source.name)
-        if location.kind == "duckdb" and location.path:
-            destinations[source.name] = DuckDBDestination(path=Path(location.path), schema=location.schema)
-        elif location.kind == "postgres" and location.host and location.user:
-            destinations[source.name] = PostgresDestination(
-                host=location.host,
-                port=location.port or 5432,
-                user=location.user,
-                password=location.password or "",
-                database=location.database,
-                schema=location.schema,
-            )
-        else:
-            raise IngestionError(f"no Airbyte destination for a {location.kind} raw location")
-    return destinations
+    return {
+        source.name: raw_destination(warehouse.raw_location(tenant, source.name)) for source in airbyte_sources(tenant)
+    }
 
 
 def _tenant_file(tenant: str, folder: Path) -> Path:

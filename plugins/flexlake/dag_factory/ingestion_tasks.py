@@ -4,23 +4,17 @@ Sources with `engine: airbyte` get a deferrable task (the wait runs in the trigg
 preceded by one `airbyte_provision` task per tenant that ensures the Airbyte objects first.
 """
 
-from pathlib import Path
 from typing import Any
 
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake.ingestion import get_engine
-from flexlake.ingestion.base import (
-    DuckDBDestination,
-    PostgresDestination,
-    RawDestination,
-    ServerDestination,
-    SyncRequest,
-)
+from flexlake.ingestion.base import RawDestination, SyncRequest
+from flexlake.ingestion.destinations import raw_destination
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import SourceConfig
-from flexlake.warehouses import RawLocation, get_warehouse
+from flexlake.warehouses import get_warehouse
 
 INGESTION_TASK_PREFIX = "airbyte_sync__"
 AIRBYTE_PROVISION_TASK_ID = "airbyte_provision"
@@ -42,7 +36,7 @@ def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
 
         def raw_destinations() -> dict[str, RawDestination]:
             warehouse = get_warehouse(tenant.warehouse.type)
-            return {s.name: _destination(warehouse.raw_location(tenant, s.name)) for s in airbyte_sources}
+            return {s.name: raw_destination(warehouse.raw_location(tenant, s.name)) for s in airbyte_sources}
 
         provision = AirbyteProvisionOperator(
             task_id=AIRBYTE_PROVISION_TASK_ID,
@@ -69,7 +63,7 @@ def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator
     def sync_source() -> dict[str, Any]:
         location = get_warehouse(tenant.warehouse.type).raw_location(tenant, source.name)
         request = SyncRequest(
-            tenant_id=tenant.tenant_id, source=source, destination=_destination(location), server=tenant.airbyte
+            tenant_id=tenant.tenant_id, source=source, destination=raw_destination(location), server=tenant.airbyte
         )
         return get_engine(source.engine).sync(request).to_dict()
 
@@ -80,32 +74,3 @@ def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator
         "into the tenant's raw schema. Returns records per stream (XCom), shown in the run summary.",
     )
     return operator
-
-
-def _destination(location: RawLocation) -> RawDestination:
-    """Warehouses and ingestion engines do not know each other; this is where they meet."""
-    if location.kind == "duckdb" and location.path:
-        return DuckDBDestination(path=Path(location.path), schema=location.schema)
-    if location.kind == "postgres" and location.host and location.user:
-        return PostgresDestination(
-            host=location.host,
-            port=location.port or 5432,
-            user=location.user,
-            password=location.password or "",
-            database=location.database,
-            schema=location.schema,
-        )
-    if location.kind in {"snowflake", "redshift", "sqlserver"} and location.user:
-        return ServerDestination(
-            warehouse_type=location.kind,
-            host=location.host or "",
-            port=location.port,
-            user=location.user,
-            password=location.password or "",
-            database=location.database,
-            schema=location.schema,
-            account=location.account,
-            warehouse=location.warehouse,
-            role=location.role,
-        )
-    raise ValueError(f"no ingestion destination for a {location.kind} raw location")
