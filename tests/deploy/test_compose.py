@@ -4,11 +4,13 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.conftest import PROJECT_ROOT
 from tests.deploy.conftest import COMPOSE_FILE, ENV_EXAMPLE, dockerfile_env, project_version
@@ -144,3 +146,33 @@ def test_the_env_file_is_git_ignored_or_absent() -> None:
     )
     assert tracked.stdout.strip() == "", "docker/.env is tracked by git"
     assert Path(PROJECT_ROOT / "docker" / ".env.example").exists()
+
+
+def _fernet_check(compose: dict[str, Any]) -> str:
+    """The Python program airflow-init runs before `airflow db migrate` to check the Fernet key."""
+    found = re.search(r"python -c '(.*?)'\n", compose["services"]["airflow-init"]["command"][1], re.DOTALL)
+    assert found, "airflow-init must check AIRFLOW__CORE__FERNET_KEY before migrating"
+    return found.group(1)
+
+
+def test_the_fernet_key_is_required_and_a_placeholder_stops_the_init(compose: dict[str, Any]) -> None:
+    """No empty default: compose refuses to start without the key, and airflow-init refuses a non-key value."""
+    assert compose["x-airflow-env"]["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW__CORE__FERNET_KEY:?set ")
+    check = _fernet_check(compose)
+    settings = dict(
+        line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if line and not line.startswith("#")
+    )
+    runs = {
+        value: subprocess.run(
+            [sys.executable, "-c", check],
+            env={"AIRFLOW__CORE__FERNET_KEY": value},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for value in (settings["AIRFLOW__CORE__FERNET_KEY"], Fernet.generate_key().decode())
+    }
+    placeholder, generated = runs.values()
+    assert placeholder.returncode == 1, f"the .env.example placeholder passed the check: {placeholder}"
+    assert "Fernet.generate_key()" in placeholder.stderr, f"the refusal should say how to generate a key: {placeholder}"
+    assert generated.returncode == 0, f"a generated key was refused: {generated.stderr}"
