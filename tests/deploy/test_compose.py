@@ -170,9 +170,14 @@ def test_the_fernet_key_is_required_and_a_placeholder_stops_the_init(compose: di
             text=True,
             check=False,
         )
-        for value in (settings["AIRFLOW__CORE__FERNET_KEY"], Fernet.generate_key().decode())
+        for value in (
+            settings["AIRFLOW__CORE__FERNET_KEY"],
+            Fernet.generate_key().decode(),
+            f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",  # rotating: new,old
+        )
     }
-    placeholder, generated = runs.values()
+    placeholder, generated, rotating = runs.values()
     assert placeholder.returncode == 1, f"the .env.example placeholder passed the check: {placeholder}"
     assert "Fernet.generate_key()" in placeholder.stderr, f"the refusal should say how to generate a key: {placeholder}"
     assert generated.returncode == 0, f"a generated key was refused: {generated.stderr}"
+    assert rotating.returncode == 0, f"a new,old key pair (rotation) was refused: {rotating.stderr}"
