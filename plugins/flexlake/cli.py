@@ -12,6 +12,7 @@
 """
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -186,15 +187,19 @@ def _provision(args: argparse.Namespace) -> int:
     Reader credentials go to (or come from) the Airflow connection flexlake_reader__<tenant_id> in Airflow's
     metadata database; the password is never printed.
     """
-    from flexlake.warehouses import get_warehouse  # noqa: PLC0415 - cosmos import, only for this command
-    from flexlake.warehouses.provisioning import IdentifierError  # noqa: PLC0415
-    from flexlake.warehouses.reader_credentials import MetadataDbCredentialStore  # noqa: PLC0415
+    # Stdout carries only the plan (a dry run's output is piped to files and reviews): Airflow configures its
+    # console logging when cosmos imports it, so it is imported with stdout pointing at stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        from flexlake.warehouses import get_warehouse  # noqa: PLC0415 - cosmos import, only for this command
+        from flexlake.warehouses.provisioning import IdentifierError  # noqa: PLC0415
+        from flexlake.warehouses.reader_credentials import MetadataDbCredentialStore  # noqa: PLC0415
 
     path = _tenant_file(args.tenant, args.tenants)
     try:
-        tenant = load_tenant_config(path)
-        warehouse = get_warehouse(tenant.warehouse.type)
-        plan = warehouse.provisioning_plan(tenant)
+        with contextlib.redirect_stdout(sys.stderr):
+            tenant = load_tenant_config(path)
+            warehouse = get_warehouse(tenant.warehouse.type)
+            plan = warehouse.provisioning_plan(tenant)
     except TenantConfigError as error:
         print(error, file=sys.stderr)
         return 1
