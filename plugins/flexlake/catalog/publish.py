@@ -7,6 +7,8 @@ Layout under the base location (any Airflow ObjectStoragePath: file://, s3://, .
                                                               index.html, static_index.html, summary.json
     <base>/<tenant>/latest                                    the newest version's name, written last
 
+Old versions are pruned after each publish, per tier (retention.py).
+
 Each dbt task stages its own run_results because with one Airflow task per model there is no single
 build whose results could be kept, and `dbt docs generate` would overwrite them anyway. Staging goes to
 the same object storage as the catalog, so it works when tasks run on different workers.
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 
 DOCS_FILES = ("manifest.json", "catalog.json", "index.html", "static_index.html")
 LATEST_POINTER = "latest"
+RUNS_FOLDER = "runs"
+# A version folder is `<this UTC timestamp>__<run key>`: sortable by name, and retention reads its age from it.
+VERSION_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
 def catalog_root(base_uri: str, tenant_id: str, conn_id: str | None = None) -> ObjectStoragePath:
@@ -92,9 +97,9 @@ def publish_run(
     docs_dir: Path | None,
 ) -> ObjectStoragePath:
     """Write the version folder, then the `latest` pointer, so readers never see a half-written version."""
-    staging = root / "runs" / key / "run_results"
+    staging = root / RUNS_FOLDER / key / "run_results"
     run_results = merge_run_results(staging)
-    version = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}__{key}"
+    version = f"{datetime.now(UTC).strftime(VERSION_TIME_FORMAT)}__{key}"
     target = root / version
     target.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").write_text(json.dumps(run_results, indent=1))

@@ -3,7 +3,8 @@
 Professional and enterprise tenants pay for a catalog: the task runs `dbt docs generate --static`
 (Cosmos's docs operator, so it uses the tenant's profile) and publishes docs plus artifacts. Starter
 tenants get no docs generation (it queries the warehouse, which costs them); the task still publishes
-the merged run_results and the run summary, which operators need for every tenant.
+the merged run_results and the run summary, which operators need for every tenant. After publishing, the
+tenant's older versions are pruned by its tier's retention (flexlake.catalog.retention).
 """
 
 import logging
@@ -16,7 +17,7 @@ from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake import settings
-from flexlake.catalog import catalog_root, publish_run, run_key
+from flexlake.catalog import CATALOG_RETENTION, catalog_root, prune_catalog, publish_run, run_key
 from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_cli_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
@@ -59,6 +60,7 @@ def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: C
     docs_dir = Path(project_dir) / "target" if project_dir else None
     root = catalog_root(settings.CATALOG_BASE_URI, tenant.tenant_id, settings.CATALOG_CONN_ID)
     target = publish_run(root, run_key(context["run_id"]), _run_summary(tenant, context), docs_dir)
+    prune_catalog(root, CATALOG_RETENTION[tenant.tier])
     return str(target)
 
 

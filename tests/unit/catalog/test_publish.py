@@ -2,12 +2,9 @@
 
 import json
 import logging
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fsspec
 import pytest
 from airflow.sdk import ObjectStoragePath
 from flexlake.catalog.publish import (
@@ -22,7 +19,6 @@ from flexlake.catalog.publish import (
     summarize_dbt,
 )
 
-MEMORY_PREFIX = "flexlake-tests-"
 RUN_ID = "manual__2026-11-26T16:00:00+00:00"
 
 
@@ -40,23 +36,6 @@ def _dbt_project(folder: Path, document: dict[str, Any]) -> Path:
     (folder / "target").mkdir(parents=True)
     (folder / "target" / "run_results.json").write_text(json.dumps(document), encoding="utf-8")
     return folder
-
-
-@pytest.fixture(params=["file", "memory"])
-def root(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStoragePath]:
-    """A tenant's catalog root on file:// and on fsspec's memory:// store.
-
-    memory:// stands in for s3:// and other remote stores: ObjectStoragePath reaches every one of them
-    through fsspec, so the same calls (mkdir, iterdir, write_text, exists) are exercised without a network.
-    """
-    memory_folder = f"/{MEMORY_PREFIX}{uuid.uuid4().hex}"
-    base = (tmp_path / "catalog").as_uri() if request.param == "file" else f"memory:/{memory_folder}"
-    yield catalog_root(base, "acme")
-    # The memory store is process-wide: drop this test's folder. Airflow's filesystem registry (behind
-    # ObjectStoragePath.fs) does not list memory://, so this goes to fsspec directly.
-    store = fsspec.filesystem("memory")
-    if request.param == "memory" and store.exists(memory_folder):
-        store.rm(memory_folder, recursive=True)
 
 
 def _stage_two_tasks(root: ObjectStoragePath, tmp_path: Path, key: str) -> ObjectStoragePath:
