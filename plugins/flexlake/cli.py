@@ -21,7 +21,7 @@ from typing import Any
 from flexlake import settings
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
 from flexlake.tenant_config.json_schema import SCHEMA_FILE_NAME, tenant_config_json_schema
-from flexlake.tenant_config.loader import load_tenant_configs
+from flexlake.tenant_config.loader import check_tenants_together
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,34 +91,32 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Each file, then the files together (one folder's tenants must not share schemas, files or workspaces)."""
     paths: list[Path] = args.paths or [settings.TENANT_CONFIGS_DIR]
-    valid: list[TenantConfig] = []
+    loaded: list[tuple[Path, TenantConfig]] = []
     invalid: list[TenantConfigError] = []
-    for path in paths:
-        if path.is_dir():
-            report = load_tenant_configs(path)
-            valid.extend(report.tenants)
-            invalid.extend(report.errors)
-        else:
-            try:
-                valid.append(load_tenant_config(path))
-            except TenantConfigError as error:
-                invalid.append(error)
-    for tenant in valid:
+    for file in (file for path in paths for file in (tenant_files(path) if path.is_dir() else [path])):
+        try:
+            loaded.append((file, load_tenant_config(file)))
+        except TenantConfigError as error:
+            invalid.append(error)
+    together, refused = check_tenants_together(loaded)
+    invalid.extend(refused)
+    for _, tenant in together:
         print(_describe_tenant(tenant))
     for problem in invalid:
         print(problem, file=sys.stderr)
-    if not valid and not invalid:
+    if not together and not invalid:
         print(f"no tenant files found in {', '.join(map(str, paths))}", file=sys.stderr)
         return 1
-    print(f"\n{len(valid)} valid, {len(invalid)} invalid")
+    print(f"\n{len(together)} valid, {len(invalid)} invalid")
     return 1 if invalid else 0
 
 
 def _describe_tenant(tenant: TenantConfig) -> str:
     sources = ", ".join(f"{source.name} ({source.system}, {source.engine})" for source in tenant.sources)
     removed = ", ".join(tenant.dbt.disabled_marts) or "none"
-    changed = ", ".join(f"{key}={value}" for key, value in sorted(tenant.dbt.vars.items())) or "none"
+    changed = ", ".join(f"{key}={value}" for key, value in sorted(tenant.dbt.vars.as_dbt_vars().items())) or "none"
     return (
         f"ok  {tenant.tenant_id}: DAG flexlake__{tenant.tenant_id}, {tenant.tier} tier, "
         f"schedule {tenant.effective_schedule}, warehouse {tenant.warehouse.type}\n"

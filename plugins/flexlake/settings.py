@@ -24,6 +24,14 @@ TENANT_CONFIGS_DIR = _path_from_env("FLEXLAKE_TENANT_CONFIGS_DIR", PROJECT_ROOT 
 # Where embedded warehouses (DuckDB files), raw files and per-run scratch data live.
 DATA_DIR = _path_from_env("FLEXLAKE_DATA_DIR", PROJECT_ROOT / "data")
 
+# Folders besides DATA_DIR (DuckDB files) and the tenant folder (overlay projects) that tenant files may point
+# into, separated by the OS path separator (':'), e.g. a shared volume. Unset: none (tenant paths stay confined).
+ALLOWED_PATH_ROOTS: tuple[Path, ...] = tuple(
+    Path(root).expanduser().absolute()
+    for root in os.environ.get("FLEXLAKE_ALLOWED_PATH_ROOTS", "").split(os.pathsep)
+    if root.strip()
+)
+
 # The dbt project (the data product) and the manifest Cosmos renders DAGs from, built ahead of time.
 DBT_PROJECT_DIR = _path_from_env("FLEXLAKE_DBT_PROJECT_DIR", PROJECT_ROOT / "include" / "dbt")
 DBT_MANIFEST_PATH = _path_from_env("FLEXLAKE_DBT_MANIFEST_PATH", DBT_PROJECT_DIR / "target" / "manifest.json")

@@ -143,7 +143,8 @@ def test_provision_dry_run_of_a_duckdb_tenant_file_gives_the_read_only_path(
 def test_provision_refuses_a_name_the_warehouse_would_truncate_naming_file_field_and_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A 30-character prefix plus a 30-character source name makes a 65-character schema: exit 1, no SQL."""
+    """A 30-character prefix plus a 30-character source name makes a 65-character schema: refused when the file
+    is read (as `validate` refuses it), exit 1, no SQL."""
     path = tmp_path / "long_names.yaml"
     path.write_text(
         "tenant_id: long_names\ndisplay_name: Long\ntier: starter\n"
@@ -154,7 +155,7 @@ def test_provision_refuses_a_name_the_warehouse_would_truncate_naming_file_field
     exit_code = main(["provision", str(path), "--dry-run"])
     captured = capsys.readouterr()
     assert exit_code == 1, captured.out
-    assert f"{path} cannot be provisioned:" in captured.err, captured.err
+    assert f"{path} is invalid:" in captured.err, captured.err
     assert "sources[0].name:" in captured.err and "63" in captured.err and "shorten" in captured.err, captured.err
     assert "CREATE" not in captured.out, captured.out
 

@@ -3,7 +3,10 @@
 Only names are shown (connection ids, databases, schemas); connection ids are the place secrets live.
 """
 
+from pathlib import Path
+
 from flexlake.tenant_config import TenantConfig, TenantConfigError
+from flexlake.tenant_config.errors import displayed_path
 
 
 def tenant_doc_md(tenant: TenantConfig, source_file: str) -> str:
@@ -21,7 +24,7 @@ def tenant_doc_md(tenant: TenantConfig, source_file: str) -> str:
         f"- `{source.name}`: {source.system} via the {source.engine} engine, streams {', '.join(source.streams)}"
         for source in tenant.sources
     ]
-    changed_vars = ", ".join(f"`{key}={value}`" for key, value in sorted(tenant.dbt.vars.items()))
+    changed_vars = ", ".join(f"`{key}={value}`" for key, value in sorted(tenant.dbt.vars.as_dbt_vars().items()))
     customization = [
         f"- marts removed: {', '.join(tenant.dbt.disabled_marts) or 'none'}",
         f"- models excluded: {', '.join(tenant.dbt.exclude_models) or 'none'}",
@@ -48,16 +51,18 @@ def tenant_doc_md(tenant: TenantConfig, source_file: str) -> str:
 
 
 def config_error_doc_md(error: TenantConfigError) -> str:
+    """The problems as the error carries them: redacted and bounded (TenantConfigError), like the file's name."""
     problems = "\n".join(f"- {problem}" for problem in error.problems)
+    name = displayed_path(Path(error.path.name))
     return "\n".join(
         [
-            f"# Invalid tenant file `{error.path.name}`",
+            f"# Invalid tenant file `{name}`",
             "This tenant has **no pipeline** until its file is fixed: nothing is scheduled. "
             "Other tenants are not affected.",
             "## Problems",
             problems,
             "## Fix",
-            f"Edit `{error.path}` and check it with `flexlake validate {error.path.name}`. "
+            f"Edit `{displayed_path(error.path)}` and check it with `flexlake validate {name}`. "
             "Field reference: `tenant_configs/tenant_config.schema.json`, example: `tenant_configs/_example.yaml`. "
             "The DAG returns to normal at the next parse (about 30 s).",
         ]

@@ -146,7 +146,7 @@ def _needs_deps(tenant: TenantConfig) -> bool:
 def dbt_vars(tenant: TenantConfig) -> dict[str, Any]:
     """Warehouse location vars last, so a tenant's own vars cannot move its data elsewhere by accident."""
     pass_through = {"flexlake_pass_through_columns": tenant.dbt.pass_through_var()}
-    return {**tenant.dbt.vars, **pass_through, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
+    return {**tenant.dbt.vars.as_dbt_vars(), **pass_through, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
 
 
 def stage_task_run_results(project_dir: str, tenant_id: str, context: Context) -> None:

@@ -1,6 +1,8 @@
 """Wire one tenant's DAG: provision_warehouse → ingestion (one task per source) → dbt task group → publish_catalog."""
 
+import hashlib
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,8 +16,9 @@ from flexlake.dag_factory.dbt_operator import FULL_REFRESH_PARAM
 from flexlake.dag_factory.dbt_task_group import build_dbt_task_group
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
-from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, load_tenant_configs
-from flexlake.tenant_config.loader import TenantLoadReport
+from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_configs
+from flexlake.tenant_config.errors import displayed_path
+from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -46,39 +49,80 @@ def tenant_timetable(tenant: TenantConfig) -> CronTriggerTimetable:
 def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
     """Every tenant's DAG by dag_id; a bad file becomes a visible error DAG instead of removing any DAG.
 
+    Never raises: an exception here would be an import error of the one DAG file, dropping every tenant.
     DAGs are built with auto_register=False, so a tenant whose build fails half-way leaves nothing
     behind; the DAG file exposes the returned DAGs as module globals, which is how Airflow finds them.
 
-    While a task runs, Airflow re-parses this file for one dag_id only: then only that tenant is built.
+    While a task runs, Airflow re-parses this file for one dag_id only: then every file is still read and
+    checked (the folder-wide rules decide which tenants are valid), but only that DAG is built.
     """
     folder = folder or settings.TENANT_CONFIGS_DIR
-    report = _load_report(folder, get_parsing_context().dag_id)
+    report = load_tenant_configs(folder)
+    tenant_ids = {tenant_dag_id(tenant.tenant_id): tenant for tenant in report.tenants}
+    error_ids = _config_error_dag_ids(report.errors, set(tenant_ids))
+    wanted = _parsing_dag_id()
+    only = wanted if wanted in tenant_ids or wanted in error_ids.values() else None
     dags: dict[str, DAG] = {}
-    for tenant in report.tenants:
-        dag_id = tenant_dag_id(tenant.tenant_id)
-        try:
-            dags[dag_id] = build_tenant_dag(tenant, folder / f"{tenant.tenant_id}.yaml")
-        except Exception as error:  # one tenant's broken build must not drop the others' DAGs
-            log.exception("could not build the DAG of tenant %s", tenant.tenant_id)
-            path = folder / f"{tenant.tenant_id}.yaml"
-            dags[dag_id] = build_config_error_dag(TenantConfigError(path, [f"the DAG could not be built: {error}"]))
+    for dag_id, tenant in tenant_ids.items():
+        if only in (None, dag_id):
+            dags[dag_id] = _tenant_dag_or_error_dag(tenant, folder)
     for config_error in report.errors:
-        log.error("%s", config_error)
-        dag = build_config_error_dag(config_error)
-        dags.setdefault(dag.dag_id, dag)
+        dag_id = error_ids[id(config_error)]
+        if only in (None, dag_id):
+            log.error("%s", config_error)
+            _add_config_error_dag(dags, config_error, dag_id)
     return dags
 
 
-def _load_report(folder: Path, wanted_dag_id: str | None) -> TenantLoadReport:
-    """All tenant files, or just the one a running task needs."""
-    if wanted_dag_id and wanted_dag_id.startswith(DAG_ID_PREFIX):
-        path = folder / f"{wanted_dag_id.removeprefix(DAG_ID_PREFIX)}.yaml"
-        if path.exists():
-            try:
-                return TenantLoadReport(tenants=(load_tenant_config(path),), errors=())
-            except TenantConfigError as error:
-                return TenantLoadReport(tenants=(), errors=(error,))
-    return load_tenant_configs(folder)
+def _parsing_dag_id() -> str | None:
+    try:
+        return get_parsing_context().dag_id
+    except Exception:  # the context is an optimisation; without it every DAG is built
+        log.exception("could not read Airflow's parsing context")
+        return None
+
+
+def _tenant_dag_or_error_dag(tenant: TenantConfig, folder: Path) -> DAG:
+    path = folder / f"{tenant.tenant_id}.yaml"
+    try:
+        return build_tenant_dag(tenant, path)
+    except Exception as error:  # one tenant's broken build must not drop the others' DAGs
+        log.exception("could not build the DAG of tenant %s", tenant.tenant_id)
+        problem = f"the DAG could not be built ({type(error).__name__}): {error}"
+        return build_config_error_dag(TenantConfigError(path, [problem]), tenant_dag_id(tenant.tenant_id))
+
+
+def _add_config_error_dag(dags: dict[str, DAG], config_error: TenantConfigError, dag_id: str) -> None:
+    try:
+        dags[dag_id] = build_config_error_dag(config_error, dag_id)
+    except Exception:  # cannot happen with the bounded ids and tags; if it does, the log still names the file
+        log.exception("could not build the error DAG %s for %s", dag_id, config_error.path)
+
+
+def _config_error_dag_ids(errors: tuple[TenantConfigError, ...], taken: set[str]) -> dict[int, str]:
+    """A distinct, deterministic, Airflow-valid dag_id per invalid file (keyed by id() of its error).
+
+    `flexlake__<stem>` when the stem is a valid tenant id no valid tenant uses, so the fixed file keeps its DAG
+    and history. Otherwise (`Bluebird-Books.yaml`, a duplicate `acme.yml`, a 200-character name)
+    `flexlake__invalid.<sanitized stem>.<hash of the file name>`: a dot never appears in a tenant id, so it
+    cannot replace a real tenant's DAG, and the hash keeps two such files apart.
+    """
+    ids: dict[int, str] = {}
+    used = set(taken)
+    for error in errors:
+        stem = error.path.stem
+        dag_id = tenant_dag_id(stem)
+        if not re.fullmatch(IDENTIFIER_PATTERN, stem) or dag_id in used:
+            name = error.path.name.encode("utf-8", "surrogateescape")
+            dag_id = f"{DAG_ID_PREFIX}invalid.{_sanitized(stem)}.{hashlib.sha256(name).hexdigest()[:8]}"
+        used.add(dag_id)
+        ids[id(error)] = dag_id
+    return ids
+
+
+def _sanitized(text: str) -> str:
+    """Lower-case letters, digits and underscores, at most 60 characters (fits dag ids and tags)."""
+    return re.sub(r"[^a-z0-9_]+", "_", text.lower())[:60].strip("_") or "file"
 
 
 def run_params() -> dict[str, Param]:
@@ -126,13 +170,16 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
     return dag
 
 
-def build_config_error_dag(error: TenantConfigError) -> DAG:
-    """A DAG standing in for a tenant whose file is invalid: unscheduled, its page shows the problems."""
-    stem = "".join(char if char.isalnum() or char == "_" else "_" for char in error.path.stem.lower())
+def build_config_error_dag(error: TenantConfigError, dag_id: str | None = None) -> DAG:
+    """A DAG standing in for a tenant whose file is invalid: unscheduled, its page shows the problems.
+
+    Its id and tags are bounded and sanitized whatever the file is called (Airflow caps tags at 100 characters).
+    """
+    stem = _sanitized(error.path.stem)
     message = str(error)
     with DAG(
-        dag_id=tenant_dag_id(stem),
-        description=f"INVALID tenant file {error.path.name}: see the DAG docs",
+        dag_id=dag_id or tenant_dag_id(stem),
+        description=f"INVALID tenant file {displayed_path(Path(error.path.name))[:120]}: see the DAG docs",
         schedule=None,
         start_date=START_DATE,
         catchup=False,

@@ -4,10 +4,12 @@ All four kinds of customization a tenant has: remove (marts, models), change def
 (pass-through columns from the raw data), replace or add models (an overlay dbt project).
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from flexlake.tenant_config.dbt_vars import DbtVars
+from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
 from flexlake.tenant_config.warehouse_schema import StrictModel
 
 # The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
@@ -17,6 +19,14 @@ Mart = Literal["revenue", "customers", "subscriptions", "products"]
 PassThroughEntity = Literal["customers", "orders", "products"]
 PASS_THROUGH_ENTITIES: tuple[PassThroughEntity, ...] = ("customers", "orders", "products")
 COLUMN_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+# A dbt node selector (`mart_x`, `tag:x`, `path:models/x`, `+model`, `model+`): no spaces, no leading dash.
+SELECTOR_PATTERN = r"^[A-Za-z0-9_.:+*/@][A-Za-z0-9_.:+*/@-]{0,199}$"
+PATTERN_EXPLANATIONS[COLUMN_NAME_PATTERN] = (
+    "must be lower-case letters, digits and underscores, starting with a letter, at most 63 characters"
+)
+PATTERN_EXPLANATIONS[SELECTOR_PATTERN] = (
+    "must be a dbt selector such as mart_revenue_daily, tag:x or path:models/x (no spaces, no leading dash)"
+)
 
 
 class PassThroughColumn(StrictModel):
@@ -46,11 +56,11 @@ class DbtCustomization(StrictModel):
     or added (an overlay dbt project; checked on disk by the loader, tenant_config/overlay.py)."""
 
     disabled_marts: tuple[Mart, ...] = Field(default=(), description="Marts not built for this tenant.")
-    exclude_models: tuple[str, ...] = Field(
+    exclude_models: tuple[Annotated[str, Field(pattern=SELECTOR_PATTERN)], ...] = Field(
         default=(), description="Further dbt selectors excluded from the build (e.g. 'mart_revenue_daily')."
     )
-    vars: dict[str, str | int | float | bool | list[str]] = Field(
-        default_factory=dict,
+    vars: DbtVars = Field(
+        default_factory=DbtVars,
         description="dbt vars that change definitions, e.g. revenue_basis: gross. See include/dbt/README.md.",
     )
     pass_through_columns: dict[PassThroughEntity, tuple[PassThroughColumn, ...]] = Field(
@@ -61,6 +71,7 @@ class DbtCustomization(StrictModel):
     overlay_project: str | None = Field(
         default=None,
         min_length=1,
+        max_length=1000,
         description="Folder of the tenant's overlay dbt project, relative to this file's folder (convention: "
         "overlays/<tenant_id>): a thin dbt project with the product as a `local:` package that replaces or adds "
         "models. Built by `make manifest`. Recipe: include/dbt/README.md, 'Per-tenant customization'.",

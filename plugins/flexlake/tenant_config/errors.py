@@ -1,6 +1,7 @@
 """Turn pydantic and YAML failures into messages an operator can act on: file, field, fix."""
 
 import difflib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -8,15 +9,65 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 SCHEMA_HINT = "Check every tenant with `flexlake validate`; field reference: tenant_configs/tenant_config.schema.json"
+# An echoed value is cut to this many characters, a problem line to MAX_PROBLEM_CHARS, and at most MAX_PROBLEMS
+# lines are kept: a message never grows with the input (a 300 MB value must not become a 300 MB log line).
+MAX_VALUE_CHARS = 60
+MAX_PROBLEM_CHARS = 400
+MAX_PROBLEMS = 20
+# What looks like a credential a user pasted: the password of a URI's user info, and key=value / key: value
+# secrets. Redacted wherever a tenant file's text is echoed (validate, logs, the error DAG's docs). Quantifiers
+# are bounded and the scheme anchored, so redacting stays linear in the text's length.
+_URI_PASSWORD = re.compile(
+    r"(?P<keep>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@'\"]{0,256}:)[^\s@'\"]{0,256}(?=@)"
+)
+_KEY_VALUE_SECRET = re.compile(
+    r"(?P<keep>(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)['\"]?\s{0,5}[=:]\s{0,5}['\"]?)"
+    r"[^\s'\";,&]{1,256}",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """`postgresql://user:***@host`, `password=***`: the secret part of anything that looks like a credential."""
+    return _KEY_VALUE_SECRET.sub(r"\g<keep>***", _URI_PASSWORD.sub(r"\g<keep>***", text))
+
+
+def shown(value: Any) -> str:
+    """A value as echoed in a message: redacted, cut to MAX_VALUE_CHARS (a cut URI is cut before its user info)."""
+    body = redact((value if isinstance(value, str) else repr(value))[:1000])
+    cut = len(body) > MAX_VALUE_CHARS
+    body = body[:MAX_VALUE_CHARS]
+    if cut and "://" in body:
+        body = body[: body.index("://") + 3]
+    text = repr(body) if isinstance(value, str) else body
+    return f"{text}..." if cut else text
+
+
+def displayed_path(path: Path) -> str:
+    """A file path as printable, redacted text of bounded length (a name can hold any byte and be 255 long)."""
+    text = redact(str(path).encode("utf-8", "backslashreplace").decode("utf-8"))
+    return text if len(text) <= 300 else f"...{text[-297:]}"
+
+
+def _bounded(problem: str) -> str:
+    line = redact(" ".join(problem[:4000].encode("utf-8", "backslashreplace").decode("utf-8").split()))
+    return line if len(line) <= MAX_PROBLEM_CHARS else f"{line[: MAX_PROBLEM_CHARS - 3]}..."
 
 
 class TenantConfigError(ValueError):
-    """A tenant file that cannot become a pipeline. `problems` are one line each: `field: what and fix`."""
+    """A tenant file that cannot become a pipeline. `problems` are one line each: `field: what and fix`.
+
+    Problems are redacted and bounded here, once, so every place that shows them (validate, the DAG file's
+    log, the error DAG's docs) shows no secret and no unbounded text.
+    """
 
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.path = path
-        self.problems = problems
-        lines = [f"{path} is invalid:", *(f"  - {problem}" for problem in problems), SCHEMA_HINT]
+        kept = [_bounded(problem) for problem in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            kept.append(f"... and {len(problems) - MAX_PROBLEMS} more problems")
+        self.problems = kept
+        lines = [f"{displayed_path(path)} is invalid:", *(f"  - {problem}" for problem in kept), SCHEMA_HINT]
         super().__init__("\n".join(lines))
 
 
@@ -43,13 +94,20 @@ def _describe_one(item: Any, model: type[BaseModel]) -> str:
     if describe is not None:
         return describe(location, item.get("ctx", {}), item.get("input"))
     message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] not in {"value_error", "assertion_error"} and "input" in item:
+        message = f"{shown(item['input'])}: {message}{_yaml_boolean_hint(item['input'])}"
     return f"{location}: {message}" if location else message
+
+
+def _yaml_boolean_hint(value: Any) -> str:
+    """YAML 1.1 reads yes/no/on/off as booleans: `revenue_basis: no` is False, not the word."""
+    return "; YAML reads yes/no/on/off/true/false as a boolean: quote the word" if isinstance(value, bool) else ""
 
 
 def _unknown_tag(location: str, ctx: dict[str, Any], _: Any) -> str:
     field = str(ctx.get("discriminator", "type")).strip("'")
     expected = str(ctx.get("expected_tags", "")).replace("'", "")
-    return f"{location}.{field}: {ctx.get('tag', '')!r} is not one of {expected}"
+    return f"{location}.{field}: {shown(ctx.get('tag', ''))} is not one of {expected}"
 
 
 _DESCRIBERS: dict[str, Callable[[str, dict[str, Any], Any], str]] = {
@@ -60,13 +118,21 @@ _DESCRIBERS: dict[str, Callable[[str, dict[str, Any], Any], str]] = {
         f"{location}: needs a {str(ctx.get('discriminator', 'type')).strip(chr(39))} field"
     ),
     "literal_error": lambda location, ctx, value: (
-        f"{location}: {value!r} is not one of {str(ctx.get('expected', '')).replace(chr(39), '')}"
+        f"{location}: {shown(value)} is not one of {str(ctx.get('expected', '')).replace(chr(39), '')}"
+        + _yaml_boolean_hint(value)
     ),
-    "string_pattern_mismatch": lambda location, _ctx, value: (
-        f"{location}: {value!r} must be lower-case letters, digits and underscores, starting with a letter, "
-        "2-40 characters (it is used in DAG ids, schema names and paths)"
+    "string_pattern_mismatch": lambda location, ctx, value: (
+        f"{location}: {shown(value)} {PATTERN_EXPLANATIONS.get(str(ctx.get('pattern')), _pattern_fallback(ctx))}"
     ),
 }
+
+
+def _pattern_fallback(ctx: dict[str, Any]) -> str:
+    return f"does not match the pattern {ctx.get('pattern')} (see the field's description in the JSON schema)"
+
+
+# What each pattern of the models means, phrased as the fix; registered by the modules declaring the patterns.
+PATTERN_EXPLANATIONS: dict[str, str] = {}
 
 
 def _unexpected_field(loc: tuple[Any, ...], model: type[BaseModel], location: str) -> str:

@@ -1,15 +1,28 @@
-"""Read tenant files: one bad file is reported, never allowed to take the others down."""
+"""Read tenant files: one bad file is reported, never allowed to take the others down.
 
+Nothing a file contains makes these functions raise anything but TenantConfigError (load_tenant_config) or
+nothing at all (load_tenant_configs): the DAG file builds every tenant from one folder, and an exception there
+would drop every tenant's DAG. Folder-wide rules (unique ids, no shared schemas, files or workspaces) are
+checked after each file, so `flexlake validate` and the DAG factory refuse the same things.
+"""
+
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from flexlake.tenant_config.errors import TenantConfigError, describe_validation_error
-from flexlake.tenant_config.overlay import overlay_dir, overlay_problems
+from flexlake.tenant_config.boundaries import overlap_problems
+from flexlake.tenant_config.errors import TenantConfigError, describe_validation_error, shown
+from flexlake.tenant_config.overlay import overlay_problems
+from flexlake.tenant_config.paths import PathProblem, confined_duckdb_path, confined_overlay_dir
+from flexlake.tenant_config.safe_yaml import YamlProblem, read_yaml_mapping
 from flexlake.tenant_config.schema import TenantConfig
+from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
+
+log = logging.getLogger(__name__)
 
 TENANT_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -34,29 +47,71 @@ def tenant_files(folder: Path) -> list[Path]:
 
 
 def load_tenant_config(path: Path) -> TenantConfig:
-    """Parse and validate one tenant file; raise TenantConfigError naming the file, the fields and fixes."""
-    data = _read_yaml(path)
+    """Parse and validate one tenant file; raise TenantConfigError (only) naming the file, the fields and fixes."""
     try:
-        config = TenantConfig.model_validate(data)
-    except ValidationError as error:
-        raise TenantConfigError(path, describe_validation_error(error, TenantConfig)) from None
-    # Files named `_*.yaml` are documentation (the example): they validate, but name no tenant.
-    if config.tenant_id != path.stem and not path.name.startswith("_"):
+        return _load(path)
+    except TenantConfigError:
+        raise
+    except Exception as error:  # anything unforeseen in one file is that file's error, never the folder's
+        log.exception("unexpected failure reading tenant file %s", path)
         raise TenantConfigError(
             path,
             [
-                f"tenant_id: {config.tenant_id!r} must equal the file name; rename the file to {config.tenant_id}.yaml "
-                f"or set tenant_id: {path.stem}"
+                f"the file could not be checked ({type(error).__name__}: {shown(str(error))}); compare it with "
+                "tenant_configs/_example.yaml and report this message if the file looks right"
             ],
-        )
-    return _with_overlay_checked(path, config)
+        ) from None
 
 
-def _with_overlay_checked(path: Path, config: TenantConfig) -> TenantConfig:
-    """The overlay folder must be a dbt project on the product; the config carries its absolute path."""
+def _load(path: Path) -> TenantConfig:
+    try:
+        data = read_yaml_mapping(path)
+    except YamlProblem as problem:
+        raise TenantConfigError(path, [str(problem)]) from None
+    problems = _file_name_problems(path, data)
+    try:
+        config = TenantConfig.model_validate(data)
+    except ValidationError as error:
+        raise TenantConfigError(path, problems + describe_validation_error(error, TenantConfig)) from None
+    if problems:
+        raise TenantConfigError(path, problems)
+    try:
+        return _with_paths_confined(path, config)
+    except PathProblem as problem:
+        raise TenantConfigError(path, [str(problem)]) from None
+
+
+def _file_name_problems(path: Path, data: dict[str, Any]) -> list[str]:
+    """The stem must equal tenant_id (files named `_*.yaml` are documentation and name no tenant)."""
+    tenant_id = data.get("tenant_id")
+    if path.name.startswith("_") or not isinstance(tenant_id, str) or tenant_id == path.stem:
+        return []
+    fixes = []
+    if re.fullmatch(IDENTIFIER_PATTERN, tenant_id):
+        fixes.append(f"rename the file to {tenant_id}.yaml")
+    if re.fullmatch(IDENTIFIER_PATTERN, path.stem):
+        fixes.append(f"set tenant_id: {path.stem}")
+    if not fixes:
+        fixes.append(f"name the file <id>.yaml and set tenant_id: <id>, e.g. {_valid_id_like(path.stem)}")
+    return [f"tenant_id: {shown(tenant_id)} must equal the file name ({shown(path.stem)}); {' or '.join(fixes)}"]
+
+
+def _valid_id_like(text: str) -> str:
+    """A tenant id close to `text` that matches IDENTIFIER_PATTERN (for a hint)."""
+    candidate = re.sub(r"^[^a-z]+", "", re.sub(r"[^a-z0-9_]+", "_", text.lower()))[:40].rstrip("_")
+    if not re.fullmatch(IDENTIFIER_PATTERN, candidate):
+        candidate = f"tenant_{candidate}"[:40].rstrip("_")
+    return candidate if re.fullmatch(IDENTIFIER_PATTERN, candidate) else "my_tenant"
+
+
+def _with_paths_confined(path: Path, config: TenantConfig) -> TenantConfig:
+    """Paths resolved and confined (tenant_config/paths.py); the config carries them absolute."""
+    if config.warehouse.type == "duckdb" and config.warehouse.path:
+        warehouse = config.warehouse.model_copy(update={"path": str(confined_duckdb_path(config.warehouse.path))})
+        config = config.model_copy(update={"warehouse": warehouse})
     if config.dbt.overlay_project is None:
         return config
-    folder = overlay_dir(path, config.dbt.overlay_project)
+    folder = confined_overlay_dir(path, config.dbt.overlay_project)
     problems = overlay_problems(folder, config.dbt.overlay_project)
     if problems:
         raise TenantConfigError(path, problems)
@@ -65,64 +120,49 @@ def _with_overlay_checked(path: Path, config: TenantConfig) -> TenantConfig:
 
 
 def load_tenant_configs(folder: Path) -> TenantLoadReport:
-    """Load every tenant file of a folder; duplicates of an id are errors for every file but the first."""
-    tenants: list[TenantConfig] = []
+    """Load every tenant file of a folder, then refuse what tenants share (boundaries.py); never raises."""
+    try:
+        paths = tenant_files(folder)
+    except OSError as error:
+        return TenantLoadReport(tenants=(), errors=(TenantConfigError(folder, [f"cannot list: {error.strerror}"]),))
+    loaded: list[tuple[Path, TenantConfig]] = []
     errors: list[TenantConfigError] = []
-    seen: dict[str, Path] = {}
-    for path in tenant_files(folder):
+    for path in paths:
         try:
-            config = load_tenant_config(path)
+            loaded.append((path, load_tenant_config(path)))
         except TenantConfigError as error:
             errors.append(error)
-            continue
+    tenants, folder_errors = check_tenants_together(loaded)
+    return TenantLoadReport(tenants=tuple(config for _, config in tenants), errors=(*errors, *folder_errors))
+
+
+def check_tenants_together(
+    loaded: list[tuple[Path, TenantConfig]],
+) -> tuple[list[tuple[Path, TenantConfig]], list[TenantConfigError]]:
+    """Valid files that are also valid together; the others as errors.
+
+    A repeated tenant_id is an error for every file but the first in sorted order (the first keeps its DAG);
+    tenants sharing schemas, DuckDB folders, overlays or Airbyte workspaces are all refused (boundaries.py).
+    """
+    unique: list[tuple[Path, TenantConfig]] = []
+    errors: list[TenantConfigError] = []
+    seen: dict[str, Path] = {}
+    for path, config in loaded:
         if config.tenant_id in seen:
             errors.append(_duplicate_error(path, config.tenant_id, seen[config.tenant_id]))
             continue
         seen[config.tenant_id] = path
-        tenants.append(config)
-    return TenantLoadReport(tenants=tuple(tenants), errors=tuple(errors))
+        unique.append((path, config))
+    try:
+        overlaps = overlap_problems(unique)
+    except Exception as error:  # never let a folder check drop every tenant: report it on each file instead
+        log.exception("the folder-wide tenant checks failed")
+        overlaps = {path: [f"the folder-wide checks failed ({type(error).__name__})"] for path, _ in unique}
+    errors.extend(TenantConfigError(path, overlaps[path]) for path, _ in unique if path in overlaps)
+    return [(path, config) for path, config in unique if path not in overlaps], errors
 
 
 def _duplicate_error(path: Path, tenant_id: str, first: Path) -> TenantConfigError:
     return TenantConfigError(
         path, [f"tenant_id: {tenant_id!r} is already used by {first.name}; tenant ids must be unique"]
     )
-
-
-# libyaml's parser when PyYAML has it (5x faster: the DAG file reads every tenant file at each parse).
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """PyYAML keeps the last of two equal keys silently; in a tenant file that hides a mistake."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} appears twice; keep one", key_node.start_mark
-                )
-            seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TenantConfigError(path, [f"cannot read the file: {error.strerror}"]) from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise TenantConfigError(path, [f"not valid YAML{where}: {problem}"]) from None
-    if not isinstance(data, dict):
-        raise TenantConfigError(
-            path, ["the file must be a YAML mapping (key: value), see tenant_configs/_example.yaml"]
-        )
-    return data

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from flexlake.tenant_config.safe_yaml import YamlProblem, read_yaml_mapping
 
 PRODUCT_PACKAGE = "flexlake"
 OVERLAYS_FOLDER = "overlays"
@@ -82,7 +82,8 @@ def _product_package_path(folder: Path) -> str | None:
 
 
 def _read_yaml(path: Path) -> Any:
+    """The file's mapping, bounded like a tenant file (no aliases, size cap), or None when it is not one."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        return read_yaml_mapping(path)
+    except YamlProblem:
         return None

@@ -11,6 +11,9 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from flexlake.tenant_config.dbt_schema import DbtCustomization
+from flexlake.tenant_config.derived_names import name_length_problems
+from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
+from flexlake.tenant_config.schedule import schedule_problem
 from flexlake.tenant_config.warehouse_schema import (
     CONNECTION_ID_PATTERN,
     ENGINE_WAREHOUSES,
@@ -21,6 +24,8 @@ from flexlake.tenant_config.warehouse_schema import (
 )
 
 Tier = Literal["starter", "professional", "enterprise"]
+OWNER_PATTERN = r"^[^\x00-\x1f\x7f]{1,100}$"
+PATTERN_EXPLANATIONS[OWNER_PATTERN] = "must be 1-100 characters on one line (no newlines or control characters)"
 
 # Cron presets per tier. Enterprise runs every 15 minutes until event-driven runs exist.
 TIER_SCHEDULES: dict[str, str] = {
@@ -203,9 +208,17 @@ class TenantConfig(StrictModel):
     display_name: str = Field(min_length=1, max_length=120, description="Shown in the Airflow UI.")
     tier: Tier = Field(description="starter: daily; professional: hourly + catalog; enterprise: every 15 min.")
     schedule: str | None = Field(
-        default=None, description="Cron or preset overriding the tier's schedule, e.g. '0 6 * * *'."
+        default=None,
+        max_length=100,
+        description="Cron (5 fields, UTC) or preset (@hourly, @daily, ...) overriding the tier's schedule, e.g. "
+        "'0 6 * * *'. The tier bounds how often: starter at most daily, professional hourly, enterprise every "
+        "5 minutes.",
     )
-    owner: str = Field(default="flexlake", min_length=1, description="Airflow owner shown on every task.")
+    owner: str = Field(
+        default="flexlake",
+        pattern=OWNER_PATTERN,
+        description="Airflow owner shown on every task: 1-100 characters, one line.",
+    )
     warehouse: WarehouseConfig
     sources: tuple[SourceConfig, ...] = Field(min_length=1, description="Source systems synced before dbt.")
     airbyte: AirbyteServerOptions | None = Field(
@@ -253,6 +266,20 @@ class TenantConfig(StrictModel):
                 f"warehouse.schema_prefix: schemas would start with {self.schema_prefix!r}, and the prefix 'pg_' is "
                 f"reserved by {self.warehouse.type}; set warehouse.schema_prefix to a name not starting with pg_"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _schedule_is_valid_for_the_tier(self) -> "TenantConfig":
+        problem = schedule_problem(self.schedule, self.tier) if self.schedule is not None else None
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _derived_names_fit(self) -> "TenantConfig":
+        problems = name_length_problems(self.tenant_id, self.schema_prefix, tuple(s.name for s in self.sources))
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")

@@ -8,9 +8,25 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
+
 # Identifiers that end up in DAG ids, schema names and file paths: lower-case, no dots, no slashes.
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 CONNECTION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,250}$"
+# An ODBC driver's name goes into the ODBC connection string: no `;`, `{`, `}` or `=` that could add keys.
+ODBC_DRIVER_PATTERN = r"^[A-Za-z0-9 .()-]{1,120}$"
+PATTERN_EXPLANATIONS[IDENTIFIER_PATTERN] = (
+    "must be lower-case letters, digits and underscores, starting with a letter, 2-40 characters "
+    "(it is used in DAG ids, schema names and paths)"
+)
+PATTERN_EXPLANATIONS[CONNECTION_ID_PATTERN] = (
+    "must be the id of an Airflow connection (letters, digits, '_', '.', '-'), not a URI or credentials: "
+    "put host, user and password in the connection"
+)
+PATTERN_EXPLANATIONS[ODBC_DRIVER_PATTERN] = (
+    "must be an installed ODBC driver's name: letters, digits, spaces, dots, dashes and parentheses only, "
+    "e.g. 'ODBC Driver 18 for SQL Server'"
+)
 
 # Warehouses that reserve schema names starting with pg_.
 POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
@@ -37,7 +53,11 @@ class DuckDBWarehouse(StrictModel):
     type: Literal["duckdb"]
     path: str | None = Field(
         default=None,
-        description="DuckDB file of the tenant's warehouse. Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb",
+        min_length=1,
+        max_length=1000,
+        description="DuckDB file of the tenant's warehouse, under FLEXLAKE_DATA_DIR (relative paths are relative "
+        "to it) or a root in FLEXLAKE_ALLOWED_PATH_ROOTS; its folder is the tenant's alone. "
+        "Default: <FLEXLAKE_DATA_DIR>/<tenant_id>/warehouse.duckdb",
     )
 
 
@@ -81,8 +101,7 @@ class SQLServerWarehouse(_ServerWarehouse):
     type: Literal["sqlserver"]
     odbc_driver: str = Field(
         default="ODBC Driver 18 for SQL Server",
-        min_length=1,
-        max_length=120,
+        pattern=ODBC_DRIVER_PATTERN,
         description="The ODBC driver dbt-sqlserver connects with (installed in the image).",
     )
 

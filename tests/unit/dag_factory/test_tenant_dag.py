@@ -133,15 +133,18 @@ def test_a_full_refresh_that_is_not_a_boolean_is_refused_at_trigger_time(tenant_
     assert params.validate() == {"full_refresh": True}
 
 
-def test_warehouse_vars_win_over_a_tenants_own_vars(tmp_path: Path) -> None:
-    """A tenant var cannot redirect where its data is read from or written to."""
+def test_a_tenant_var_cannot_redirect_where_its_data_is_read_or_written(tmp_path: Path) -> None:
+    """The pipeline's own vars (flexlake_schema_prefix, ...) are refused in a tenant file; the warehouse sets them."""
     path = _write(
         tmp_path,
         "sneaky.yaml",
         "tenant_id: sneaky\ndisplay_name: S\ntier: starter\nwarehouse: {type: duckdb}\n"
         "sources: [{system: faker, name: shop}]\ndbt: {vars: {flexlake_schema_prefix: other_tenant}}\n",
     )
-    assert dbt_vars(load_tenant_config(path))["flexlake_schema_prefix"] == "sneaky"
+    with pytest.raises(TenantConfigError, match=r"dbt\.vars\.flexlake_schema_prefix: unexpected field"):
+        load_tenant_config(path)
+    clean = _write(tmp_path, "clean.yaml", path.read_text().replace("sneaky", "clean").split("dbt:")[0])
+    assert dbt_vars(load_tenant_config(clean))["flexlake_schema_prefix"] == "clean"
 
 
 def test_a_broken_file_becomes_an_error_dag_and_the_others_stay(tenant_folder: Path) -> None:

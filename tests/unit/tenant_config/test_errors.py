@@ -95,9 +95,9 @@ def test_a_key_with_no_close_match_lists_the_allowed_keys() -> None:
 def test_a_nested_key_with_no_close_match_lists_the_keys_allowed_there() -> None:
     """Inside sources[0].options the allowed keys are the connector's options."""
     problems = _problems(sources=[{"name": "shop", "system": "faker", "options": {"zzzzz": 1}}])
-    assert problems == ["sources[0].options.zzzzz: unexpected field. Allowed here: count, parallelism, records_per_slice, seed"], (
-        problems
-    )
+    assert problems == [
+        "sources[0].options.zzzzz: unexpected field. Allowed here: count, parallelism, records_per_slice, seed"
+    ], problems
 
 
 def test_an_unknown_warehouse_type_lists_the_five_types() -> None:

@@ -46,7 +46,7 @@ def test_a_minimal_tenant_validates_and_gets_the_schema_defaults() -> None:
     assert source.engine == "embedded", f"engine is {source.engine!r}"
     assert source.streams == ("users", "products", "purchases"), f"streams are {source.streams!r}"
     assert (source.options.count, source.options.seed) == (1000, 42), f"options are {source.options!r}"
-    assert config.dbt.disabled_marts == () and config.dbt.vars == {}, f"dbt is {config.dbt!r}"
+    assert config.dbt.disabled_marts == () and config.dbt.vars.as_dbt_vars() == {}, f"dbt is {config.dbt!r}"
 
 
 @pytest.mark.parametrize("path", sorted(TENANT_CONFIGS_DIR.glob("*.yaml")), ids=lambda path: path.name)
@@ -80,7 +80,7 @@ def test_the_every_field_fixture_keeps_every_value_it_sets() -> None:
     assert [source.name for source in config.sources] == ["shop", "app"], f"sources {config.sources!r}"
     assert config.sources[0].streams == ("users", "purchases"), f"streams {config.sources[0].streams!r}"
     assert config.sources[0].options.records_per_slice == 10, f"options {config.sources[0].options!r}"
-    assert config.dbt.vars == {"revenue_basis": "gross"}, f"vars {config.dbt.vars!r}"
+    assert config.dbt.vars.as_dbt_vars() == {"revenue_basis": "gross"}, f"vars {config.dbt.vars!r}"
     assert config.catalog_enabled is False, "catalog.enabled: false must switch the catalog off"
 
 
