@@ -4,7 +4,8 @@ Professional and enterprise tenants pay for a catalog: the task runs `dbt docs g
 (Cosmos's docs operator, so it uses the tenant's profile) and publishes docs plus artifacts. Starter
 tenants get no docs generation (it queries the warehouse, which costs them); the task still publishes
 the merged run_results and the run summary, which operators need for every tenant. After publishing, the
-tenant's older versions are pruned by its tier's retention (flexlake.catalog.retention).
+tenant's older versions are pruned by its tier's retention (flexlake.catalog.retention), and a DuckDB
+tenant's reader copy of the marts is refreshed (flexlake.warehouses.duckdb_reader).
 """
 
 import logging
@@ -61,6 +62,9 @@ def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: C
     root = catalog_root(settings.CATALOG_BASE_URI, tenant.tenant_id, settings.CATALOG_CONN_ID)
     target = publish_run(root, run_key(context["run_id"]), _run_summary(tenant, context), docs_dir)
     prune_catalog(root, CATALOG_RETENTION[tenant.tier])
+    reader_copy = get_warehouse(tenant.warehouse.type).publish_reader_snapshot(tenant)
+    if reader_copy:
+        log.info("reader copy published: %s", reader_copy)
     return str(target)
 
 

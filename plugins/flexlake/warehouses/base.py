@@ -65,6 +65,10 @@ class Warehouse(Protocol):
         """Execute the plan (skipped when not forced and the recorded fingerprint matches); idempotent."""
         ...
 
+    def publish_reader_snapshot(self, tenant: TenantConfig) -> str | None:
+        """After a run: refresh what the reader reads when it is a copy (DuckDB); None where grants suffice."""
+        ...
+
 
 def raw_schema_name(tenant: TenantConfig, source_name: str) -> str:
     """`<prefix>_raw_<source>`: tenant-prefixed so that tenants sharing a database never share a schema."""

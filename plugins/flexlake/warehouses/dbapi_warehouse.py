@@ -127,6 +127,10 @@ class DbApiWarehouse(ABC):
         finally:
             connection.close()
 
+    def publish_reader_snapshot(self, tenant: TenantConfig) -> str | None:
+        """Nothing to publish: the reader reads the marts schema itself, through its grants."""
+        return None
+
     def provision(self, tenant: TenantConfig, credentials: CredentialStore, *, force: bool) -> ProvisioningResult:
         """Run the plan (skipped when unchanged), then store the reader connection if this run created it."""
         started = time.monotonic()

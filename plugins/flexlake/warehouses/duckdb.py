@@ -4,8 +4,8 @@ Raw data of each source gets its own file because DuckDB allows one writer per f
 two sources would otherwise fight over one lock. dbt ATTACHes the raw files read-only (on-run-start).
 
 Provisioning creates the model schemas in the tenant's file. DuckDB has no users or grants, so the
-"reader" is a read-only path: readers open the tenant's file with `read_only=True` (`reader_connection`),
-where every write fails. Raw data is not in that file (it stays in the raw_<source>.duckdb files).
+"reader" never opens that file: after each run the pipeline publishes a copy of the marts (reader.duckdb
+beside it), which readers open read-only and sandboxed (`reader_connection`; duckdb_reader.py says why).
 """
 
 import time
@@ -22,11 +22,13 @@ from flexlake.tenant_config.warehouse_schema import DuckDBWarehouse as DuckDBCon
 from flexlake.warehouses.base import (
     DBT_PROFILE_NAME,
     MODEL_LAYERS,
+    READER_LAYER,
     RawLocation,
     model_schema_name,
     raw_schema_name,
     tenant_schema_names,
 )
+from flexlake.warehouses.duckdb_reader import READER_FILE_NAME, open_reader, publish_reader_copy
 from flexlake.warehouses.provisioning import (
     BOOKKEEPING_SCHEMA,
     BOOKKEEPING_TABLE,
@@ -95,9 +97,21 @@ class DuckDBWarehouse:
                 for (name,) in names
             }
 
+    def reader_path(self, tenant: TenantConfig) -> Path:
+        return self.warehouse_path(tenant).parent / READER_FILE_NAME
+
     def reader_connection(self, tenant: TenantConfig) -> duckdb.DuckDBPyConnection:
-        """What a tenant's reader gets: the warehouse file opened read-only (every write raises)."""
-        return duckdb.connect(str(self.warehouse_path(tenant)), read_only=True)
+        """What a tenant's reader gets: the published marts copy, read-only, without filesystem access."""
+        return open_reader(self.reader_path(tenant))
+
+    def publish_reader_snapshot(self, tenant: TenantConfig) -> str | None:
+        """Replace the reader's copy of the marts with the live file's (after each run; atomic rename)."""
+        live = self.warehouse_path(tenant)
+        if not live.exists():
+            return None
+        marts = model_schema_name(tenant, READER_LAYER)
+        tables = publish_reader_copy(live, self.reader_path(tenant), marts)
+        return f"{self.reader_path(tenant)}: {tables} tables of {marts}"
 
     def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
         tenant_schema_names(tenant)  # validates the raw schema names too, though they live in the raw files
@@ -113,9 +127,10 @@ class DuckDBWarehouse:
             ),
             notes=(
                 f"file {path}; raw schemas live in the raw_<source>.duckdb files beside it (ingestion creates them)",
-                "reader: DuckDB has no users or grants; readers open the file with "
-                f"duckdb.connect({str(path)!r}, read_only=True), which refuses every write. It can read every "
-                "schema of the file, and cannot open it while a run is writing (DuckDB's file lock)",
+                "reader: DuckDB has no users or grants; after each run the pipeline publishes the marts to "
+                f"{self.reader_path(tenant)} (a copy, renamed into place), which readers open with "
+                "read_only=True and enable_external_access=false (DuckDBWarehouse().reader_connection): no "
+                "writes, no file or network access, no ATTACH; the live file is never opened by a reader",
             ),
         )
 

@@ -89,6 +89,10 @@ class PostgresWarehouse:
         marts = model_schema_name(tenant, READER_LAYER)
         return postgres_plan(tenant.tenant_id, config.database, tenant_schema_names(tenant), marts)
 
+    def publish_reader_snapshot(self, tenant: TenantConfig) -> str | None:
+        """Nothing to publish: the reader reads the marts schema itself, through its grants."""
+        return None
+
     def provision(self, tenant: TenantConfig, credentials: CredentialStore, *, force: bool) -> ProvisioningResult:
         """One connection as the tenant's admin login; one transaction; the reader connection stored last.
 
