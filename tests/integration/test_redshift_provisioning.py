@@ -21,6 +21,7 @@ from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.reader_credentials import ReaderConnection
 from flexlake.warehouses.redshift import RedshiftWarehouse
+from flexlake.warehouses.schema_ownership import SchemaOwnershipError
 from psycopg2 import errors
 
 from tests.integration.conftest import PostgresServer
@@ -158,3 +159,33 @@ def test_an_unchanged_plan_is_skipped_and_a_forced_run_is_idempotent(
     assert not forced.skipped and forced.reader_credentials == "reused", forced
     plan = warehouse.provisioning_plan(tenant)
     assert forced.statements_executed == len(plan.statements) - 2, forced  # CREATE GROUP and CREATE USER skipped
+
+
+def test_the_reader_cannot_create_in_public_or_make_temp_tables_after_provisioning(
+    provisioned: Any, tenant: TenantConfig, store: InMemoryCredentialStore, postgres_server: PostgresServer
+) -> None:
+    """PUBLIC's CREATE on public and TEMP on the database (Redshift's defaults) are revoked by the plan."""
+    with _cursor(postgres_server) as cursor:
+        cursor.execute("grant create on schema public to public")
+        cursor.execute(f'grant temporary on database "{postgres_server.dbname}" to public')
+    assert not _denied(postgres_server, "create temp table probe (a int)"), "Redshift's defaults not simulated"
+    RedshiftOnPostgres().provision(tenant, store, force=True)
+    assert _denied(postgres_server, "create table public.rs_reader_made (a int)"), "the reader created in public"
+    assert _denied(postgres_server, "create temp table rs_reader_temp (a int)"), "the reader made a temp table"
+    with _cursor(postgres_server, f"{TENANT_ID}_reader") as cursor:
+        cursor.execute(f"select figure from {TENANT_ID}_marts.mart_figures")
+        assert cursor.fetchall() == [(1,)], "the reader lost its marts"
+
+
+def test_a_second_tenant_with_the_same_schema_prefix_is_refused_before_any_statement(
+    provisioned: Any, tenant: TenantConfig, store: InMemoryCredentialStore, postgres_server: PostgresServer
+) -> None:
+    """rsprov_x with schema_prefix rsprov: refused naming both tenants; no group or user of rsprov_x exists."""
+    document = tenant.model_dump(mode="json", exclude_none=True)
+    document["tenant_id"] = "rsprov_x"
+    document["warehouse"]["schema_prefix"] = TENANT_ID
+    intruder = TenantConfig.model_validate(document)
+    with pytest.raises(SchemaOwnershipError, match=f"{TENANT_ID}_marts belongs to tenant {TENANT_ID}, not to rsprov_x"):
+        RedshiftOnPostgres().provision(intruder, store, force=True)
+    created = postgres_server.fetch("select rolname from pg_roles where rolname like 'rsprov\\_x%'")
+    assert created == [], f"a refused tenant got roles: {created}"

@@ -29,6 +29,7 @@ from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.postgres_provisioning import recorded_fingerprint
 from flexlake.warehouses.provisioning import PASSWORD_PARAMETER, render_sql
 from flexlake.warehouses.reader_credentials import MetadataDbCredentialStore, TaskCredentialStore
+from flexlake.warehouses.schema_ownership import SchemaOwnershipError
 from psycopg2 import errors, sql
 from sqlalchemy import func, select
 
@@ -298,10 +299,107 @@ def test_the_dag_task_provisions_a_new_tenant_then_skips_when_nothing_changed(
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     print(f"\nairflow tasks test provision_warehouse: {time.monotonic() - started:.1f} s")
-    assert "prov_d: 21 statements executed" in output and "reader credentials missing" in output, output[-3000:]
+    executed = len(get_warehouse("postgres").provisioning_plan(load_tenant_config(folder / "prov_d.yaml")).statements)
+    assert f"prov_d: {executed} statements executed" in output, output[-3000:]
+    assert "reader credentials missing" in output, output[-3000:]
     assert _role_password(postgres_server, "prov_d_reader") is None, "no connection, so no password yet"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(f"AIRFLOW_CONN_{ADMIN_CONN_ID.upper()}", postgres_server.url)
         tenant = load_tenant_config(folder / "prov_d.yaml")
         again = get_warehouse("postgres").provision(tenant, TaskCredentialStore(), force=False)
     assert again.skipped, f"an unchanged plan must skip: {again}"
+
+
+def _intruder(database: str, tenant_id: str, schema_prefix: str) -> TenantConfig:
+    """A tenant file an operator got wrong: its schema_prefix is another tenant's."""
+    return TenantConfig.model_validate(
+        {
+            "tenant_id": tenant_id,
+            "display_name": tenant_id.title(),
+            "tier": "starter",
+            "warehouse": {
+                "type": "postgres",
+                "connection_id": ADMIN_CONN_ID,
+                "database": database,
+                "schema_prefix": schema_prefix,
+            },
+            "sources": [{"name": "shop", "system": "faker"}],
+        }
+    )
+
+
+def test_a_tenant_with_another_tenants_schema_prefix_is_refused_and_nothing_changes(
+    provisioned: dict[str, float], postgres_server: PostgresServer
+) -> None:
+    """prov_x with schema_prefix prov_a: refused naming both tenants and the fix; no role, owner or grant changed."""
+    before = _catalog_state(postgres_server)
+    intruder = _intruder(postgres_server.dbname, "prov_x", "prov_a")
+    with pytest.raises(SchemaOwnershipError) as raised:
+        get_warehouse("postgres").provision(intruder, MetadataDbCredentialStore(), force=True)
+    message = str(raised.value)
+    assert "schema prov_a_marts belongs to tenant prov_a, not to prov_x" in message, message
+    assert "warehouse.schema_prefix" in message, f"the error should say the fix: {message}"
+    assert _catalog_state(postgres_server) == before, "a refused provisioning changed roles, owners or grants"
+    assert _connection_count("flexlake_reader__prov_x") == 0, "a refused tenant got reader credentials"
+
+
+def test_an_existing_schema_no_tenant_owns_is_refused_until_it_is_recorded(
+    tenants: Path, postgres_server: PostgresServer
+) -> None:
+    """A schema flexlake did not create is not taken over; recording it as the error says lets provisioning run."""
+    _tenant_file(tenants, "prov_f", postgres_server.dbname)
+    tenant = _tenant(tenants, "prov_f")
+    with _cursor(postgres_server) as cursor:
+        cursor.execute("create schema prov_f_marts")
+    with pytest.raises(SchemaOwnershipError) as raised:
+        get_warehouse("postgres").provision(tenant, TaskCredentialStore(), force=True)
+    message = str(raised.value)
+    assert "prov_f_marts already exists and no flexlake tenant owns it" in message, message
+    fix = message[message.index("INSERT INTO") :].strip()
+    with _cursor(postgres_server) as cursor:
+        cursor.execute(fix)
+    result = get_warehouse("postgres").provision(tenant, TaskCredentialStore(), force=True)
+    assert not result.skipped, result
+    owner = postgres_server.fetch("select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'prov_f_marts'")
+    assert owner == [("prov_f_transformer",)], owner
+
+
+def test_a_tenant_provisioned_before_ownership_was_recorded_claims_its_own_schemas(
+    provisioned: dict[str, float], tenants: Path, postgres_server: PostgresServer
+) -> None:
+    """An upgraded installation (fingerprint row, no owner rows) re-provisions and records its schemas."""
+    with _cursor(postgres_server) as cursor:
+        cursor.execute("delete from flexlake_admin.schema_owners where tenant_id = 'prov_b'")
+    tenant = _tenant(tenants, "prov_b")
+    get_warehouse("postgres").provision(tenant, TaskCredentialStore(), force=True)
+    rows = postgres_server.fetch("select schema_name from flexlake_admin.schema_owners where tenant_id = 'prov_b'")
+    plan = get_warehouse("postgres").provisioning_plan(tenant)
+    assert {row[0] for row in rows} == set(plan.schemas), rows
+
+
+def test_the_reader_cannot_write_anywhere_even_with_postgresql_14_defaults(
+    provisioned: dict[str, float], tenants: Path, postgres_server: PostgresServer
+) -> None:
+    """With PUBLIC's pre-15 defaults restored, provisioning revokes them: the reader creates nothing, not even
+    temp tables, in any schema, and still reads its marts; a login acting as the transformer keeps TEMP."""
+    reader = "prov_a_reader"
+    with _cursor(postgres_server) as cursor:
+        cursor.execute("grant create on schema public to public")
+        cursor.execute(f'grant temporary on database "{postgres_server.dbname}" to public')
+        cursor.execute("SET ROLE prov_a_transformer")
+        cursor.execute("create table if not exists prov_a_marts.reader_check as select 1 as id")
+        cursor.execute("RESET ROLE")
+    assert not _denied(postgres_server, reader, "create temp table probe (id int)"), "PG 14 defaults not simulated"
+    assert main(["provision", "prov_a", "--tenants", str(tenants)]) == 0
+    schemas = [f"prov_a_{layer}" for layer in ("raw_shop", "staging", "input", "core", "marts", "reference")]
+    for schema in ("public", "flexlake_admin", "prov_b_marts", *schemas):
+        assert _denied(postgres_server, reader, f"create table {schema}.reader_made (id int)"), f"wrote {schema}"
+    assert _denied(postgres_server, reader, "create temp table reader_temp (id int)"), "the reader made a temp table"
+    with _cursor(postgres_server, reader) as cursor:
+        cursor.execute("select id from reader_check")
+        assert cursor.fetchall() == [(1,)], "the reader lost its marts"
+    with _cursor(postgres_server) as cursor:
+        cursor.execute("create role prov_temp_login login")
+        cursor.execute("grant prov_a_transformer to prov_temp_login")
+    with _cursor(postgres_server, "prov_temp_login") as cursor:
+        cursor.execute("create temp table dbt_tmp (id int)")  # dbt's incremental models need this

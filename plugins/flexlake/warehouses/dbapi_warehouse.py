@@ -30,6 +30,7 @@ from flexlake.warehouses.provisioning import (
     render_sql,
 )
 from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, reader_password
+from flexlake.warehouses.schema_ownership import check_schema_owners, record_schema_owners
 from flexlake.warehouses.sizing import sizing_for
 from flexlake.warehouses.source_vars import source_system_vars
 
@@ -44,6 +45,8 @@ class DbApiWarehouse(ABC):
     param: str = "%s"  # the driver's parameter marker (pyodbc: ?)
     reader_conn_type: str = "generic"  # the Airflow connection type of the reader's connection
     default_port: int = 0
+    # Check and record which tenant owns each schema (schema_ownership.py); needs pg_catalog (Redshift).
+    records_schema_owners: bool = False
 
     # --- what a subclass provides ----------------------------------------------------------------
 
@@ -139,11 +142,16 @@ class DbApiWarehouse(ABC):
         connection = self.connect(tenant, admin)
         try:
             cursor = connection.cursor()
-            if not force and recorded_fingerprint(cursor, plan.tenant_id) == plan.fingerprint:
+            recorded = recorded_fingerprint(cursor, plan.tenant_id)
+            if not force and recorded == plan.fingerprint:
                 return ProvisioningResult(plan.tenant_id, plan.fingerprint, True, "not checked", 0.0)
+            if self.records_schema_owners:
+                check_schema_owners(cursor, plan, provisioned_before=recorded is not None)
             password, state = reader_password(credentials, plan)
             statements = [*plan.statements, *(plan.credential_statements if state == "created" else ())]
             executed = execute_statements(cursor, statements, password=password, connection_user=admin.login)
+            if self.records_schema_owners:
+                record_schema_owners(cursor, plan)
             execute_statements(cursor, bookkeeping_statements(plan), password=None, connection_user=None)
         finally:
             connection.close()

@@ -6,7 +6,8 @@ role: the tenant's own connection (the one dbt and ingestion log in with) is mad
 with the transformer's rights. The reader gets CONNECT, USAGE on the marts schema and SELECT on its
 tables, including future ones (default privileges for both the transformer and the connection's own
 role, since dbt may create tables as either) — and nothing else: a new role has no other privilege, and
-schemas grant nothing to PUBLIC.
+PUBLIC's defaults (CREATE on schema public before PostgreSQL 15, TEMP on the database) are revoked. Before
+anything runs, schema_ownership.py refuses a plan that would take over another tenant's schema.
 
 Every statement is idempotent (IF NOT EXISTS, DO blocks checking pg_roles, GRANT), and the whole plan
 runs in one transaction under an advisory lock, so concurrent runs for tenants of one database serialize
@@ -28,6 +29,7 @@ from flexlake.warehouses.provisioning import (
     reader_plan,
     validate_identifier,
 )
+from flexlake.warehouses.schema_ownership import check_schema_owners, record_schema_owners
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ def postgres_plan(tenant_id: str, database: str, schemas: tuple[str, ...], marts
             "the reader sees the marts without qualifying names",
         ),
     ]
+    statements += _public_defaults_revoked(database, transformer)
     for schema in schemas:
         statements += _owned_schema(schema, transformer)
     statements += _reader_grants(marts_schema, transformer, reader)
@@ -89,6 +92,34 @@ def _create_role_if_missing(
         "THEN CREATE ROLE {role} {options}; END IF; END $$"
     ).format(name=sql.Literal(role), role=sql.Identifier(role), options=options)
     return Statement(query, purpose, uses_password=uses_password)
+
+
+def _public_defaults_revoked(database: str, transformer: str) -> list[Statement]:
+    """PUBLIC's defaults would let the reader write: CREATE in schema public (PostgreSQL <= 14) and TEMP tables.
+
+    Revoking from PUBLIC is database-wide (PostgreSQL cannot deny one role what PUBLIC has), so every
+    tenant's transformer, which dbt's incremental models need TEMP for, is granted TEMP back by name; the
+    tenant's connection has it through its transformer membership.
+    """
+    return [
+        Statement(
+            sql.SQL(
+                "DO $$ BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'public') "
+                "THEN REVOKE CREATE ON SCHEMA public FROM PUBLIC; END IF; END $$"
+            ),
+            "no role creates objects in schema public by default (PostgreSQL <= 14 allowed every role)",
+        ),
+        Statement(
+            sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
+            "no temporary tables by default (the reader must not write, not even temp tables)",
+        ),
+        Statement(
+            sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(database), sql.Identifier(transformer)
+            ),
+            "",  # the transformer keeps TEMP (dbt's incremental models create temp tables)
+        ),
+    ]
 
 
 def _owned_schema(schema: str, owner: str) -> list[Statement]:
@@ -152,6 +183,7 @@ def execute_plan(cursor: Any, plan: ProvisioningPlan, password: str | None, *, n
     neither the server's log nor an error's context can ever show the password itself.
     """
     cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
+    check_schema_owners(cursor, plan, provisioned_before=recorded_fingerprint(cursor, plan.tenant_id) is not None)
     verifier = extensions.encrypt_password(password, plan.reader_role, cursor.connection) if password else None
     statements = [*plan.statements, *(plan.credential_statements if new_credentials else ())]
     for statement in statements:
@@ -159,6 +191,7 @@ def execute_plan(cursor: Any, plan: ProvisioningPlan, password: str | None, *, n
             cursor.execute(statement.query, {PASSWORD_PARAMETER: verifier})
         else:
             cursor.execute(statement.query)
+    record_schema_owners(cursor, plan)
     _record_fingerprint(cursor, plan.tenant_id, plan.fingerprint)
     return len(statements)
 

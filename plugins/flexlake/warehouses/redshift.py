@@ -22,6 +22,7 @@ class RedshiftWarehouse(DbApiWarehouse):
     type = "redshift"
     reader_conn_type = "redshift"  # its `schema` field is the database, as Cosmos's mapping reads it
     default_port = REDSHIFT_PORT
+    records_schema_owners = True
 
     def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
         return RedshiftUserPasswordProfileMapping(

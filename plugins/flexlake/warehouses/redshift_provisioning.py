@@ -46,6 +46,22 @@ def redshift_plan(tenant_id: str, database: str, schemas: tuple[str, ...], marts
             skip_if_exists=sql.SQL("SELECT 1 FROM pg_user WHERE usename = {}").format(sql.Literal(reader)),
         ),
     ]
+    statements += [
+        Statement(
+            sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+            "no user creates tables in schema public by default (Redshift grants it to PUBLIC)",
+        ),
+        Statement(
+            sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
+            "no temporary tables by default (the reader must not write, not even temp tables)",
+        ),
+        Statement(
+            sql.SQL("GRANT TEMPORARY ON DATABASE {} TO GROUP {}").format(
+                sql.Identifier(database), sql.Identifier(group)
+            ),
+            "",  # the transformer group keeps TEMP (dbt's incremental models create temp tables)
+        ),
+    ]
     for schema in schemas:
         statements += _group_schema(schema, group)
     statements += _reader_grants(marts_schema, reader)
