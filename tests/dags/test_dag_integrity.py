@@ -77,7 +77,8 @@ def _dagbag_in_subprocess(tenant_folder: Path) -> dict[str, dict[str, dict[str, 
 
 
 def test_a_broken_tenant_file_leaves_every_other_dag_in_place(tmp_path: Path) -> None:
-    """A typo'd and an unparseable file: the other DAGs stay, each broken file shows its error in the UI."""
+    """A typo'd, an unparseable, a non-UTF-8 and a look-alike file: the other DAGs stay, each broken file shows its
+    error in the UI, and the look-alike of bluebird_books gets its own error DAG instead of replacing it."""
     folder = tmp_path / "tenant_configs"
     shutil.copytree(settings.TENANT_CONFIGS_DIR, folder, symlinks=True)
     (folder / "typo_shop.yaml").write_text(
@@ -85,12 +86,16 @@ def test_a_broken_tenant_file_leaves_every_other_dag_in_place(tmp_path: Path) ->
         "sources: [{system: faker, name: shop}]\n"
     )
     (folder / "garbled.yaml").write_text("tenant_id: [unclosed\n")
+    (folder / "aaa.yaml").write_bytes(b"\xff\xfe")
+    (folder / "Bluebird-Books.yaml").write_text((folder / "bluebird_books.yaml").read_text())
     report = _dagbag_in_subprocess(folder)
     assert not report["errors"], "a bad tenant file must not become an import error dropping the whole file"
     dags = report["dags"]
     for path in tenant_files(settings.TENANT_CONFIGS_DIR):
         assert "flexlake:config-error" not in dags[f"flexlake__{path.stem}"]["tags"], path.stem
-    for broken, problem in (("typo_shop", "Did you mean 'path'?"), ("garbled", "not valid YAML")):
+    look_alikes = [dag_id for dag_id in dags if dag_id.startswith("flexlake__invalid.bluebird_books.")]
+    assert len(look_alikes) == 1 and "rename the file to bluebird_books.yaml" in dags[look_alikes[0]]["doc_md"]
+    for broken, problem in (("typo_shop", "Did you mean 'path'?"), ("garbled", "not valid YAML"), ("aaa", "UTF-8")):
         dag = dags[f"flexlake__{broken}"]
         assert "flexlake:config-error" in dag["tags"], dag
         assert problem in dag["doc_md"], dag["doc_md"]

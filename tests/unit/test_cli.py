@@ -177,3 +177,37 @@ def test_provision_without_the_warehouse_connection_exits_1_with_the_reason(
     err = capsys.readouterr().err
     assert exit_code == 1, err
     assert "every_field.yaml: provisioning failed" in err and "flexlake_every_field_warehouse" in err, err
+
+
+def test_validate_refuses_two_files_of_a_folder_sharing_schemas_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The folder is checked as a whole: beta with schema_prefix acme on acme's warehouse fails both files."""
+    for tenant_id, prefix in (("acme", ""), ("beta", ", schema_prefix: acme")):
+        (tmp_path / f"{tenant_id}.yaml").write_text(
+            f"tenant_id: {tenant_id}\ndisplay_name: T\ntier: starter\n"
+            f"warehouse: {{type: postgres, connection_id: pg, database: db{prefix}}}\n"
+            "sources: [{system: faker, name: shop}]\n",
+            encoding="utf-8",
+        )
+    exit_code, out, err = _validate(capsys, tmp_path)
+    assert exit_code == 1 and "0 valid, 2 invalid" in out, out
+    assert f"{tmp_path / 'acme.yaml'} is invalid:" in err and "is also used by beta.yaml" in err, err
+    assert f"{tmp_path / 'beta.yaml'} is invalid:" in err and "is also used by acme.yaml" in err, err
+
+
+def test_validate_never_prints_a_password_pasted_as_a_connection_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A URI with user:password in connection_id is shown redacted, on stdout and stderr alike."""
+    path = tmp_path / "acme.yaml"
+    path.write_text(
+        "tenant_id: acme\ndisplay_name: T\ntier: starter\n"
+        "warehouse: {type: postgres, connection_id: 'postgresql://admin:hunter2@db:5432/prod', database: db}\n"
+        "sources: [{system: faker, name: shop}]\n",
+        encoding="utf-8",
+    )
+    exit_code, out, err = _validate(capsys, path)
+    assert exit_code == 1, out
+    assert "hunter2" not in out + err, err
+    assert "postgresql://admin:***@db:5432/prod" in err, err

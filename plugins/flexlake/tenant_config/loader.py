@@ -112,7 +112,10 @@ def _with_paths_confined(path: Path, config: TenantConfig) -> TenantConfig:
     if config.dbt.overlay_project is None:
         return config
     folder = confined_overlay_dir(path, config.dbt.overlay_project)
-    problems = overlay_problems(folder, config.dbt.overlay_project)
+    try:
+        problems = overlay_problems(folder, config.dbt.overlay_project)
+    except OSError as error:  # e.g. a 300-character folder name: ENAMETOOLONG
+        problems = [f"dbt.overlay_project: the folder cannot be read ({error.strerror}); use a short relative path"]
     if problems:
         raise TenantConfigError(path, problems)
     dbt = config.dbt.model_copy(update={"overlay_project": str(folder)})

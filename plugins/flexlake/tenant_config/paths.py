@@ -23,9 +23,9 @@ def confined_duckdb_path(path: str) -> Path:
     roots = (data_dir, *(_resolved(root, "FLEXLAKE_ALLOWED_PATH_ROOTS") for root in settings.ALLOWED_PATH_ROOTS))
     if not any(resolved.is_relative_to(root) and resolved != root for root in roots) or resolved.parent == data_dir:
         raise PathProblem(
-            f"warehouse.path: {path[:100]!r} resolves to {str(resolved)[:200]}, outside a folder of the data "
-            f"directory ({data_dir}); use a path like <tenant_id>/warehouse.duckdb (relative to it), remove the "
-            f"field for the default, {_ROOTS_FIX}"
+            f"warehouse.path: {path[:100]!r} resolves outside a folder of the data directory; use a path like "
+            f"<tenant_id>/warehouse.duckdb (relative to FLEXLAKE_DATA_DIR), remove the field for the default, "
+            f"{_ROOTS_FIX} (it resolves to {resolved}; the data directory is {data_dir})"
         )
     return resolved
 
@@ -37,8 +37,9 @@ def confined_overlay_dir(tenant_file: Path, overlay_project: str) -> Path:
     roots = (folder, *(_resolved(root, "FLEXLAKE_ALLOWED_PATH_ROOTS") for root in settings.ALLOWED_PATH_ROOTS))
     if not any(resolved.is_relative_to(root) and resolved != root for root in roots):
         raise PathProblem(
-            f"dbt.overlay_project: {overlay_project[:100]!r} resolves to {str(resolved)[:200]}, outside the tenant "
-            f"folder {folder}; keep the overlay under it (convention: overlays/<tenant_id>), {_ROOTS_FIX}"
+            f"dbt.overlay_project: {overlay_project[:100]!r} resolves outside the tenant folder; keep the overlay "
+            f"under it (convention: overlays/<tenant_id>), {_ROOTS_FIX} (it resolves to {resolved}; the tenant "
+            f"folder is {folder})"
         )
     return resolved
 

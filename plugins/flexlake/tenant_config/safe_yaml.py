@@ -36,7 +36,10 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise YamlProblem(_describe_yaml_error(error)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:  # e.g. a date like 2026-13-45
-        raise YamlProblem(f"a value cannot be read ({type(error).__name__}): {str(error)[:80]}") from None
+        raise YamlProblem(
+            f"a value cannot be read ({type(error).__name__}: {str(error)[:80]}); check dates (YYYY-MM-DD) and "
+            "numbers, or quote the value"
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):

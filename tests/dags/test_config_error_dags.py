@@ -1,0 +1,77 @@
+"""Error DAGs: one per bad file, with an id and tags Airflow accepts, never replacing a real tenant's DAG, and the
+factory never raising whatever the folder holds (issue 12, items 1 and 3)."""
+
+from pathlib import Path
+
+import pytest
+from airflow.sdk import DAG
+from airflow.sdk.definitions._internal.node import validate_key
+from airflow.sdk.definitions.dag import TAG_MAX_LEN
+from flexlake.dag_factory import build_tenant_dags
+from flexlake.dag_factory import tenant_dag as tenant_dag_module
+from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
+
+GOOD = (
+    "tenant_id: {tenant_id}\ndisplay_name: T\ntier: starter\nwarehouse: {{type: duckdb}}\n"
+    "sources: [{{system: faker, name: shop}}]\n"
+)
+
+
+def _error_dags(dags: dict[str, DAG]) -> dict[str, DAG]:
+    """The config-error DAGs among built DAGs."""
+    return {dag_id: dag for dag_id, dag in dags.items() if CONFIG_ERROR_TAG in dag.tags}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """One good tenant (bluebird_books) and hostile files around it."""
+    (tmp_path / "bluebird_books.yaml").write_text(GOOD.format(tenant_id="bluebird_books"), encoding="utf-8")
+    (tmp_path / "Bluebird-Books.yaml").write_text(GOOD.format(tenant_id="bluebird_books"), encoding="utf-8")
+    (tmp_path / "aaa.yaml").write_bytes(b"\xff\xfe")
+    (tmp_path / "complex.yaml").write_text("? [a, b]\n: 1\n", encoding="utf-8")
+    (tmp_path / f"{'long_' * 45}name.yaml").write_text("tier: [\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_every_bad_file_is_one_valid_error_dag_and_the_good_tenant_keeps_its_dag(folder: Path) -> None:
+    """Bluebird-Books.yaml does not replace bluebird_books; ids and tags are valid for Airflow, whatever the name."""
+    dags = build_tenant_dags(folder)
+    assert CONFIG_ERROR_TAG not in dags["flexlake__bluebird_books"].tags, "the good tenant became an error DAG"
+    errors = _error_dags(dags)
+    assert len(errors) == 4 and len(dags) == 5, sorted(dags)
+    for dag_id, dag in dags.items():
+        validate_key(dag_id)
+        assert all(len(tag) <= TAG_MAX_LEN for tag in dag.tags), f"{dag_id}: {dag.tags}"
+    assert "flexlake__aaa" in errors and "flexlake__complex" in errors, sorted(errors)
+    renamed = [dag_id for dag_id in errors if dag_id.startswith("flexlake__invalid.bluebird_books.")]
+    assert len(renamed) == 1, f"Bluebird-Books.yaml has no distinct error DAG: {sorted(errors)}"
+    assert "Bluebird-Books.yaml" in (errors[renamed[0]].description or ""), errors[renamed[0]].description
+
+
+def test_error_dag_ids_are_the_same_at_every_parse(folder: Path) -> None:
+    """Deterministic ids: a DAG's history and its UI page survive re-parses."""
+    assert sorted(build_tenant_dags(folder)) == sorted(build_tenant_dags(folder))
+
+
+def test_a_task_parse_for_an_error_dag_builds_only_that_dag(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Airflow's parsing context naming one DAG, only that one is built (no Cosmos render for the others)."""
+
+    class _Context:
+        dag_id = "flexlake__aaa"
+
+    monkeypatch.setattr(tenant_dag_module, "get_parsing_context", _Context)
+    assert list(build_tenant_dags(folder)) == ["flexlake__aaa"]
+
+
+def test_a_tenant_whose_dag_build_fails_gets_an_error_dag_under_its_own_id(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception while wiring one tenant's DAG (a bug, a missing manifest) is that tenant's error DAG."""
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("password=hunter2 in a driver message")
+
+    monkeypatch.setattr(tenant_dag_module, "build_tenant_dag", fail)
+    dag = build_tenant_dags(folder)["flexlake__bluebird_books"]
+    assert CONFIG_ERROR_TAG in dag.tags and "RuntimeError" in (dag.doc_md or ""), dag.doc_md
+    assert "hunter2" not in (dag.doc_md or ""), "a secret in an exception message reached the DAG docs"
