@@ -75,3 +75,17 @@ def test_a_tenant_whose_dag_build_fails_gets_an_error_dag_under_its_own_id(
     dag = build_tenant_dags(folder)["flexlake__bluebird_books"]
     assert CONFIG_ERROR_TAG in dag.tags and "RuntimeError" in (dag.doc_md or ""), dag.doc_md
     assert "hunter2" not in (dag.doc_md or ""), "a secret in an exception message reached the DAG docs"
+
+
+def test_the_dag_files_log_never_carries_a_pasted_password(folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A URI with a password as connection_id is logged redacted, like validate and the error DAG's docs show it."""
+    (folder / "leaky.yaml").write_text(
+        GOOD.format(tenant_id="leaky").replace(
+            "{type: duckdb}", "{type: postgres, connection_id: 'postgresql://admin:hunter2@db/prod', database: db}"
+        ),
+        encoding="utf-8",
+    )
+    with caplog.at_level("DEBUG"):
+        dag = build_tenant_dags(folder)["flexlake__leaky"]
+    assert "postgresql://admin:***@db/prod" in caplog.text, caplog.text[-2000:]
+    assert "hunter2" not in caplog.text + (dag.doc_md or "") + (dag.description or ""), "the password was echoed"

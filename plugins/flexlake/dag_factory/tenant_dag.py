@@ -87,9 +87,11 @@ def _tenant_dag_or_error_dag(tenant: TenantConfig, folder: Path) -> DAG:
     try:
         return build_tenant_dag(tenant, path)
     except Exception as error:  # one tenant's broken build must not drop the others' DAGs
-        log.exception("could not build the DAG of tenant %s", tenant.tenant_id)
         problem = f"the DAG could not be built ({type(error).__name__}): {error}"
-        return build_config_error_dag(TenantConfigError(path, [problem]), tenant_dag_id(tenant.tenant_id))
+        config_error = TenantConfigError(path, [problem])  # redacted: the exception may quote a connection
+        log.error("%s", config_error)
+        log.debug("traceback of the failed build of tenant %s", tenant.tenant_id, exc_info=True)
+        return build_config_error_dag(config_error, tenant_dag_id(tenant.tenant_id))
 
 
 def _add_config_error_dag(dags: dict[str, DAG], config_error: TenantConfigError, dag_id: str) -> None:

@@ -9,7 +9,7 @@ What each var changes: include/dbt/README.md, "Vars".
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
 from flexlake.tenant_config.warehouse_schema import StrictModel
@@ -62,6 +62,21 @@ class DbtVars(StrictModel):
     incremental_lookback_hours: int | None = Field(
         default=None, strict=True, ge=0, le=8760, description="Hours incremental facts re-read (default 72)."
     )
+
+    @field_validator("as_of_date", "calendar_start_date", "calendar_end_date", mode="before")
+    @classmethod
+    def _dates_are_written_as_dates(cls, value: Any) -> Any:
+        """Pydantic reads a number as a Unix timestamp; in a tenant file it is a typo, not a date."""
+        if isinstance(value, int | float):
+            raise ValueError("must be a date written YYYY-MM-DD, e.g. 2026-01-31")
+        return value
+
+    @model_validator(mode="after")
+    def _calendar_range_is_ordered(self) -> "DbtVars":
+        start, end = self.calendar_start_date, self.calendar_end_date
+        if start and end and start > end:
+            raise ValueError(f"calendar_start_date {start} is after calendar_end_date {end}; swap them")
+        return self
 
     def as_dbt_vars(self) -> dict[str, Any]:
         """The vars set, as dbt receives them (dates as ISO text, lists as lists)."""

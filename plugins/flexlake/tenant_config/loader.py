@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from flexlake.tenant_config.boundaries import overlap_problems
-from flexlake.tenant_config.errors import TenantConfigError, describe_validation_error, shown
+from flexlake.tenant_config.errors import TenantConfigError, describe_validation_error, redact, shown
 from flexlake.tenant_config.overlay import overlay_problems
 from flexlake.tenant_config.paths import PathProblem, confined_duckdb_path, confined_overlay_dir
 from flexlake.tenant_config.safe_yaml import YamlProblem, read_yaml_mapping
@@ -53,7 +53,9 @@ def load_tenant_config(path: Path) -> TenantConfig:
     except TenantConfigError:
         raise
     except Exception as error:  # anything unforeseen in one file is that file's error, never the folder's
-        log.exception("unexpected failure reading tenant file %s", path)
+        # The message is redacted; the traceback (which could quote a value) only at debug level.
+        log.error("unexpected failure reading tenant file %s: %s", path, redact(f"{type(error).__name__}: {error}"))
+        log.debug("traceback of the failure reading %s", path, exc_info=True)
         raise TenantConfigError(
             path,
             [
@@ -159,7 +161,7 @@ def check_tenants_together(
     try:
         overlaps = overlap_problems(unique)
     except Exception as error:  # never let a folder check drop every tenant: report it on each file instead
-        log.exception("the folder-wide tenant checks failed")
+        log.error("the folder-wide tenant checks failed: %s", redact(f"{type(error).__name__}: {error}"))
         overlaps = {path: [f"the folder-wide checks failed ({type(error).__name__})"] for path, _ in unique}
     errors.extend(TenantConfigError(path, overlaps[path]) for path, _ in unique if path in overlaps)
     return [(path, config) for path, config in unique if path not in overlaps], errors

@@ -212,3 +212,16 @@ def test_a_pasted_connection_uri_is_redacted_in_the_error(tmp_path: Path) -> Non
         load_tenant_config(path)
     assert "hunter2" not in str(raised.value), str(raised.value)
     assert "'postgresql://admin:***@db.example.com/prod' must be the id of an Airflow connection" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        ("as_of_date: 20260101", "must be a date written YYYY-MM-DD"),
+        ("calendar_start_date: 2030-01-01, calendar_end_date: 2020-01-01", "is after calendar_end_date"),
+    ],
+)
+def test_date_vars_are_dates_in_order(tmp_path: Path, dates: str, expected: str) -> None:
+    """A number is not read as a Unix timestamp, and the calendar range must not be reversed."""
+    problems = _problems(_file(tmp_path, _good() + f"dbt: {{vars: {{{dates}}}}}\n"))
+    assert problems[0].startswith("dbt.vars") and expected in problems[0], problems
