@@ -1,15 +1,19 @@
 """Error DAGs: one per bad file, with an id and tags Airflow accepts, never replacing a real tenant's DAG, and the
 factory never raising whatever the folder holds (issue 12, items 1 and 3)."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from airflow.sdk import DAG
 from airflow.sdk.definitions._internal.node import validate_key
 from airflow.sdk.definitions.dag import TAG_MAX_LEN
+from airflow.timetables.base import TimeRestriction
+from airflow.timetables.trigger import CronTriggerTimetable
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
+from flexlake.tenant_config.schedule import schedule_problem
 
 GOOD = (
     "tenant_id: {tenant_id}\ndisplay_name: T\ntier: starter\nwarehouse: {{type: duckdb}}\n"
@@ -89,3 +93,31 @@ def test_the_dag_files_log_never_carries_a_pasted_password(folder: Path, caplog:
         dag = build_tenant_dags(folder)["flexlake__leaky"]
     assert "postgresql://admin:***@db/prod" in caplog.text, caplog.text[-2000:]
     assert "hunter2" not in caplog.text + (dag.doc_md or "") + (dag.description or ""), "the password was echoed"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "@daily",
+        "@weekly",
+        "@quarterly",
+        "0 6 * * *",
+        "0 0 * * 7",
+        "0 0 ? * *",
+        "0 0 L * *",
+        "0 0 * * 1#2",
+        "0 0 1W * *",
+    ],
+)
+def test_every_schedule_the_loader_accepts_is_one_airflows_timetable_runs(schedule: str) -> None:
+    """The loader's cron check agrees with Airflow's timetable: what passes validate gets a next run."""
+    assert schedule_problem(schedule, "starter") is None, schedule
+    timetable = CronTriggerTimetable(schedule, timezone="UTC")
+    restriction = TimeRestriction(earliest=datetime(2026, 1, 1, tzinfo=UTC), latest=None, catchup=False)
+    assert timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction), schedule
+
+
+@pytest.mark.parametrize("schedule", ["every tuesday", "0 0 R * *", "0 0 * * 5L", "*/5 * * * * *", "0 0 30 2 *"])
+def test_schedules_airflow_would_reject_or_randomise_are_refused(schedule: str) -> None:
+    """Unparseable, random (R: another time at every parse), seconds fields, and never-firing dates."""
+    assert schedule_problem(schedule, "enterprise"), schedule

@@ -5,6 +5,7 @@ Airflow parses the expression only when the DAG is built; an expression it rejec
 tenant's DAG far from the file. Here it is refused with the fix, before any DAG exists.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -29,6 +30,8 @@ TIER_MIN_INTERVAL: dict[str, timedelta] = {
 # single day in the year too, since the count, not a time window, bounds the walk).
 _FIRES_CHECKED = 200
 _START = datetime(2026, 1, 1, tzinfo=UTC)
+# croniter's R (random) and H (hashed) fields: a schedule that changes whenever the DAG file is parsed.
+_RANDOM_FIELD = re.compile(r"(^|[\s,/-])[RrHh](\(|$|[\s,/-])")
 _FIX = "use a 5-field cron in UTC such as '0 6 * * *', or a preset: " + ", ".join(CRON_PRESETS)
 
 
@@ -37,6 +40,8 @@ def schedule_problem(expression: str, tier: str) -> str | None:
     cron = CRON_PRESETS.get(expression.strip(), expression.strip())
     if len(expression) > 100 or len(cron.split()) != 5 or not croniter.is_valid(cron):
         return f"schedule: {expression[:100]!r} is not a cron expression Airflow accepts; {_FIX}"
+    if _RANDOM_FIELD.search(cron):
+        return f"schedule: {expression!r} uses R or H (random / hashed times, different at every parse); {_FIX}"
     shortest = _shortest_interval(cron)
     if shortest is None:
         return f"schedule: {expression!r} never runs (no such date); {_FIX}"
