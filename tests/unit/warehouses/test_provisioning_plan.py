@@ -17,6 +17,7 @@ from flexlake.warehouses.provisioning import (
     validate_identifier,
 )
 from psycopg2 import sql
+from pydantic import ValidationError
 
 DBT_PROJECT = Path(__file__).resolve().parents[3] / "include" / "dbt" / "dbt_project.yml"
 
@@ -91,11 +92,14 @@ def test_the_fingerprint_is_stable_and_changes_only_with_the_plan() -> None:
     assert len(_plan().fingerprint) == 64
 
 
-def test_a_schema_name_longer_than_63_characters_is_refused_with_the_field_and_fix() -> None:
-    """PostgreSQL would truncate it silently (two tenants' names could collide): the error says what to shorten."""
+def test_a_schema_name_longer_than_63_characters_is_refused_at_load_and_again_by_provisioning() -> None:
+    """PostgreSQL would truncate it silently (two tenants' names could collide): the tenant file is refused when
+    loaded, and provisioning's own check (for names built elsewhere) says what to shorten too."""
     long_source = [{"name": "s" * 30, "system": "faker"}]
+    with pytest.raises(ValidationError, match=r"sources\[0\]\.name: .* 65 characters, warehouses allow 63"):
+        _tenant(schema_prefix="p" * 30, sources=long_source)
     with pytest.raises(IdentifierError) as raised:
-        _plan(schema_prefix="p" * 30, sources=long_source)
+        validate_identifier("p" * 30 + "_raw_" + "s" * 30, "sources[0].name", "shorten the source name")
     assert raised.value.field_name == "sources[0].name", raised.value
     assert "63" in str(raised.value) and "shorten" in str(raised.value), raised.value
 
