@@ -68,7 +68,8 @@ def _data(content: bytes) -> Any:
 def _dumped(data: Any, original: bytes) -> bytes:
     """The data as YAML text; the original bytes when it cannot be written (e.g. nested past the recursion limit)."""
     try:
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8", "surrogatepass")
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        return yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False).encode("utf-8", "surrogatepass")
     except (RecursionError, yaml.YAMLError, ValueError):
         return original
 
