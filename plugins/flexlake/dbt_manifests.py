@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from flexlake import settings
-from flexlake.tenant_config.overlay import OVERLAYS_FOLDER, overlay_dir
+from flexlake.tenant_config.overlay import OVERLAYS_FOLDER
+from flexlake.tenant_config.paths import PathProblem, confined_overlay_dir
+from flexlake.tenant_config.safe_yaml import YamlProblem, read_yaml_mapping
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +96,12 @@ def find_overlays(tenant_folders: Iterable[Path]) -> list[Path]:
 
 
 def _declared_overlay(tenant_file: Path) -> Path | None:
+    """The overlay a tenant file names, read like the loader reads it (bounded YAML, confined path), or None."""
     try:
-        data = yaml.safe_load(tenant_file.read_text(encoding="utf-8"))
-        declared = data["dbt"]["overlay_project"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        declared = read_yaml_mapping(tenant_file)["dbt"]["overlay_project"]
+        return confined_overlay_dir(tenant_file, declared) if isinstance(declared, str) and declared else None
+    except (YamlProblem, PathProblem, KeyError, TypeError):
         return None
-    return overlay_dir(tenant_file, declared) if isinstance(declared, str) and declared else None
 
 
 def build_manifests(product: Path, tenant_folders: Iterable[Path]) -> list[Path]:

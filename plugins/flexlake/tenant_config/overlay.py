@@ -24,11 +24,6 @@ _FROM_SETTINGS = "env_var('FLEXLAKE_DBT_PROJECT_DIR')"
 _RECIPE = "see include/dbt/README.md, 'Per-tenant customization'"
 
 
-def overlay_dir(tenant_file: Path, overlay_project: str) -> Path:
-    """The overlay folder: overlay_project is relative to the tenant file's folder (or absolute)."""
-    return (tenant_file.parent / overlay_project).absolute()
-
-
 def overlay_problems(folder: Path, overlay_project: str) -> list[str]:
     """What is wrong with the overlay folder, one line each (`dbt.overlay_project: what and fix`); [] if fine."""
     problem = _folder_problem(folder, overlay_project) or _package_problem(folder)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flexlake import settings
+from flexlake.dbt_manifests import find_overlays
 from flexlake.tenant_config import TenantConfigError, load_tenant_config, load_tenant_configs
 
 OVERLAY = settings.TENANT_CONFIGS_DIR / "overlays" / "cobalt_cycles"
@@ -151,3 +152,14 @@ def test_an_overlay_folder_name_of_300_characters_is_the_files_error(tmp_path: P
         load_tenant_config(_tenant(tmp_path, "acme", extra=f"dbt: {{overlay_project: {'x' * 300}}}\n"))
     assert raised.value.problems[0].startswith("dbt.overlay_project:"), raised.value.problems
     assert "short relative path" in raised.value.problems[0], raised.value.problems
+
+
+def test_make_manifest_reads_tenant_files_like_the_loader(tmp_path: Path) -> None:
+    """`flexlake manifest` finds no overlay outside the tenant folder and survives non-UTF-8 and alias files."""
+    tenants, outside = tmp_path / "tenants", tmp_path / "outside"
+    shutil.copytree(OVERLAY, outside, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    tenants.mkdir()
+    _tenant(tenants, "acme", extra="dbt: {overlay_project: ../outside}\n")
+    (tenants / "aaa.yaml").write_bytes(b"\xff\xfe")
+    (tenants / "bomb.yaml").write_text('a: &a ["x", "x"]\nb: [*a, *a]\ndbt: {overlay_project: ../outside}\n')
+    assert find_overlays([tenants]) == [], "an overlay outside the tenant folder would be built by dbt"
