@@ -1,4 +1,4 @@
-"""Tenant files → validated, frozen TenantConfig values. Imports nothing else of flexlake."""
+"""Tenant files → validated, frozen TenantConfig values. Imports only flexlake.settings (data dir, allowed roots)."""
 
 from flexlake.tenant_config.errors import TenantConfigError
 from flexlake.tenant_config.loader import (
