@@ -8,6 +8,9 @@ import pytest
 from flexlake import settings
 from flexlake.dbt_manifests import find_overlays
 from flexlake.tenant_config import TenantConfigError, load_tenant_config, load_tenant_configs
+from flexlake.tenant_config.derived_names import MODEL_LAYERS, schema_names
+from flexlake.warehouses.base import MODEL_LAYERS as warehouse_layers
+from flexlake.warehouses.base import tenant_schema_names
 
 OVERLAY = settings.TENANT_CONFIGS_DIR / "overlays" / "cobalt_cycles"
 
@@ -163,3 +166,10 @@ def test_make_manifest_reads_tenant_files_like_the_loader(tmp_path: Path) -> Non
     (tenants / "aaa.yaml").write_bytes(b"\xff\xfe")
     (tenants / "bomb.yaml").write_text('a: &a ["x", "x"]\nb: [*a, *a]\ndbt: {overlay_project: ../outside}\n')
     assert find_overlays([tenants]) == [], "an overlay outside the tenant folder would be built by dbt"
+
+
+def test_the_loaders_derived_schema_names_are_the_warehouses_names(tmp_path: Path) -> None:
+    """derived_names.py mirrors flexlake.warehouses.base (which imports Cosmos); they must name the same schemas."""
+    tenant = load_tenant_config(_tenant(tmp_path, "acme", _postgres("pfx"), sources="shop,billing"))
+    assert schema_names(tenant.schema_prefix, ("shop", "billing")) == tenant_schema_names(tenant)
+    assert warehouse_layers == MODEL_LAYERS, "the dbt layers differ between tenant_config and warehouses"
