@@ -107,6 +107,10 @@ def test_a_duckdb_tenant_runs_end_to_end_and_publishes_its_catalog(sandbox: Sand
         revenue = connection.execute("select count(*) from duck_shop_marts.mart_revenue_daily").fetchone()
     assert orders and orders[0] > 0, "fct_orders is empty"
     assert revenue and revenue[0] > 0, "mart_revenue_daily is empty"
+    # The reader's copy of the marts, published by the run (the reader never opens the live file).
+    with duckdb.connect(str(sandbox.data / "duck_shop" / "reader.duckdb"), read_only=True) as reader:
+        copied = reader.execute("select count(*) from duck_shop_marts.mart_revenue_daily").fetchone()
+    assert copied == revenue, f"reader copy {copied} != warehouse {revenue}"
     version = _latest_version(sandbox, "duck_shop")
     assert {path.name for path in version.iterdir()} == PROFESSIONAL_CATALOG_FILES
     summary = json.loads((version / "summary.json").read_text())

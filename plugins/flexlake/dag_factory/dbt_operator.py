@@ -13,27 +13,17 @@ from typing import Any
 from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
 from cosmos.constants import InvocationMode
-from cosmos.operators.local import (
-    DbtDocsLocalOperator,
-    DbtRunLocalOperator,
-    DbtSeedLocalOperator,
-    DbtSnapshotLocalOperator,
-    DbtTestLocalOperator,
-)
+from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
+from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, RESULTS_ONLY_OPERATORS
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
-_COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {
-    "run": DbtRunLocalOperator,
-    "test": DbtTestLocalOperator,
-    "seed": DbtSeedLocalOperator,
-    "snapshot": DbtSnapshotLocalOperator,
-    "docs": DbtDocsLocalOperator,
-}
+# Per-node commands write only their run results (dbt_results_only: half a dbt invocation); docs writes the catalog.
+_COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {**RESULTS_ONLY_OPERATORS, "docs": DbtDocsLocalOperator}
 _UI_COLORS = {"run": "#7352BA", "test": "#8194E0", "seed": "#F58D7E", "snapshot": "#964B00", "docs": "#8194E0"}
 RunCallback = Callable[..., Any]
 # The run parameter asking for `--full-refresh` (tenant_dag.run_params), and the commands it applies to:
@@ -70,7 +60,7 @@ class DbtNodeOperator(BaseOperator):
             "vars": dbt_vars(self.tenant),
             "select": [self.select] if self.select else [],
             "exclude": list(self.exclude),
-            "dbt_cmd_flags": list(self.flags),
+            "dbt_cmd_flags": [*self.flags, *([NO_WRITE_JSON_FLAG] if self.command in RESULTS_ONLY_OPERATORS else [])],
             "invocation_mode": InvocationMode.DBT_RUNNER,
             "install_deps": _needs_deps(self.tenant),
             # Cosmos copies the newest partial_parse.msgpack in before dbt runs and back after: one full
