@@ -179,10 +179,11 @@ def test_provision_without_the_warehouse_connection_exits_1_with_the_reason(
     assert "every_field.yaml: provisioning failed" in err and "flexlake_every_field_warehouse" in err, err
 
 
-def test_validate_refuses_two_files_of_a_folder_sharing_schemas_naming_both(
+def test_validate_refuses_a_file_taking_another_tenants_schemas_naming_both(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The folder is checked as a whole: beta with schema_prefix acme on acme's warehouse fails both files."""
+    """The folder is checked as a whole: beta with schema_prefix acme on acme's warehouse fails (exit 1), naming
+    acme.yaml; acme, whose schemas are its own by default, stays valid (tenant_config/boundaries.py)."""
     for tenant_id, prefix in (("acme", ""), ("beta", ", schema_prefix: acme")):
         (tmp_path / f"{tenant_id}.yaml").write_text(
             f"tenant_id: {tenant_id}\ndisplay_name: T\ntier: starter\n"
@@ -191,9 +192,9 @@ def test_validate_refuses_two_files_of_a_folder_sharing_schemas_naming_both(
             encoding="utf-8",
         )
     exit_code, out, err = _validate(capsys, tmp_path)
-    assert exit_code == 1 and "0 valid, 2 invalid" in out, out
-    assert f"{tmp_path / 'acme.yaml'} is invalid:" in err and "is also used by beta.yaml" in err, err
-    assert f"{tmp_path / 'beta.yaml'} is invalid:" in err and "is also used by acme.yaml" in err, err
+    assert exit_code == 1 and "1 valid, 1 invalid" in out and "ok  acme:" in out, out
+    assert f"{tmp_path / 'beta.yaml'} is invalid:" in err and "are also used by acme.yaml" in err, err
+    assert f"{tmp_path / 'acme.yaml'} is invalid:" not in err, err
 
 
 def test_validate_never_prints_a_password_pasted_as_a_connection_id(

@@ -147,7 +147,7 @@ def check_tenants_together(
     """Valid files that are also valid together; the others as errors.
 
     A repeated tenant_id is an error for every file but the first in sorted order (the first keeps its DAG);
-    tenants sharing schemas, DuckDB folders, overlays or Airbyte workspaces are all refused (boundaries.py).
+    tenants sharing schemas, DuckDB folders, overlays or Airbyte workspaces are refused (boundaries.py says which).
     """
     unique: list[tuple[Path, TenantConfig]] = []
     errors: list[TenantConfigError] = []

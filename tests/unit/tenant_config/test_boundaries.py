@@ -48,26 +48,38 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_a_tenant_taking_another_tenants_schema_prefix_is_refused_and_so_is_the_other(tmp_path: Path) -> None:
-    """beta with schema_prefix acme on acme's warehouse: both refused, each naming the other file."""
+def test_a_tenant_taking_another_tenants_schema_prefix_is_refused_and_the_other_keeps_its_dag(tmp_path: Path) -> None:
+    """beta with schema_prefix acme on acme's warehouse: beta is refused, naming acme.yaml and every shared
+    schema on one line; acme, whose schemas come from its own id, keeps its pipeline."""
     _tenant(tmp_path, "acme", _postgres())
     _tenant(tmp_path, "beta", _postgres("acme"))
     refused = _refused(tmp_path)
-    assert set(refused) == {"acme.yaml", "beta.yaml"}, refused
+    assert set(refused) == {"beta.yaml"}, refused
     assert (
-        "schema acme_marts (postgres connection shared_pg, database analytics) is also used by beta.yaml"
-        in (refused["acme.yaml"])
-    ), refused["acme.yaml"]
-    assert "is also used by acme.yaml" in refused["beta.yaml"] and "warehouse.schema_prefix" in refused["beta.yaml"]
-    assert load_tenant_configs(tmp_path).tenants == (), "a tenant of a colliding pair was kept"
+        "warehouse: schemas acme_raw_shop, acme_staging, acme_input, acme_core, acme_marts, acme_reference "
+        "(postgres connection shared_pg, database analytics) are also used by acme.yaml" in refused["beta.yaml"]
+    ), refused["beta.yaml"]
+    assert "change warehouse.schema_prefix" in refused["beta.yaml"], refused["beta.yaml"]
+    assert [tenant.tenant_id for tenant in load_tenant_configs(tmp_path).tenants] == ["acme"]
+
+
+def test_two_tenants_borrowing_one_prefix_are_both_refused(tmp_path: Path) -> None:
+    """Neither holds the schemas by its own id: no file says who is right, so both wait for a rename."""
+    _tenant(tmp_path, "beta", _postgres("shared"))
+    _tenant(tmp_path, "gamma", _postgres("shared"))
+    refused = _refused(tmp_path)
+    assert set(refused) == {"beta.yaml", "gamma.yaml"}, refused
+    assert "also used by gamma.yaml" in refused["beta.yaml"], refused["beta.yaml"]
 
 
 def test_a_source_named_marts_collides_with_the_tenant_whose_id_ends_in_raw(tmp_path: Path) -> None:
-    """acme's source `marts` makes acme_raw_marts, which is tenant acme_raw's marts schema."""
+    """acme's source `marts` makes acme_raw_marts, which is tenant acme_raw's marts schema: both derive it from
+    their own ids, so both are refused."""
     _tenant(tmp_path, "acme", _postgres(), sources="marts")
     _tenant(tmp_path, "acme_raw", _postgres())
     refused = _refused(tmp_path)
     assert "schema acme_raw_marts" in refused["acme.yaml"] and "acme_raw.yaml" in refused["acme.yaml"], refused
+    assert "schema acme_raw_marts" in refused["acme_raw.yaml"] and "acme.yaml" in refused["acme_raw.yaml"], refused
 
 
 def test_the_same_schemas_on_different_warehouses_do_not_collide(tmp_path: Path) -> None:
@@ -78,13 +90,14 @@ def test_the_same_schemas_on_different_warehouses_do_not_collide(tmp_path: Path)
     assert report.errors == () and len(report.tenants) == 2, report.errors
 
 
-def test_two_duckdb_tenants_sharing_a_folder_are_both_refused(tmp_path: Path, data_dir: Path) -> None:
-    """The raw files sit beside the warehouse file: a shared folder would mix both tenants' raw data."""
+def test_a_duckdb_tenant_writing_into_another_tenants_folder_is_refused(tmp_path: Path, data_dir: Path) -> None:
+    """The raw files sit beside the warehouse file: a shared folder would mix both tenants' raw data. beta's
+    path points into acme's default folder: beta is refused, acme keeps its DAG."""
     _tenant(tmp_path, "acme")
     _tenant(tmp_path, "beta", "{type: duckdb, path: acme/beta.duckdb}")
     refused = _refused(tmp_path)
-    assert set(refused) == {"acme.yaml", "beta.yaml"}, refused
-    assert f"the DuckDB folder {data_dir / 'acme'} is also used by beta.yaml" in refused["acme.yaml"], refused
+    assert set(refused) == {"beta.yaml"}, refused
+    assert f"the DuckDB folder {data_dir / 'acme'} is also used by acme.yaml" in refused["beta.yaml"], refused
 
 
 def test_two_tenants_sharing_an_overlay_or_an_airbyte_workspace_are_refused(tmp_path: Path) -> None:
@@ -101,7 +114,9 @@ def test_two_tenants_sharing_an_overlay_or_an_airbyte_workspace_are_refused(tmp_
     _tenant(tmp_path, "delta", extra=workspace)
     refused = _refused(tmp_path)
     assert "dbt.overlay_project" in refused["acme.yaml"] and "beta.yaml" in refused["acme.yaml"], refused
+    assert "dbt.overlay_project" in refused["beta.yaml"], "overlays/shared is neither tenant's own: both refused"
     assert "airbyte.workspace 'shared' on connection ab is also used by delta.yaml" in refused["gamma.yaml"], refused
+    assert "airbyte.workspace" in refused["delta.yaml"], "a workspace both set explicitly: both refused"
 
 
 @pytest.mark.parametrize("path", ["../elsewhere/w.duckdb", "/etc/w.duckdb", "w.duckdb"])
