@@ -7,6 +7,7 @@
     flexlake provision TENANT [--dry-run] create the tenant's schemas, roles and read-only reader (or print the SQL)
     flexlake lint-tsql DIR                lint compiled SQL (e.g. dbt's target/compiled) for what SQL Server rejects
     flexlake manifest [TENANT_DIR ...]    dbt parse of the product and of every tenant overlay (make manifest)
+    flexlake new-tenant ID [--tier ...]   write a tenant file (and overlay skeleton) that validates; never overwrites
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flexlake import settings
+from flexlake.operator_tools.cli_commands import add_new_tenant_command
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
 from flexlake.tenant_config.json_schema import SCHEMA_FILE_NAME, tenant_config_json_schema
 from flexlake.tenant_config.loader import check_tenants_together
@@ -74,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--product", type=Path, default=settings.DBT_PROJECT_DIR, help="the product dbt project")
     manifest.set_defaults(handler=_manifest)
+
+    add_new_tenant_command(commands)
     return parser
 
 

@@ -1,0 +1,57 @@
+"""The operator tools' subcommands of `flexlake` (cli.py adds them): flags, handlers, exit codes.
+
+Kept out of cli.py so each tool's flags live next to its code; every handler prints the reason for a refusal on
+stderr (file, field, fix, no secret) and returns 1, never a traceback.
+"""
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flexlake import settings
+from flexlake.operator_tools.new_tenant_answers import MissingAnswer, answers_from_flags
+from flexlake.tenant_config import TenantConfigError
+from flexlake.tenant_config.schema import SOURCE_SYSTEMS, TIER_SCHEDULES
+
+WAREHOUSE_TYPES = ("duckdb", "postgres", "snowflake", "redshift", "sqlserver")
+
+
+def add_new_tenant_command(commands: Any) -> None:
+    command = commands.add_parser("new-tenant", help="write a new tenant file that validates (never overwrites)")
+    command.add_argument("tenant_id", help="the tenant id: lower-case letters, digits, _ (the file is <id>.yaml)")
+    command.add_argument("--tier", choices=tuple(TIER_SCHEDULES), help="asked when missing and stdin is a terminal")
+    command.add_argument("--warehouse", choices=WAREHOUSE_TYPES, default="duckdb")
+    command.add_argument("--connection-id", help="server warehouses: the Airflow connection id of the warehouse")
+    command.add_argument("--database", help="server warehouses: the database of the tenant's schemas")
+    command.add_argument(
+        "--source",
+        action="append",
+        metavar="SYSTEM[:NAME]",
+        help=f"repeatable; SYSTEM one of {', '.join(SOURCE_SYSTEMS)} (default: one faker source)",
+    )
+    command.add_argument("--shop", action="append", help="shopify sources, in order: the store (<shop>.myshopify.com)")
+    command.add_argument("--stripe-account", action="append", help="stripe sources, in order: the account acct_...")
+    command.add_argument("--start-date", type=date.fromisoformat, help="shopify/stripe: sync from (YYYY-MM-DD)")
+    command.add_argument("--airbyte-connection-id", default="airbyte_default", help="the Airbyte server's connection")
+    command.add_argument("--display-name", help="shown in the Airflow UI (default: from the id)")
+    command.add_argument("--overlay", action="store_true", help="also write overlays/<id>, a dbt overlay skeleton")
+    command.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
+    command.set_defaults(handler=_new_tenant)
+
+
+def _new_tenant(args: argparse.Namespace) -> int:
+    from flexlake.operator_tools.new_tenant import NewTenantRefused, create_tenant, next_steps  # noqa: PLC0415
+
+    ask = input if sys.stdin is not None and sys.stdin.isatty() else None
+    try:
+        created = create_tenant(answers_from_flags(args, ask), args.tenants)
+    except (MissingAnswer, NewTenantRefused) as error:
+        print(f"new-tenant: {error}", file=sys.stderr)
+        return 1
+    except TenantConfigError as error:
+        print(f"{error}\nnew-tenant wrote nothing (the file was removed again)", file=sys.stderr)
+        return 1
+    print(next_steps(created))
+    return 0
