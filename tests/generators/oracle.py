@@ -71,10 +71,11 @@ _SHOPIFY_STATUS = {"paid": "completed", "partially_refunded": "partially_returne
 _SHOPIFY_STATUS |= {"pending": "pending", "authorized": "pending", "partially_paid": "pending", "voided": "cancelled"}
 _CURSORS = {"transactions": "created_at", "order_refunds": "created_at", "subscription_items": "subscription_updated"}
 Row = dict[str, Any]
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def latest_rows(dataset: RawDataset, stream: str) -> list[Row]:
-    """Rows of a stream deduplicated by id (greatest cursor, then extraction), deleted rows dropped."""
+def latest_rows(dataset: RawDataset, stream: str, *, keep_deleted: bool = False) -> list[Row]:
+    """Rows of a stream deduplicated by id (greatest cursor, then extraction), deleted rows dropped unless kept."""
     if stream not in dataset.streams:
         return []
     default = "updated" if dataset.system == "stripe" else "updated_at"
@@ -85,7 +86,11 @@ def latest_rows(dataset: RawDataset, stream: str) -> list[Row]:
         rank = (value is not None, value if value is not None else 0, row["_airbyte_extracted_at"])
         if row["id"] not in best or rank > best[row["id"]]["__rank"]:
             best[row["id"]] = row | {"__rank": rank}
-    live = [row for row in best.values() if row.get("deleted_at") is None and row.get("is_deleted") is not True]
+    live = [
+        row
+        for row in best.values()
+        if keep_deleted or (row.get("deleted_at") is None and row.get("is_deleted") is not True)
+    ]
     return [{key: value for key, value in row.items() if key != "__rank"} for row in live]
 
 
@@ -352,9 +357,11 @@ def _stripe_orders(dataset: RawDataset) -> list[Row]:
         )
         cur = inv["currency"]
         amounts = {key: from_minor(inv[key], cur) for key in ("subtotal", "tax", "total")}
+        loaded = max(inv["_airbyte_extracted_at"], charge["_airbyte_extracted_at"] if charge else _EPOCH)
         result.append(
             _stripe_order(inv, status, amounts["subtotal"], amounts["tax"], amounts["total"])
             | {"discount_amount": (amounts["subtotal"] + amounts["tax"] - amounts["total"]).quantize(CENT)}
+            | {"loaded_at": naive(loaded)}
         )
     for charge in charges.values():
         if charge["invoice"] is None and charge["status"] == "succeeded":
@@ -416,6 +423,7 @@ def _stripe_refunds(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
 
 def _stripe_payments(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
     statuses = {"succeeded": "captured", "pending": "pending", "failed": "failed"}
+    invoices = {row["id"]: row["_airbyte_extracted_at"] for row in latest_rows(dataset, "invoices", keep_deleted=True)}
     return [
         {
             "payment_id": charge["id"],
@@ -427,7 +435,7 @@ def _stripe_payments(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
             "amount": from_minor(charge["amount"], charge["currency"]).quantize(CENT),
             "currency_code": charge["currency"].upper(),
             "updated_at": naive(charge["updated"]),
-            "loaded_at": naive(charge["_airbyte_extracted_at"]),
+            "loaded_at": naive(max(charge["_airbyte_extracted_at"], invoices.get(charge["invoice"], _EPOCH))),
         }
         for charge in latest_rows(dataset, "charges")
     ]

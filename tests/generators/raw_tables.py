@@ -168,6 +168,27 @@ def write_postgres(
         connection.close()
 
 
+def append_postgres(
+    dataset: RawDataset, connection_kwargs: Mapping[str, Any], schema: str, written: dict[str, int]
+) -> None:
+    """Insert the rows each stream gained since `written` (rows per stream already in the tables, updated here):
+    a later sync appends, as Airbyte does, and the tables stay (the staging views depend on them)."""
+    import psycopg2  # noqa: PLC0415
+    from psycopg2.extras import execute_values  # noqa: PLC0415
+
+    connection = psycopg2.connect(**connection_kwargs)
+    try:
+        with connection, connection.cursor() as cursor:
+            for stream in dataset.streams.values():
+                new_rows = _values(stream)[written.get(stream.name, 0) :]
+                if new_rows:
+                    table = f"{_quote(schema)}.{_quote(stream.name)}"
+                    execute_values(cursor, f"insert into {table} values %s", new_rows, page_size=500)
+                written[stream.name] = len(stream.rows)
+    finally:
+        connection.close()
+
+
 def write_snowflake(
     dataset: RawDataset,
     connection_kwargs: Mapping[str, Any],

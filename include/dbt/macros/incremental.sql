@@ -48,3 +48,34 @@
         and {{ relation_alias }}.order_id = changed_orders.order_id
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Post-hook of an incremental fact: delete the rows whose source record no longer comes out of the
+    model's input at all (its key is in {{ this }} but not in `kept_relation`). An adapter may drop a
+    record whose newest version no longer qualifies (a faker purchase that is an abandoned cart now, a
+    Stripe invoice back in draft, a refund that failed, a line removed from a Shopify order, an overlay
+    adapter filtering CDC deletes): no row of the change set then names the key, so delete+insert alone
+    would keep the old row forever. The set difference is taken on the natural key (source_relation +
+    `id_column`) over the whole input, not the window; with `parent_relation`, a kept row must also have
+    its parent (joined on source_relation + `parent_id`), as fct_order_lines keeps only lines of known
+    orders. Rows flagged is_deleted are removed too (deleted and test orders, deleted lines and payments).
+    The delete names keys with a single-column IN (hash semi-join; portable to every warehouse).
+-#}
+{% macro flexlake_delete_vanished_rows(key_column, id_column, kept_relation, parent_relation=none, parent_id=none) -%}
+delete from {{ this }}
+where is_deleted = 1
+    or {{ key_column }} in (
+        select {{ flexlake_surrogate_key(['vanished.source_relation', 'vanished.' ~ id_column]) }}
+        from (
+            select source_relation, {{ id_column }} from {{ this }}
+            except
+            select kept.source_relation, kept.{{ id_column }}
+            from {{ kept_relation }} as kept
+            {%- if parent_relation is not none %}
+            inner join {{ parent_relation }} as parent
+                on kept.source_relation = parent.source_relation
+                and kept.{{ parent_id }} = parent.{{ parent_id }}
+            {%- endif %}
+        ) as vanished
+    )
+{%- endmacro %}

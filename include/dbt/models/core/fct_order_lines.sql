@@ -2,15 +2,17 @@
     Incremental (delete+insert on order_line_key). A run re-reads the lines whose own row or order row
     was loaded within the lookback window (macros/incremental.sql), so a line that arrives late, or
     changes because its order changed, replaces its earlier version. Lines of deleted or test orders,
-    and deleted lines, are read as well and then removed by the post-hook: a full refresh and an
-    incremental run leave the same rows.
+    and deleted lines, are read as well and then removed by the post-hook, which also deletes the lines no
+    longer in the input (a line removed from an order, the lines of an order an adapter dropped): a full
+    refresh and an incremental run leave the same rows.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='order_line_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where is_deleted = 1",
+    post_hook="{{ flexlake_delete_vanished_rows('order_line_key', 'order_line_id', ref('input__order_lines'),
+        ref('input__orders'), 'order_id') }}",
 ) }}
 
 with order_lines as (

@@ -7,14 +7,16 @@
     lookback window (macros/incremental.sql): a refund synced today for last year's order updates that
     order. Totals are always summed over all of a recomputed order's rows. Orders that became deleted or
     test orders are recomputed with is_deleted = 1 and removed by the post-hook, so a full refresh and an
-    incremental run leave the same rows. A full refresh reads every order without the change set.
+    incremental run leave the same rows. Orders no longer in input__orders at all (an adapter filtered them:
+    a faker purchase that is an abandoned cart again, a Stripe invoice back in draft) are deleted by the
+    post-hook too (flexlake_delete_vanished_rows). A full refresh reads every order without the change set.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='order_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where is_deleted = 1",
+    post_hook="{{ flexlake_delete_vanished_rows('order_key', 'order_id', ref('input__orders')) }}",
 ) }}
 -- depends_on: {{ ref('pass_through__orders') }}
 {%- set incremental = flexlake_is_incremental_run() %}

@@ -1,7 +1,8 @@
 {#-
     Incremental (delete+insert on payment_key), like fct_order_lines: a run re-reads the payments loaded
     within the lookback window (macros/incremental.sql); deleted payments and payments of deleted or test orders
-    are read and removed by the post-hook, so incremental and full-refresh runs leave the same rows.
+    are read and removed by the post-hook, as are payments no longer in the input (an adapter dropped them),
+    so incremental and full-refresh runs leave the same rows.
     Every payment_status is kept: money received is payment_status 'captured'.
 -#}
 {{ config(
@@ -9,7 +10,7 @@
     unique_key='payment_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where is_deleted = 1",
+    post_hook="{{ flexlake_delete_vanished_rows('payment_key', 'payment_id', ref('input__payments')) }}",
 ) }}
 
 with payments as (

@@ -6,7 +6,9 @@
       - a succeeded charge without invoice (a one-off payment): one line, id = the charge's id, status by
         amount_refunded as above.
     livemode false is a test order (is_test = 1). A deleted invoice keeps its row with is_deleted = 1.
-    loaded_at is the invoice's (charge's) own extraction time.
+    loaded_at is the latest extraction of the records the row is made of: a one-off charge's own; an
+    invoice's or its charge's, whichever is later (a refund or a failed refund changes only the charge, and
+    with it the order's status), so an incremental fct_orders recomputes the order.
 -#}
 with invoices as (
 
@@ -45,7 +47,10 @@ invoice_orders as (
         invoices.created_at,
         invoices.updated_at,
         invoices.is_deleted,
-        invoices.loaded_at,
+        case
+            when charges.loaded_at > invoices.loaded_at then charges.loaded_at
+            else invoices.loaded_at
+        end as loaded_at,
         invoices.source_system,
         invoices.source_relation
     from invoices
