@@ -4,7 +4,7 @@ ENV := source scripts/airflow-env.sh &&
 DBT := .venv/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
 
-.PHONY: help venv manifest demo test lint typecheck validate dbt-parse up schema rehearse-image
+.PHONY: help venv manifest demo test lint typecheck validate dbt-parse up schema rehearse-image sbom license-check
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,3 +38,6 @@ up: venv manifest ## Start Airflow (api-server, scheduler, dag-processor, trigge
 
 rehearse-image: venv ## Rehearse the Docker image build without Docker: install steps, DagBag, one tenant end to end
 	@bash scripts/rehearse_image_build.sh
+
+license-check: venv ## Fail on any package license licensing/policy.toml neither allows nor keeps with a reason
+	@.venv/bin/python -m licensing.check --flagged
