@@ -41,3 +41,6 @@ rehearse-image: venv ## Rehearse the Docker image build without Docker: install 
 
 license-check: venv ## Fail on any package license licensing/policy.toml neither allows nor keeps with a reason
 	@.venv/bin/python -m licensing.check --flagged
+
+sbom: venv ## Write a CycloneDX SBOM per venv (.venv, PyAirbyte, source-faker) with licenses to build/sbom/
+	@bash scripts/sbom_venv.sh && .venv/bin/python -m licensing.sbom --validate

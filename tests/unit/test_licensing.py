@@ -2,6 +2,7 @@
 
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -9,6 +10,7 @@ from licensing.check import Finding, check_venvs, judge
 from licensing.collect import describe
 from licensing.policy import Policy, PolicyError, load_policy
 from licensing.resolve import is_allowed, resolve_license
+from licensing.sbom import annotate
 from licensing.venvs import Venv, repo_venvs
 
 POLICY = load_policy()
@@ -116,3 +118,22 @@ def test_a_missing_venv_names_the_command_that_creates_it(tmp_path: Path) -> Non
     """On a machine without the venvs the check says to run scripts/bootstrap.sh instead of crashing obscurely."""
     with pytest.raises(FileNotFoundError, match=r"scripts/bootstrap\.sh"):
         check_venvs([Venv("ghost", tmp_path / "nope", "image")], Policy(set(), {}, {}))
+
+
+def test_the_sbom_gets_the_resolved_license_where_cyclonedx_found_none() -> None:
+    """A component cyclonedx-py left without licenses gets the resolved expression; every one gets flexlake:*."""
+    bom: dict[str, Any] = {
+        "components": [
+            {"name": "airbyte", "version": "0.71.3"},
+            {"name": "six", "version": "1.17.0", "licenses": [{"license": {"id": "MIT"}}]},
+        ]
+    }
+    findings = [
+        judge(_package("airbyte", version="0.71.3", license_text=ELV2_TEXT), "pyairbyte", "image", POLICY),
+        judge(_package("six", version="1.17.0", license="MIT"), "pyairbyte", "image", POLICY),
+    ]
+    assert annotate(bom, findings) == 1
+    airbyte, six = bom["components"]
+    assert airbyte["licenses"] == [{"expression": "Elastic-2.0"}], airbyte
+    assert six["licenses"] == [{"license": {"id": "MIT"}}], "a license cyclonedx-py found is kept as is"
+    assert {"name": "flexlake:policy", "value": "kept"} in airbyte["properties"], airbyte["properties"]
