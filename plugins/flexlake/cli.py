@@ -8,6 +8,7 @@
     flexlake lint-tsql DIR                lint compiled SQL (e.g. dbt's target/compiled) for what SQL Server rejects
     flexlake manifest [TENANT_DIR ...]    dbt parse of the product and of every tenant overlay (make manifest)
     flexlake new-tenant ID [--tier ...]   write a tenant file (and overlay skeleton) that validates; never overwrites
+    flexlake cost [--tenant ID] [--since] per tenant: runs, task/sync/dbt seconds, rows synced (from run summaries)
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flexlake import settings
-from flexlake.operator_tools.cli_commands import add_new_tenant_command
+from flexlake.operator_tools.cli_commands import add_cost_command, add_new_tenant_command
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
 from flexlake.tenant_config.json_schema import SCHEMA_FILE_NAME, tenant_config_json_schema
 from flexlake.tenant_config.loader import check_tenants_together
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest.set_defaults(handler=_manifest)
 
     add_new_tenant_command(commands)
+    add_cost_command(commands)
     return parser
 
 

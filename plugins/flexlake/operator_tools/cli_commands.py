@@ -41,6 +41,27 @@ def add_new_tenant_command(commands: Any) -> None:
     command.set_defaults(handler=_new_tenant)
 
 
+def add_cost_command(commands: Any) -> None:
+    command = commands.add_parser("cost", help="per tenant: runs, task, sync and dbt seconds, rows synced")
+    command.add_argument("--tenant", help="one tenant id (default: every tenant with published runs)")
+    command.add_argument("--since", type=date.fromisoformat, help="only runs published on or after YYYY-MM-DD (UTC)")
+    command.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
+    command.set_defaults(handler=_cost)
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from flexlake.operator_tools.cost import catalog_base, cost_csv, cost_table, tenant_costs  # noqa: PLC0415
+
+    base = catalog_base()
+    costs = tenant_costs(base, args.tenant, args.since)
+    if not costs:
+        since = f" since {args.since}" if args.since else ""
+        print(f"no published run summaries{since} for {args.tenant or 'any tenant'} under {base}", file=sys.stderr)
+        return 1
+    print(cost_csv(costs) if args.csv else cost_table(costs), end="\n" if not args.csv else "")
+    return 0
+
+
 def _new_tenant(args: argparse.Namespace) -> int:
     from flexlake.operator_tools.new_tenant import NewTenantRefused, create_tenant, next_steps  # noqa: PLC0415
 
