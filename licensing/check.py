@@ -58,7 +58,7 @@ def judge(package: Mapping[str, Any], venv: str, scope: str, policy: Policy) -> 
         expression = rule.license or resolved.expression
         source = "policy.toml" if rule.license else resolved.source
         if rule.dev_only and scope != "dev":
-            note = f"policy keeps it only as a dev tool ({rule.reason}); it is now in a {scope} venv. Drop it there."
+            note = f"policy keeps it only as a dev tool ({rule.reason}); here it is in a {scope}-scope venv: drop it."
             return Finding(**{**base, "source": source}, license=expression, verdict="violation", note=note)
         return Finding(**{**base, "source": source}, license=expression, verdict="kept", note=rule.reason)
     if resolved.expression and is_allowed(resolved.expression, policy.allowed):
