@@ -9,6 +9,7 @@
     flexlake manifest [TENANT_DIR ...]    dbt parse of the product and of every tenant overlay (make manifest)
     flexlake new-tenant ID [--tier ...]   write a tenant file (and overlay skeleton) that validates; never overwrites
     flexlake cost [--tenant ID] [--since] per tenant: runs, task/sync/dbt seconds, rows synced (from run summaries)
+    flexlake plan FILE_OR_DIR [--json]    what a tenant file will create (DAG, models, SQL, Airbyte); writes nothing
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from flexlake import settings
-from flexlake.operator_tools.cli_commands import add_cost_command, add_new_tenant_command
+from flexlake.operator_tools.cli_commands import add_cost_command, add_new_tenant_command, add_plan_command
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
 from flexlake.tenant_config.json_schema import SCHEMA_FILE_NAME, tenant_config_json_schema
 from flexlake.tenant_config.loader import check_tenants_together
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_new_tenant_command(commands)
     add_cost_command(commands)
+    add_plan_command(commands)
     return parser
 
 

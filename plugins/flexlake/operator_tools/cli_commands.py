@@ -5,6 +5,8 @@ stderr (file, field, fix, no secret) and returns 1, never a traceback.
 """
 
 import argparse
+import contextlib
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -60,6 +62,32 @@ def _cost(args: argparse.Namespace) -> int:
         return 1
     print(cost_csv(costs) if args.csv else cost_table(costs), end="\n" if not args.csv else "")
     return 0
+
+
+def add_plan_command(commands: Any) -> None:
+    command = commands.add_parser("plan", help="what a tenant file (or folder) will create; writes nothing")
+    command.add_argument("path", type=Path, help="a tenant file or a folder of them")
+    command.add_argument("--json", action="store_true", help="one JSON document, for machines")
+    command.set_defaults(handler=_plan)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    """Airflow configures console logging on import: stdout carries only the plan (as `provision --dry-run`)."""
+    with contextlib.redirect_stdout(sys.stderr):
+        from flexlake.operator_tools.plan import plan_tenants  # noqa: PLC0415 - imports Airflow and Cosmos
+        from flexlake.operator_tools.plan_text import render_plan  # noqa: PLC0415
+
+        plans, errors = plan_tenants(args.path)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if args.json:
+        tenants = [{"tenant_id": plan.tenant_id, "file": plan.file, **plan.document} for plan in plans]
+        print(json.dumps({"tenants": tenants, "invalid": [str(error.path) for error in errors]}, indent=2))
+    else:
+        print("\n\n".join(render_plan(plan) for plan in plans))
+    if not plans and not errors:
+        print(f"no tenant files found in {args.path}", file=sys.stderr)
+    return 1 if errors or not plans else 0
 
 
 def _new_tenant(args: argparse.Namespace) -> int:
