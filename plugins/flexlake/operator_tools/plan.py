@@ -50,7 +50,15 @@ def plan_tenants(path: Path) -> tuple[list[TenantPlan], list[TenantConfigError]]
     context, _ = _load(neighbours)
     valid, refused = check_tenants_together([*loaded, *context])
     errors.extend(error for error in refused if error.path in dict(loaded))
-    plans = [_plan(file, tenant) for file, tenant in valid if file in dict(loaded)]
+    plans = []
+    for file, tenant in valid:
+        if file in dict(loaded):
+            try:
+                plans.append(_plan(file, tenant))
+            except Exception as error:  # as the DAG factory: that tenant gets an error DAG, the others their plans
+                errors.append(
+                    TenantConfigError(file, [f"the DAG could not be built ({type(error).__name__}): {error}"])
+                )
     return plans, errors
 
 

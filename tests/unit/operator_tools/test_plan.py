@@ -95,3 +95,15 @@ def test_plan_of_a_folder_plans_the_valid_files_and_exits_1_naming_a_refused_one
     assert [plan["tenant_id"] for plan in document["tenants"]] == ["pgco"], document
     assert document["invalid"] == [str(tmp_path / "thief.yaml")], document
     assert "thief.yaml is invalid" in err and "also used by pgco.yaml" in err, err
+
+
+def test_plan_of_an_overlay_tenant_whose_manifest_was_never_built_names_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """new-tenant --overlay then plan before `flexlake manifest`: exit 1 with the factory's reason, no traceback."""
+    assert main(["new-tenant", "skel_co", "--tier", "enterprise", "--overlay", "--tenants", str(tmp_path)]) == 0
+    capsys.readouterr()
+    exit_code = main(["plan", str(tmp_path / "skel_co.yaml")])
+    err = capsys.readouterr().err
+    assert exit_code == 1 and "the DAG could not be built (OverlayManifestError)" in err, err
+    assert "manifest.json is missing; run `make manifest`" in err, err
