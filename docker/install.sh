@@ -12,7 +12,7 @@
 # Sources: what the Dockerfile COPYs into $FLEXLAKE_HOME/build, laid out like the repository.
 set -euo pipefail
 
-STAGES="uv airflow pyairbyte connectors package dbt layout"
+STAGES="uv airflow pyairbyte connectors package dbt layout sbom"
 UV_VERSION=0.13.8  # the version scripts/bootstrap.sh installs
 BUILD_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${FLEXLAKE_HOME:?set by the Dockerfile}" "${FLEXLAKE_BASE_PYTHON:?set by the Dockerfile}"
@@ -99,6 +99,19 @@ stage_dbt() {
 stage_layout() {
   mkdir -p "$FLEXLAKE_TENANT_CONFIGS_DIR" "$FLEXLAKE_DATA_DIR" "$AIRFLOW__COSMOS__CACHE_DIR"
   "$AIRFLOW_VENV/bin/flexlake" validate "$FLEXLAKE_HOME/examples/tenant_configs"
+}
+
+# A CycloneDX SBOM of each venv the image ships, every package with its license (licensing/, docs/licensing.md),
+# in $FLEXLAKE_HOME/sbom. cyclonedx-bom runs from a tool venv deleted again in this step (never in the image);
+# --strict fails the build on a license licensing/policy.toml neither allows nor keeps with a reason.
+stage_sbom() {
+  local tool=$FLEXLAKE_HOME/build/sbom-tool
+  sync_venv "$tool" "$BUILD_DIR/licensing/requirements-sbom.txt"
+  (cd "$BUILD_DIR" && "$AIRFLOW_VENV/bin/python" -m licensing.sbom --strict --tool "$tool/bin/cyclonedx-py" \
+    --out "$FLEXLAKE_HOME/sbom" --venv "airflow=$AIRFLOW_VENV" \
+    --venv "pyairbyte=$(dirname "$(dirname "$FLEXLAKE_PYAIRBYTE_PYTHON")")" \
+    --venv "source-faker=$FLEXLAKE_CONNECTORS_VENV_DIR/source-faker")
+  rm -rf "$tool" "$BUILD_DIR"/licensing/__pycache__
 }
 
 if [ $# -ne 1 ] || [[ " $STAGES " != *" $1 "* ]]; then

@@ -1,7 +1,7 @@
 """`make sbom` and the image's sbom stage: one CycloneDX JSON per venv, every component with its license.
 
     python -m licensing.sbom --tool .venvs/sbom/bin/cyclonedx-py --out build/sbom [--validate]
-        [--venv NAME=VENV_DIR ...]     (default: .venv, .venvs/pyairbyte, .venvs/source-faker)
+        [--strict] [--venv NAME=VENV_DIR ...]     (default: .venv, .venvs/pyairbyte, .venvs/source-faker)
 
 cyclonedx-py (cyclonedx-bom, in its own tool venv: scripts/sbom_venv.sh) lists the components; it leaves a
 component's licenses empty when metadata names none (PyAirbyte's is only in LICENSE.md). This module fills
@@ -47,8 +47,8 @@ def annotate(bom: dict[str, Any], findings: list[Finding]) -> int:
     return filled
 
 
-def write_sbom(tool: Path, venv: Venv, out_dir: Path, policy: Policy, validate: bool) -> Path:
-    """Run cyclonedx-py on the venv's python, annotate its JSON, write OUT/<venv>.cdx.json."""
+def write_sbom(tool: Path, venv: Venv, out_dir: Path, policy: Policy, validate: bool) -> list[Finding]:
+    """Run cyclonedx-py on the venv's python, annotate its JSON, write OUT/<venv>.cdx.json; return the verdicts."""
     target = out_dir / f"{venv.name}.cdx.json"
     command = [str(tool), "environment", "--of", "JSON", "--output-reproducible", "-o", str(target)]
     command += ["--validate" if validate else "--no-validate", str(venv.path / "bin" / "python")]
@@ -61,7 +61,7 @@ def write_sbom(tool: Path, venv: Venv, out_dir: Path, policy: Policy, validate: 
     target.write_text(json.dumps(bom, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     unknown = sum(1 for f in findings if not f.license)
     print(f"sbom: {target} ({len(bom.get('components', []))} components, {filled} licenses filled, {unknown} unknown)")
-    return target
+    return findings
 
 
 def _parse_venv(spec: str) -> Venv:
@@ -78,17 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "sbom")
     parser.add_argument("--venv", type=_parse_venv, action="append", help="NAME=VENV_DIR (repeatable)")
     parser.add_argument("--validate", action="store_true", help="validate against the CycloneDX schema (~12 s/venv)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on a policy violation (the image build)")
     args = parser.parse_args(argv)
     venvs = args.venv or [venv for venv in repo_venvs() if venv.scope == "image"]
     args.out.mkdir(parents=True, exist_ok=True)
     policy = load_policy()
     try:
-        for venv in venvs:
-            write_sbom(args.tool, venv, args.out, policy, args.validate)
+        findings = [f for venv in venvs for f in write_sbom(args.tool, venv, args.out, policy, args.validate)]
     except (RuntimeError, FileNotFoundError) as error:
         print(f"sbom: {error}", file=sys.stderr)
         return 1
-    return 0
+    violations = [f for f in findings if f.verdict == "violation"]
+    for finding in violations:
+        print("LICENSE VIOLATION: " + finding.render(), file=sys.stderr)
+    return 1 if violations and args.strict else 0
 
 
 if __name__ == "__main__":
