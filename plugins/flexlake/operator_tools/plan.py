@@ -27,6 +27,7 @@ from flexlake.ingestion.airbyte_api.provisioning import (
     tag_name,
     workspace_name,
 )
+from flexlake.operator_tools.deployed import deployed_models_diff
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
 from flexlake.tenant_config.derived_names import raw_schema_name
 from flexlake.tenant_config.loader import check_tenants_together
@@ -96,6 +97,7 @@ def _plan(file: Path, tenant: TenantConfig) -> TenantPlan:
         "provisioning_sql": get_warehouse(tenant.warehouse.type).provisioning_plan(tenant).describe(),
         "airbyte": _airbyte_objects(tenant),
         "catalog": _catalog(tenant),
+        "against_deployed": deployed_models_diff(tenant.tenant_id, built),
     }
     return TenantPlan(tenant_id=tenant.tenant_id, file=str(file), document=document)
 

@@ -19,6 +19,7 @@ def render_plan(plan: TenantPlan) -> str:
         f"  catalog: {doc['catalog']['location']} "
         f"({'docs + run summary' if doc['catalog']['docs'] else 'run summary only'})",
     ]
+    lines.append(f"  against the last published run: {_deployed(doc['against_deployed'])}")
     lines.extend(_airbyte(doc["airbyte"]))
     lines.append("  provisioning SQL (secrets masked):")
     lines.extend(f"    {line}" if line else "" for line in doc["provisioning_sql"].splitlines())
@@ -42,3 +43,11 @@ def _airbyte(objects: dict[str, Any] | None) -> list[str]:
             f"connection {source['connection']}; credentials: {source['credentials_connection_id'] or 'none'}"
         )
     return lines
+
+
+def _deployed(diff: dict[str, Any] | None) -> str:
+    if diff is None:
+        return "none published (a new tenant: everything above is new)"
+    added = ", ".join(diff["added"]) or "none"
+    dropped = ", ".join(diff["dropped"]) or "none"
+    return f"version {diff['version']}: models added {added}; models no longer built {dropped}"

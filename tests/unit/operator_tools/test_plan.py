@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flexlake import settings
+from flexlake.catalog.publish import catalog_root, publish_run, stage_run_results
 from flexlake.cli import main
 from flexlake.tenant_config import load_tenant_config
 from flexlake.warehouses import get_warehouse
@@ -24,6 +25,14 @@ sources:
   - {name: shop, system: faker}
 airbyte: {connection_id: airbyte_default}
 """
+
+
+@pytest.fixture(autouse=True)
+def catalog_base_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test's own catalog base: plan reads the last published run there, never the repository's data dir."""
+    base_uri = (tmp_path / "catalog").as_uri()
+    monkeypatch.setattr(settings, "CATALOG_BASE_URI", base_uri)
+    return base_uri
 
 
 def _plan_json(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, Any, str]:
@@ -55,7 +64,7 @@ def test_plan_of_a_demo_tenant_names_dag_schedule_models_pass_through_and_catalo
     assert "mart_revenue_daily" in plan["models_built"] and plan["models_added"] == [], plan
     assert "faker.age -> age_years (integer)" in plan["pass_through_columns"]["customers"], plan
     assert plan["catalog"]["location"].endswith("/acme_outdoor") and plan["catalog"]["docs"] is True, plan
-    assert plan["airbyte"] is None, plan["airbyte"]
+    assert plan["airbyte"] is None and plan["against_deployed"] is None, plan
     assert "CREATE SCHEMA IF NOT EXISTS" in plan["provisioning_sql"], plan["provisioning_sql"]
     assert _listing(tmp_path) == before, "plan wrote files"
 
@@ -107,3 +116,24 @@ def test_plan_of_an_overlay_tenant_whose_manifest_was_never_built_names_the_fix(
     err = capsys.readouterr().err
     assert exit_code == 1 and "the DAG could not be built (OverlayManifestError)" in err, err
     assert "manifest.json is missing; run `make manifest`" in err, err
+
+
+def test_plan_compares_the_models_with_the_last_published_run(
+    tmp_path: Path, catalog_base_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run published (by the catalog's publish_run) with mart_mrr_monthly and dim_customers: the plan, which
+    builds no mart_mrr_monthly, says it is dropped, and that mart_revenue_daily is added."""
+    project = tmp_path / "project"
+    (project / "target").mkdir(parents=True)
+    results = [
+        {"unique_id": f"model.flexlake.{name}", "status": "success"} for name in ("mart_mrr_monthly", "dim_customers")
+    ]
+    (project / "target" / "run_results.json").write_text(json.dumps({"results": results}), encoding="utf-8")
+    root = catalog_root(catalog_base_uri, "acme_outdoor")
+    stage_run_results(project, root / "runs" / "run_1" / "run_results", "dbt_transform.dim_customers")
+    version = publish_run(root, "run_1", {"tenant_id": "acme_outdoor"}, None).name
+    exit_code, document, err = _plan_json(capsys, DEMO_TENANTS / "acme_outdoor.yaml")
+    assert exit_code == 0, err
+    diff = document["tenants"][0]["against_deployed"]
+    assert diff["version"] == version and diff["dropped"] == ["mart_mrr_monthly"], diff
+    assert "mart_revenue_daily" in diff["added"] and "dim_customers" not in diff["added"], diff
