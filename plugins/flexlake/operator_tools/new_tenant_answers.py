@@ -5,11 +5,14 @@ tenant file with a made-up connection id or Stripe account would validate and th
 """
 
 import argparse
+import re
 from collections.abc import Callable
 from datetime import date
 
 from flexlake.operator_tools.tenant_document import AIRBYTE_ONLY_SYSTEMS, SourceAnswer, TenantAnswers
+from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS, shown
 from flexlake.tenant_config.schema import SOURCE_SYSTEMS, TIER_SCHEDULES
+from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
 
 Ask = Callable[[str], str]
 
@@ -20,6 +23,8 @@ class MissingAnswer(ValueError):
 
 def answers_from_flags(args: argparse.Namespace, ask: Ask | None) -> TenantAnswers:
     """The answers the flags give, the rest asked through `ask` (None: no terminal, so an error)."""
+    if not re.fullmatch(IDENTIFIER_PATTERN, args.tenant_id):  # checked before it becomes a file name
+        raise MissingAnswer(f"tenant id {shown(args.tenant_id)} {PATTERN_EXPLANATIONS[IDENTIFIER_PATTERN]}")
     tier = args.tier or _required(ask, "--tier", f"tier ({' | '.join(TIER_SCHEDULES)})")
     warehouse: str = args.warehouse
     connection_id = database = None

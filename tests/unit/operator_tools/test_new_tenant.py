@@ -152,3 +152,15 @@ def test_missing_values_are_asked_for_when_there_is_a_terminal() -> None:
     assert len(asked) == 5, asked
     with pytest.raises(MissingAnswer, match="--tier is required"):
         answers_from_flags(argparse.Namespace(**{**vars(args), "tier": None}), None)
+
+
+@pytest.mark.parametrize("tenant_id", ["../escape", "Bad-Id", "x"])
+def test_an_id_that_is_not_an_identifier_is_refused_before_any_file_is_written(
+    tenant_id: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The id becomes a file name: checked first, so `../escape` never writes outside the folder."""
+    folder = tmp_path / "tenants"
+    folder.mkdir()
+    exit_code, _, err = _new_tenant(capsys, folder, tenant_id, "--tier", "starter")
+    assert exit_code == 1 and "must be lower-case letters, digits and underscores" in err, err
+    assert list(tmp_path.rglob("*.yaml")) == [], "a file was written for an invalid id"
