@@ -20,8 +20,7 @@ def confined_duckdb_path(path: str) -> Path:
     """warehouse.path resolved against the data directory; PathProblem unless under it (or an allowed root)."""
     data_dir = _resolved(settings.DATA_DIR, "warehouse.path")
     resolved = _resolved(data_dir / path, "warehouse.path")
-    roots = (data_dir, *(_resolved(root, "FLEXLAKE_ALLOWED_PATH_ROOTS") for root in settings.ALLOWED_PATH_ROOTS))
-    if not any(resolved.is_relative_to(root) and resolved != root for root in roots) or resolved.parent == data_dir:
+    if not _inside(resolved, data_dir) or resolved.parent == data_dir:
         raise PathProblem(
             f"warehouse.path: {path[:100]!r} resolves outside a folder of the data directory; use a path like "
             f"<tenant_id>/warehouse.duckdb (relative to FLEXLAKE_DATA_DIR), remove the field for the default, "
@@ -34,14 +33,19 @@ def confined_overlay_dir(tenant_file: Path, overlay_project: str) -> Path:
     """dbt.overlay_project resolved against the tenant file's folder; PathProblem unless under it."""
     folder = _resolved(tenant_file.parent, "dbt.overlay_project")
     resolved = _resolved(folder / overlay_project, "dbt.overlay_project")
-    roots = (folder, *(_resolved(root, "FLEXLAKE_ALLOWED_PATH_ROOTS") for root in settings.ALLOWED_PATH_ROOTS))
-    if not any(resolved.is_relative_to(root) and resolved != root for root in roots):
+    if not _inside(resolved, folder):
         raise PathProblem(
             f"dbt.overlay_project: {overlay_project[:100]!r} resolves outside the tenant folder; keep the overlay "
             f"under it (convention: overlays/<tenant_id>), {_ROOTS_FIX} (it resolves to {resolved}; the tenant "
             f"folder is {folder})"
         )
     return resolved
+
+
+def _inside(resolved: Path, base: Path) -> bool:
+    """Strictly below `base` or below a root the operator allowed (FLEXLAKE_ALLOWED_PATH_ROOTS)."""
+    roots = (base, *(_resolved(root, "FLEXLAKE_ALLOWED_PATH_ROOTS") for root in settings.ALLOWED_PATH_ROOTS))
+    return any(resolved.is_relative_to(root) and resolved != root for root in roots)
 
 
 def _resolved(path: Path, field: str) -> Path:
