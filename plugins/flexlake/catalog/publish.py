@@ -57,17 +57,29 @@ def stage_run_results(project_dir: Path, staging: ObjectStoragePath, task_id: st
 
 
 def merge_run_results(staging: ObjectStoragePath) -> dict[str, Any]:
-    """One run_results.json for the whole build, from the results every dbt task staged."""
-    results: list[dict[str, Any]] = []
+    """One run_results.json for the whole build, from the results every dbt task staged.
+
+    A node can have several (the run's `dbt build` failed it, a retry of its task built it again): the one that
+    completed last is the node's result; one that never ran (skipped) gives way to any that did."""
+    latest: dict[str, dict[str, Any]] = {}
     metadata: dict[str, Any] = {}
     elapsed = 0.0
     if staging.exists():
         for path in sorted(staging.iterdir(), key=lambda p: p.name):
             document = json.loads(path.read_text())
             metadata = metadata or document.get("metadata", {})
-            results.extend(document.get("results", []))
+            for result in document.get("results", []):
+                key = str(result.get("unique_id", ""))
+                if key not in latest or _completed_at(result) >= _completed_at(latest[key]):
+                    latest[key] = result
             elapsed += float(document.get("elapsed_time", 0.0))
-    return {"metadata": metadata, "results": results, "elapsed_time": elapsed, "args": {}}
+    return {"metadata": metadata, "results": list(latest.values()), "elapsed_time": elapsed, "args": {}}
+
+
+def _completed_at(result: dict[str, Any]) -> str:
+    """When dbt finished the node (ISO time, comparable as text); "" for a node it never ran."""
+    timings = [t.get("completed_at") or "" for t in result.get("timing") or ()]
+    return max(timings, default="")
 
 
 def summarize_dbt(run_results: dict[str, Any]) -> dict[str, Any]:

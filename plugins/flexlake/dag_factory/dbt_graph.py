@@ -36,6 +36,7 @@ class SelectedGraph:
 
     nodes: tuple[DbtNode, ...]  # models, seeds, snapshots, in manifest order
     tested: frozenset[str]  # unique ids of nodes with at least one single-parent test
+    tests_of: dict[str, tuple[str, ...]]  # node unique id -> its single-parent tests' unique ids
     detached_tests: tuple[DbtNode, ...]  # tests over several selected nodes: run after all of them
 
 
@@ -62,9 +63,14 @@ def _selected_graph(
     selected = {uid: node for uid, node in graph.filtered_nodes.items() if node.resource_type in BUILDABLE}
     tests = [node for node in graph.filtered_nodes.values() if node.resource_type == DbtResourceType.TEST]
     cautious = [test for test in tests if test.depends_on and all(parent in selected for parent in test.depends_on)]
+    tests_of: dict[str, tuple[str, ...]] = {}
+    for test in cautious:
+        if len(test.depends_on) == 1:
+            tests_of[test.depends_on[0]] = (*tests_of.get(test.depends_on[0], ()), test.unique_id)
     return SelectedGraph(
         nodes=tuple(selected.values()),
-        tested=frozenset(test.depends_on[0] for test in cautious if len(test.depends_on) == 1),
+        tested=frozenset(tests_of),
+        tests_of=tests_of,
         detached_tests=tuple(test for test in cautious if len(test.depends_on) > 1),
     )
 

@@ -6,30 +6,49 @@ its place in the graph and what it will run; the work is still done by Cosmos's 
 dbt runner, profile from the tenant's warehouse, run_results staged by the callback), built in execute().
 """
 
-from collections.abc import Callable
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
+from airflow.sdk.exceptions import AirflowException
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
+from flexlake.dag_factory.dbt_build import BUILD_TASK_ID, SUCCESS_STATUSES, DbtTenantBuildOperator, report_key
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
 from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, RESULTS_ONLY_OPERATORS
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
-# Per-node commands write only their run results (dbt_results_only: half a dbt invocation); docs writes the catalog.
-_COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {**RESULTS_ONLY_OPERATORS, "docs": DbtDocsLocalOperator}
-_UI_COLORS = {"run": "#7352BA", "test": "#8194E0", "seed": "#F58D7E", "snapshot": "#964B00", "docs": "#8194E0"}
+# Per-node commands and the build write only their run results (dbt_results_only: half a dbt invocation); docs
+# writes the catalog.
+_COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {
+    **RESULTS_ONLY_OPERATORS,
+    "build": DbtTenantBuildOperator,
+    "docs": DbtDocsLocalOperator,
+}
+_RESULTS_ONLY_COMMANDS = frozenset({*RESULTS_ONLY_OPERATORS, "build"})
+_UI_COLORS = {
+    "build": "#5A3FA0",
+    "run": "#7352BA",
+    "test": "#8194E0",
+    "seed": "#F58D7E",
+    "snapshot": "#964B00",
+    "docs": "#8194E0",
+}
+# DuckDB allows one writer per file: the few tasks that may write at the same time take a lock (tenant_dag.py).
+SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
 RunCallback = Callable[..., Any]
 # The run parameter asking for `--full-refresh` (tenant_dag.run_params), and the commands it applies to:
 # only models and seeds are rebuilt; tests and docs read what is there.
 FULL_REFRESH_PARAM = "full_refresh"
-_FULL_REFRESH_COMMANDS = frozenset({"run", "seed"})
+_FULL_REFRESH_COMMANDS = frozenset({"run", "seed", "build"})
 
 
 class DbtNodeOperator(BaseOperator):
@@ -50,6 +69,7 @@ class DbtNodeOperator(BaseOperator):
     flags: tuple[str, ...] = ()
     callback: RunCallback
     callback_args: dict[str, Any]
+    cosmos_extra: dict[str, Any]
 
     def cosmos_kwargs(self) -> dict[str, Any]:
         """What the Cosmos operator is built with; tests run cautiously (only tests of selected nodes)."""
@@ -60,7 +80,7 @@ class DbtNodeOperator(BaseOperator):
             "vars": dbt_vars(self.tenant),
             "select": [self.select] if self.select else [],
             "exclude": list(self.exclude),
-            "dbt_cmd_flags": [*self.flags, *([NO_WRITE_JSON_FLAG] if self.command in RESULTS_ONLY_OPERATORS else [])],
+            "dbt_cmd_flags": [*self.flags, *([NO_WRITE_JSON_FLAG] if self.command in _RESULTS_ONLY_COMMANDS else [])],
             "invocation_mode": InvocationMode.DBT_RUNNER,
             "install_deps": _needs_deps(self.tenant),
             # Cosmos copies the newest partial_parse.msgpack in before dbt runs and back after: one full
@@ -69,8 +89,9 @@ class DbtNodeOperator(BaseOperator):
             "emit_datasets": False,
             "callback": self.callback,
             "callback_args": dict(self.callback_args),
+            **self.cosmos_extra,
         }
-        if self.command == "test":
+        if self.command in ("test", "build"):
             kwargs["indirect_selection"] = "cautious"
         return kwargs
 
@@ -90,6 +111,68 @@ class DbtNodeOperator(BaseOperator):
         return self.cosmos_operator_for_run(context).execute(context)
 
 
+class DbtNodeReportOperator(DbtNodeOperator):
+    """A model's (or its tests') task when the run builds with one `dbt build` (dag_factory/dbt_build.py).
+
+    It shows what the build did with its nodes: dbt's log lines for them, then success, or failure with dbt's
+    message. It runs dbt itself only for what the build left undone: a node dbt skipped or never reached, and a
+    retry (an automatic one, or a user clearing the task) of a node the build failed — so clearing a failed
+    model re-runs that model (and, cleared with its downstream, what depends on it), not the whole project.
+    Build it with `dbt_node_task(..., operator_class=DbtNodeReportOperator)`.
+    """
+
+    def execute(self, context: Context) -> Any:
+        task_instance = context["ti"]
+        reports = task_instance.xcom_pull(task_ids=BUILD_TASK_ID, key=report_key(self.task_id))
+        if not reports:
+            return self._build_it_now(context, "the run's dbt build left no result for it")
+        for report in reports:
+            self._log_report(report)
+        undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
+        if not undone:
+            return None
+        failed = [r for r in undone if r["status"] in ("error", "fail")]
+        first_report = task_instance.try_number <= reports[0].get("build_try_number", 1)
+        if failed and first_report:
+            raise AirflowException("dbt: " + "; ".join(f"{r['name']} {r['status']}: {r['message']}" for r in failed))
+        reason = "a retry" if failed else ", ".join(sorted({r["status"] for r in undone})) + " in the run's dbt build"
+        return self._build_it_now(context, reason)
+
+    def _log_report(self, report: dict[str, Any]) -> None:
+        self.log.info(
+            "dbt build: %s %s in %.2f s (%s .. %s) %s",
+            report.get("name", report["unique_id"]),
+            report["status"],
+            report.get("execution_time", 0.0),
+            report.get("started_at"),
+            report.get("completed_at"),
+            report.get("message", ""),
+        )
+        for line in report.get("log", ()):
+            self.log.info("  %s", line)
+
+    def _build_it_now(self, context: Context, reason: str) -> Any:
+        self.log.info("running dbt %s for %s itself: %s", self.command, self.select, reason)
+        with single_writer_lock(self.tenant):
+            return super().execute(context)
+
+
+@contextmanager
+def single_writer_lock(tenant: TenantConfig) -> Iterator[None]:
+    """Serializes a DuckDB tenant's dbt writers on this machine (its warehouse file allows one); no-op elsewhere."""
+    if tenant.warehouse.type not in SINGLE_WRITER_WAREHOUSES:
+        yield
+        return
+    lock_path = settings.DATA_DIR / tenant.tenant_id / ".dbt-writer.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def full_refresh_requested(context: Context) -> bool:
     """The run's full_refresh parameter (Airflow has validated it as a boolean when the run was created)."""
     return context.get("params", {}).get(FULL_REFRESH_PARAM) is True
@@ -105,9 +188,11 @@ def dbt_node_task(
     flags: tuple[str, ...] = (),
     callback: RunCallback | None = None,
     callback_args: dict[str, Any] | None = None,
+    cosmos_extra: dict[str, Any] | None = None,
+    operator_class: type[DbtNodeOperator] | None = None,
     **operator_kwargs: Any,
 ) -> DbtNodeOperator:
-    task = DbtNodeOperator(task_id=task_id, **operator_kwargs)
+    task = (operator_class or DbtNodeOperator)(task_id=task_id, **operator_kwargs)
     attributes = {
         "tenant": tenant,
         "command": command,
@@ -116,6 +201,7 @@ def dbt_node_task(
         "flags": flags,
         "callback": callback or stage_task_run_results,
         "callback_args": callback_args if callback_args is not None else {"tenant_id": tenant.tenant_id},
+        "cosmos_extra": dict(cosmos_extra or {}),
         "ui_color": _UI_COLORS[command],
     }
     for name, value in attributes.items():

@@ -1,4 +1,4 @@
-"""The tenant's dbt build as a task group: one task per model, its tests right after it.
+"""The tenant's dbt build: one `dbt build` task, then a task group with one task per model, its tests after it.
 
 The graph is Cosmos's (manifest built ahead of time, no dbt at parse time, selection computed once per
 distinct selection: dbt_graph.py); the tasks are light until they run (dbt_operator.py). Task ids follow
@@ -10,8 +10,9 @@ added models come from its overlay dbt project (dbt_project.py), whose manifest 
 from airflow.sdk import TaskGroup
 from airflow.sdk.bases.operator import BaseOperator
 
+from flexlake.dag_factory.dbt_build import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_graph import selected_graph
-from flexlake.dag_factory.dbt_operator import dbt_node_task
+from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.dbt_schema import PASS_THROUGH_ENTITIES
@@ -65,27 +66,48 @@ def dbt_cli_exclude(tenant: TenantConfig) -> tuple[str, ...]:
     )
 
 
-def build_dbt_task_group(tenant: TenantConfig) -> TaskGroup:
+def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
+    """`dbt_build` (one dbt process for the run: dbt_build.py), then the group of per-model tasks reporting it.
+
+    The per-model tasks keep Cosmos's layout and dbt's dependencies, so a failed model's downstream tasks show
+    "upstream failed" and clearing a task with its downstream re-runs exactly those models.
+    """
     select, exclude = dbt_selectors(tenant)
     project = tenant_dbt_project(tenant)
     graph = selected_graph(project.project_dir, project.manifest, select, exclude)
+    nodes_of_task: dict[str, tuple[str, ...]] = {}
     firsts: dict[str, BaseOperator] = {}
     lasts: dict[str, BaseOperator] = {}
-    with TaskGroup(group_id=DBT_GROUP_ID, tooltip="dbt build, one task per model") as group:
+
+    def report_task(task_id: str, command: str, select: str, unique_ids: tuple[str, ...]) -> BaseOperator:
+        task = dbt_node_task(
+            task_id=task_id, tenant=tenant, command=command, select=select, operator_class=DbtNodeReportOperator
+        )
+        nodes_of_task[task.task_id] = unique_ids
+        return task
+
+    with TaskGroup(group_id=DBT_GROUP_ID, tooltip="one task per model: what the run's dbt build did") as group:
         for node in graph.nodes:
             with TaskGroup(group_id=node.name):
                 command = _COMMANDS[node.resource_type.value]
-                first = dbt_node_task(task_id=command, tenant=tenant, command=command, select=node.resource_name)
+                first = report_task(command, command, node.resource_name, (node.unique_id,))
                 firsts[node.unique_id] = lasts[node.unique_id] = first
                 if node.unique_id in graph.tested:
-                    lasts[node.unique_id] = first >> dbt_node_task(
-                        task_id="test", tenant=tenant, command="test", select=node.resource_name
-                    )
+                    tests = graph.tests_of[node.unique_id]
+                    lasts[node.unique_id] = first >> report_task("test", "test", node.resource_name, tests)
         for node in graph.nodes:
             firsts[node.unique_id].set_upstream([lasts[parent] for parent in node.depends_on if parent in lasts])
         for test in graph.detached_tests:
-            detached = dbt_node_task(
-                task_id=f"{test.name}_test", tenant=tenant, command="test", select=test.resource_name.split(".")[0]
-            )
+            detached = report_task(f"{test.name}_test", "test", test.resource_name.split(".")[0], (test.unique_id,))
             detached.set_upstream([lasts[parent] for parent in test.depends_on])
-    return group
+    build = dbt_node_task(
+        task_id=BUILD_TASK_ID,
+        tenant=tenant,
+        command="build",
+        exclude=dbt_cli_exclude(tenant),
+        flags=("--no-use-colors",),
+        cosmos_extra={"nodes_of_task": nodes_of_task},
+        doc_md="One `dbt build` of the tenant's models and tests (the tier's threads). Each model's task in "
+        "dbt_transform shows what it did for that model; a failed model fails its own task.",
+    )
+    return build, group

@@ -13,7 +13,7 @@ from flexlake import settings
 from flexlake.dag_factory.catalog_task import build_publish_catalog_task
 from flexlake.dag_factory.dag_docs import config_error_doc_md, tenant_doc_md
 from flexlake.dag_factory.dbt_operator import FULL_REFRESH_PARAM
-from flexlake.dag_factory.dbt_task_group import build_dbt_task_group
+from flexlake.dag_factory.dbt_task_group import build_dbt_tasks
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_configs
@@ -26,9 +26,10 @@ DAG_ID_PREFIX = "flexlake__"
 CONFIG_ERROR_TAG = "flexlake:config-error"
 # The config-error DAG is unscheduled; a fixed start date keeps its identity stable across parses.
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
-# DuckDB allows one writer per file: a DuckDB tenant runs one task at a time (other tenants are unaffected).
-SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
-MAX_ACTIVE_TASKS_SERVER_WAREHOUSE = 8
+# Tasks of one run at a time. A DuckDB tenant's warehouse file allows one writer: its writers (provision, dbt_build,
+# publish_catalog) are in sequence, each source syncs into its own raw file, and a per-model task that runs dbt
+# itself (a retry) takes the tenant's writer lock (dbt_operator.single_writer_lock).
+MAX_ACTIVE_TASKS = 8
 
 
 def tenant_dag_id(tenant_id: str) -> str:
@@ -151,7 +152,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         schedule=tenant_timetable(tenant),
         catchup=False,
         max_active_runs=1,
-        max_active_tasks=1 if tenant.warehouse.type in SINGLE_WRITER_WAREHOUSES else MAX_ACTIVE_TASKS_SERVER_WAREHOUSE,
+        max_active_tasks=MAX_ACTIVE_TASKS,
         tags=[
             "flexlake",
             f"tenant:{tenant.tenant_id}",
@@ -165,10 +166,10 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
     ) as dag:
         provision = build_provision_task(tenant)
         ingestion = build_ingestion_tasks(tenant)
-        transform = build_dbt_task_group(tenant)
+        build, transform = build_dbt_tasks(tenant)
         publish = build_publish_catalog_task(tenant)
         provision >> ingestion
-        ingestion >> transform >> publish
+        ingestion >> build >> transform >> publish
     return dag
 
 

@@ -232,3 +232,34 @@ def test_a_second_publish_moves_latest_and_keeps_the_first_version(root: ObjectS
     summary = read_latest_summary(root)
     assert summary is not None and summary["run"] == 2, summary
     assert (first / "summary.json").exists(), "the first version was removed"
+
+
+def test_a_node_retried_after_the_build_keeps_its_latest_result(root: ObjectStoragePath, tmp_path: Path) -> None:
+    """The run's dbt build failed a model and skipped its child; clearing the model's task built both again: the
+    merged results hold each node once, as it ended (the retry), and keep nodes only the build ran."""
+    staging = root / "runs" / "retry" / "run_results"
+
+    def timed(unique_id: str, status: str, completed_at: str | None) -> dict[str, Any]:
+        timing = [{"name": "execute", "started_at": completed_at, "completed_at": completed_at}] if completed_at else []
+        return {**_result(unique_id, status), "timing": timing}
+
+    build = [
+        timed("model.flexlake.stg_orders", "success", "2026-12-06T10:00:01Z"),
+        timed("model.flexlake.fct_orders", "error", "2026-12-06T10:00:02Z"),
+        timed("model.flexlake.mart_revenue_daily", "skipped", None),
+    ]
+    retries = {
+        "dbt_transform.fct_orders.run": [timed("model.flexlake.fct_orders", "success", "2026-12-06T10:05:00Z")],
+        "dbt_transform.mart_revenue_daily.run": [
+            timed("model.flexlake.mart_revenue_daily", "success", "2026-12-06T10:05:09Z")
+        ],
+    }
+    stage_run_results(_dbt_project(tmp_path / "build", _run_results(build, 3.0)), staging, "dbt_build")
+    for task_id, results in retries.items():
+        stage_run_results(_dbt_project(tmp_path / task_id, _run_results(results, 1.0)), staging, task_id)
+    merged = {result["unique_id"]: result["status"] for result in merge_run_results(staging)["results"]}
+    assert merged == {
+        "model.flexlake.stg_orders": "success",
+        "model.flexlake.fct_orders": "success",
+        "model.flexlake.mart_revenue_daily": "success",
+    }, merged

@@ -1,6 +1,7 @@
 """The DAG factory's shape: what every tenant DAG looks like, and how bad tenants are contained."""
 
 import copy
+import fcntl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from airflow.serialization.encoders import encode_timetable
 from airflow.timetables import trigger as core_trigger_timetables
 from airflow.timetables.base import TimeRestriction
 from airflow.utils.dates import cron_presets
+from flexlake import settings
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import dbt_task_group as dbt_task_group_module
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
-from flexlake.dag_factory.dbt_operator import dbt_vars
+from flexlake.dag_factory.dbt_operator import dbt_vars, single_writer_lock
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
 from flexlake.tenant_config import TenantConfigError, load_tenant_config
 
@@ -36,10 +38,12 @@ def test_every_demo_tenant_gets_one_dag_named_after_it(tenant_folder: Path) -> N
 
 
 def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder: Path) -> None:
-    """provision_warehouse is first, ingestion waits for it, dbt roots wait for ingestion, publish is last."""
+    """provision_warehouse is first, ingestion waits for it, the one dbt build waits for ingestion, the per-model
+    tasks for the build, publish is last."""
     dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
     provision = dag.get_task("provision_warehouse")
     sync = dag.get_task("airbyte_sync__shop")
+    build = dag.get_task("dbt_build")
     publish = dag.get_task("publish_catalog")
     dbt_tasks = [task for task in dag.tasks if task.task_id.startswith("dbt_transform.")]
     assert not provision.upstream_task_ids, "provisioning must be first"
@@ -48,7 +52,8 @@ def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder:
     )
     assert dbt_tasks, "the dbt task group rendered no task"
     roots = [task for task in dbt_tasks if not any(up.startswith("dbt_transform.") for up in task.upstream_task_ids)]
-    assert roots and all("airbyte_sync__shop" in task.upstream_task_ids for task in roots), "dbt must wait for sync"
+    assert build.upstream_task_ids == {"airbyte_sync__shop"}, "dbt must wait for sync"
+    assert roots and all(task.upstream_task_ids == {"dbt_build"} for task in roots), "model tasks report the build"
     assert publish.upstream_task_ids and all(up.startswith("dbt_transform.") for up in publish.upstream_task_ids)
     assert not publish.downstream_task_ids, "publish_catalog must be last"
 
@@ -212,9 +217,31 @@ def test_starter_tenants_publish_a_summary_without_generating_docs(tenant_folder
     assert publish.command == "docs" and "--static" in publish.cosmos_kwargs()["dbt_cmd_flags"]
 
 
-def test_duckdb_tenants_run_one_task_at_a_time(tenant_folder: Path) -> None:
-    """DuckDB allows one writer per file, so a DuckDB tenant's DAG runs its tasks one at a time."""
-    assert build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"].max_active_tasks == 1
+def test_the_writers_of_a_duckdb_warehouse_file_run_in_sequence(tenant_folder: Path) -> None:
+    """DuckDB allows one writer per file: provision, the dbt build and publish_catalog are ordered, so the per-model
+    tasks (readers of XCom) can run side by side."""
+    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    assert "provision_warehouse" in dag.get_task("dbt_build").get_flat_relative_ids(upstream=True)
+    assert "dbt_build" in dag.get_task("publish_catalog").get_flat_relative_ids(upstream=True)
+    assert dag.max_active_tasks > 1
+
+
+def test_a_duckdb_tenants_dbt_writers_take_turns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two retries running dbt for one DuckDB tenant at once wait for each other's writer lock."""
+    monkeypatch.setattr(settings, "DATA_DIR", tmp_path)
+    tenant = load_tenant_config(
+        _write(
+            tmp_path,
+            "duo.yaml",
+            "tenant_id: duo\ndisplay_name: D\ntier: starter\nwarehouse: {type: duckdb}\n"
+            "sources: [{system: faker, name: shop}]\n",
+        )
+    )
+    lock_file = tmp_path / "duo" / ".dbt-writer.lock"
+    with single_writer_lock(tenant), lock_file.open("a") as other, pytest.raises(BlockingIOError):
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with lock_file.open("a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released
 
 
 def test_two_sources_of_one_system_both_reach_dbt_with_their_own_raw_schema(tmp_path: Path) -> None:

@@ -1,0 +1,118 @@
+"""`dbt_build`: one `dbt build` per tenant run, whose outcome each model's task then reports.
+
+Why: a task per model that invokes dbt costs Airflow's task start-up plus a dbt invocation (~1.5 s) for each
+of ~110 nodes, about nine times the dbt work itself (issue 13). Here dbt runs once, with the tier's threads,
+dbt's own ordering and dbt's own failure behaviour (a failed model or failing test skips what depends on it;
+independent branches still build). The per-model tasks stay, with their ids (`dbt_transform.<model>.run`,
+`.test`, `<test>_test`): each reads its nodes' results from this task and succeeds or fails with dbt's message
+and its own dbt log lines (dag_factory/dbt_operator.DbtNodeReportOperator). Unlike Cosmos's WATCHER mode, no
+task waits on another in the triggerer, so `airflow dags test` (the demo) and every executor run it as is.
+
+The task fails only when dbt could not run the build at all (a compilation or connection error): a failed
+model is its own task's failure. What each report task shows is pushed to XCom under `report_key(task_id)`.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Context
+from cosmos.operators.local import DbtBuildLocalOperator
+
+from flexlake.dag_factory.dbt_results_only import write_run_results
+
+BUILD_TASK_ID = "dbt_build"
+# dbt's statuses for a node that did its work (`warn`: a test whose failures are only warnings).
+SUCCESS_STATUSES = frozenset({"success", "pass", "warn"})
+_LOG_LEVELS = frozenset({"info", "warn", "error"})
+MAX_LOG_LINES_PER_NODE = 200
+MAX_LOG_LINE_CHARS = 2000
+
+
+def report_key(task_id: str) -> str:
+    """The XCom key under which the build leaves what one report task shows."""
+    return f"dbt_report__{task_id}"
+
+
+class NodeLogCollector:
+    """A dbtRunner callback: keeps each node's own log lines (what dbt prints about it), bounded per node."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, list[str]] = {}
+
+    def __call__(self, event: Any) -> None:
+        unique_id = getattr(getattr(getattr(event, "data", None), "node_info", None), "unique_id", "")
+        info = getattr(event, "info", None)
+        if not unique_id or info is None or info.level not in _LOG_LEVELS or not info.msg:
+            return
+        lines = self.lines.setdefault(unique_id, [])
+        if len(lines) < MAX_LOG_LINES_PER_NODE:
+            lines.append(f"{info.ts.ToJsonString()[11:19]} {info.msg[:MAX_LOG_LINE_CHARS]}")
+
+
+def node_results(execution: Any, logs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """unique_id -> status, message, timings and log lines, from dbt's in-memory RunExecutionResult."""
+    results: dict[str, dict[str, Any]] = {}
+    for result in getattr(execution, "results", None) or ():
+        unique_id = result.node.unique_id
+        timing = [t for t in result.timing if t.started_at and t.completed_at]
+        results[unique_id] = {
+            "unique_id": unique_id,
+            "name": result.node.name,
+            "status": str(result.status),
+            "message": result.message or "",
+            "failures": result.failures,
+            "execution_time": round(float(result.execution_time or 0.0), 3),
+            "started_at": timing[0].started_at.isoformat() if timing else None,
+            "completed_at": timing[-1].completed_at.isoformat() if timing else None,
+            "log": list(logs.get(unique_id, ())),
+        }
+    return results
+
+
+def reports_by_task(
+    results: Mapping[str, dict[str, Any]], nodes_of_task: Mapping[str, tuple[str, ...]]
+) -> dict[str, list[dict[str, Any]]]:
+    """What each report task shows: its nodes' results, or a `not_run` entry for a node dbt returned nothing for."""
+
+    def result_of(uid: str) -> dict[str, Any]:
+        return dict(results.get(uid) or {"unique_id": uid, "status": "not_run", "message": "", "log": []})
+
+    return {task_id: [result_of(uid) for uid in uids] for task_id, uids in nodes_of_task.items()}
+
+
+class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
+    """Cosmos's `dbt build` operator (in-process dbt runner), reporting per node instead of failing on the first.
+
+    `nodes_of_task` (report task id -> node unique ids) says which results go to which report task.
+    """
+
+    def __init__(self, *, nodes_of_task: Mapping[str, tuple[str, ...]], **kwargs: Any) -> None:
+        self._collector = NodeLogCollector()
+        kwargs["dbt_runner_callbacks"] = [*(kwargs.get("dbt_runner_callbacks") or []), self._collector]
+        super().__init__(**kwargs)
+        self.nodes_of_task = dict(nodes_of_task)
+
+    def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
+        result = super().run_dbt_runner(command, env, cwd, **kwargs)
+        write_run_results(result, Path(cwd))
+        context = kwargs.get("context")
+        if context is not None and getattr(result, "result", None) is not None:
+            self._push_reports(context, node_results(result.result, self._collector.lines))
+        return result
+
+    def _push_reports(self, context: Context, results: Mapping[str, dict[str, Any]]) -> None:
+        task_instance = context["ti"]
+        for task_id, reports in reports_by_task(results, self.nodes_of_task).items():
+            # The build's attempt rides along: a report task whose own attempt is later is a retry (dbt_operator).
+            for report in reports:
+                report["build_try_number"] = task_instance.try_number
+            task_instance.xcom_push(key=report_key(task_id), value=reports)
+        failed = sorted(r["name"] for r in results.values() if r["status"] not in SUCCESS_STATUSES)
+        if failed:
+            self.log.warning("dbt build: %d node(s) did not succeed (their tasks say why): %s", len(failed), failed)
+
+    def handle_exception_dbt_runner(self, result: Any) -> None:
+        """Fail only when dbt could not run the build; node failures are reported by the nodes' own tasks."""
+        if getattr(result, "exception", None) is not None or getattr(result, "result", None) is None:
+            super().handle_exception_dbt_runner(result)
