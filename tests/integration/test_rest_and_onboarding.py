@@ -96,15 +96,16 @@ def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: Ai
         task_log = TaskInstanceApi(client).get_log(
             f"flexlake__{STARTER_TENANT}", run.dag_run_id, "publish_catalog", try_number=1, full_content=True
         )
-        fact_log = TaskInstanceApi(client).get_log(
-            f"flexlake__{STARTER_TENANT}",
-            run.dag_run_id,
-            "dbt_transform.fct_order_lines.run",
-            try_number=1,
-            full_content=True,
+        build_log, fact_log = (
+            TaskInstanceApi(client).get_log(
+                f"flexlake__{STARTER_TENANT}", run.dag_run_id, task_id, try_number=1, full_content=True
+            )
+            for task_id in ("dbt_build", "dbt_transform.fct_order_lines.run")
         )
     assert "catalog" in str(task_log.content), f"publish_catalog's log is not readable via the API: {task_log}"
-    assert "--full-refresh" in str(fact_log.content), f"the run asked for a full refresh: {fact_log.content}"
+    assert "--full-refresh" in str(build_log.content), f"the run asked for a full refresh: {build_log.content}"
+    # The model's own task shows what the run's one dbt build did for that model, with dbt's lines about it.
+    assert "dbt build: fct_order_lines success" in str(fact_log.content), fact_log.content
 
     catalog = airflow_stack.data_dir / "catalog" / STARTER_TENANT
     latest = (catalog / "latest").read_text().strip()
@@ -136,3 +137,95 @@ def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(a
     assert "flexlake:config-error" in tags, f"error DAG tags {tags}"
     assert "Did you mean" in (details.doc_md or ""), f"doc_md lacks the problem line:\n{details.doc_md}"
     assert "dispaly_name" in (details.doc_md or ""), f"doc_md does not name the bad key:\n{details.doc_md}"
+
+
+def _write_tenant_file(stack: AirflowStack, tenant_id: str, text: str) -> None:
+    """Written under a dot-name, then renamed: the DAG processor never reads half a file."""
+    staging = stack.tenant_configs_dir / f".{tenant_id}.yaml.tmp"
+    staging.write_text(text)
+    staging.rename(stack.tenant_configs_dir / f"{tenant_id}.yaml")
+
+
+def _wait_for_run(stack: AirflowStack, dag_id: str, dag_run_id: str, timeout: float) -> dict[str, tuple[str, int]]:
+    """Poll a run until it ends; (state, try_number) per task."""
+    from airflow_client.client import DagRunApi, TaskInstanceApi  # noqa: PLC0415
+
+    started = time.monotonic()
+    with stack.api_client() as client:
+        while (state := str(DagRunApi(client).get_dag_run(dag_id, dag_run_id).state.value)) not in {
+            "success",
+            "failed",
+        }:
+            assert time.monotonic() - started < timeout, f"{dag_id} still {state}\n{stack.log_tails()}"
+            time.sleep(2)
+        instances = TaskInstanceApi(client).get_task_instances(dag_id, dag_run_id, limit=100).task_instances
+        offset = len(instances)
+        while (
+            page := TaskInstanceApi(client)
+            .get_task_instances(dag_id, dag_run_id, limit=100, offset=offset)
+            .task_instances
+        ):
+            instances.extend(page)
+            offset += len(page)
+    return {i.task_id: (str(getattr(i.state, "value", i.state)), i.try_number) for i in instances}
+
+
+def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_its_downstream(
+    airflow_stack: AirflowStack,
+) -> None:
+    """One `dbt build` per run (issue 13), as a user sees it on the real scheduler.
+
+    The tenant names an FX rate table it has not created yet: the build fails `input__fx_rates`, dbt skips what
+    depends on it and builds the independent branches. In Airflow that model's task fails with dbt's message,
+    its downstream tasks are upstream_failed, independent models are green, nothing is published. The user
+    creates the table and clears the failed task with its downstream: those tasks run dbt for their own models,
+    the others are not run again, and the run ends green with its catalog published.
+    """
+    import duckdb  # noqa: PLC0415
+    from airflow_client.client import ClearTaskInstancesBody, TaskInstanceApi  # noqa: PLC0415
+
+    tenant_id, dag_id = "ferro_fx", "flexlake__ferro_fx"
+    failing = "dbt_transform.input__fx_rates.run"
+    _write_tenant_file(
+        airflow_stack,
+        tenant_id,
+        f"tenant_id: {tenant_id}\ndisplay_name: Ferro FX\ntier: starter\nwarehouse: {{type: duckdb}}\n"
+        "sources: [{name: webshop, system: faker, options: {count: 60, seed: 11}}]\n"
+        "dbt: {disabled_marts: [customers], vars: {fx_rates_relation: finance.fx_rates}}\n",
+    )
+    wait_for_dag_listed(airflow_stack, dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
+    first = unpause_trigger_and_wait(airflow_stack, dag_id, timeout=RUN_TIMEOUT_SECONDS)
+    states = first.task_states
+    assert first.state == "failed", f"the run must fail: {states}"
+    assert states["dbt_build"] == "success", "dbt ran; the failure is the model's, shown on the model's task"
+    assert states[failing] == "failed", states
+    assert states["dbt_transform.mart_revenue_daily.run"] == "upstream_failed", states
+    assert states["dbt_transform.fct_orders.run"] == "success", "an independent branch still builds"
+    assert states["publish_catalog"] == "upstream_failed", states
+    with airflow_stack.api_client() as client:
+        failed_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=1).content)
+    assert "fx_rates" in failed_log and "input__fx_rates" in failed_log, f"dbt's message is missing:\n{failed_log}"
+
+    with duckdb.connect(str(airflow_stack.data_dir / tenant_id / "warehouse.duckdb")) as warehouse:
+        warehouse.execute("create schema finance")
+        warehouse.execute(
+            "create table finance.fx_rates as select date '2020-01-01' as rate_date, 'EUR' as from_currency,"
+            " 'USD' as to_currency, 1.1 as rate"
+        )
+    with airflow_stack.api_client() as client:
+        TaskInstanceApi(client).post_clear_task_instances(
+            dag_id,
+            ClearTaskInstancesBody(
+                dry_run=False, dag_run_id=first.dag_run_id, task_ids=[failing], include_downstream=True
+            ),
+        )
+    after = _wait_for_run(airflow_stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)
+    assert {state for state, _ in after.values()} == {"success"}, f"not green after the retry: {after}"
+    assert after[failing][1] == 2, f"the failed task ran again as its attempt 2: {after}"
+    assert after["dbt_transform.mart_revenue_daily.run"][1] == 1, f"the skipped mart ran for the first time: {after}"
+    assert after["dbt_build"][1] == 1 and after["dbt_transform.fct_orders.run"][1] == 1, "only the cleared re-ran"
+    with airflow_stack.api_client() as client:
+        retry_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=2).content)
+    assert "itself: a retry" in retry_log, retry_log[-2000:]
+    catalog = airflow_stack.data_dir / "catalog" / tenant_id
+    assert (catalog / (catalog / "latest").read_text().strip() / "summary.json").is_file()
