@@ -314,7 +314,7 @@ class FinishedRun:
     task_states: dict[str, str]
 
 
-def _all_task_instances(api: Any, dag_id: str, dag_run_id: str) -> list[Any]:
+def all_task_instances(api: Any, dag_id: str, dag_run_id: str) -> list[Any]:
     """Every task instance of a run, page by page: the API server caps a page at [api] maximum_page_limit
     (100 by default) whatever `limit` asks, and a tenant run has more tasks than that."""
     instances: list[Any] = []
@@ -351,7 +351,7 @@ def unpause_trigger_and_wait(
             time.sleep(poll)
             run = runs.get_dag_run(dag_id, run.dag_run_id)
         finished = time.monotonic() - triggered_at
-        instances = _all_task_instances(TaskInstanceApi(client), dag_id, run.dag_run_id)
+        instances = all_task_instances(TaskInstanceApi(client), dag_id, run.dag_run_id)
     run_seconds = (run.end_date - run.start_date).total_seconds() if run.start_date and run.end_date else None
     return FinishedRun(
         dag_run_id=run.dag_run_id,

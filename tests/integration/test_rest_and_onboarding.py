@@ -14,6 +14,7 @@ import pytest
 
 from tests.integration.airflow_servers import (
     AirflowStack,
+    all_task_instances,
     list_dag_ids,
     running_airflow_stack,
     unpause_trigger_and_wait,
@@ -158,15 +159,7 @@ def _wait_for_run(stack: AirflowStack, dag_id: str, dag_run_id: str, timeout: fl
         }:
             assert time.monotonic() - started < timeout, f"{dag_id} still {state}\n{stack.log_tails()}"
             time.sleep(2)
-        instances = TaskInstanceApi(client).get_task_instances(dag_id, dag_run_id, limit=100).task_instances
-        offset = len(instances)
-        while (
-            page := TaskInstanceApi(client)
-            .get_task_instances(dag_id, dag_run_id, limit=100, offset=offset)
-            .task_instances
-        ):
-            instances.extend(page)
-            offset += len(page)
+        instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
     return {i.task_id: (str(getattr(i.state, "value", i.state)), i.try_number) for i in instances}
 
 
@@ -182,7 +175,11 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
     the others are not run again, and the run ends green with its catalog published.
     """
     import duckdb  # noqa: PLC0415
-    from airflow_client.client import ClearTaskInstancesBody, TaskInstanceApi  # noqa: PLC0415
+    from airflow_client.client import (  # noqa: PLC0415
+        ClearTaskInstancesBody,
+        ClearTaskInstancesBodyTaskIdsInner,
+        TaskInstanceApi,
+    )
 
     tenant_id, dag_id = "ferro_fx", "flexlake__ferro_fx"
     failing = "dbt_transform.input__fx_rates.run"
@@ -190,7 +187,7 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
         airflow_stack,
         tenant_id,
         f"tenant_id: {tenant_id}\ndisplay_name: Ferro FX\ntier: starter\nwarehouse: {{type: duckdb}}\n"
-        "sources: [{name: webshop, system: faker, options: {count: 60, seed: 11}}]\n"
+        "sources: [{name: webshop, system: faker, options: {count: 120, seed: 3}}]\n"
         "dbt: {disabled_marts: [customers], vars: {fx_rates_relation: finance.fx_rates}}\n",
     )
     wait_for_dag_listed(airflow_stack, dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
@@ -216,7 +213,11 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
         TaskInstanceApi(client).post_clear_task_instances(
             dag_id,
             ClearTaskInstancesBody(
-                dry_run=False, dag_run_id=first.dag_run_id, task_ids=[failing], include_downstream=True
+                dry_run=False,
+                dag_run_id=first.dag_run_id,
+                task_ids=[ClearTaskInstancesBodyTaskIdsInner(failing)],
+                include_downstream=True,
+                only_failed=False,
             ),
         )
     after = _wait_for_run(airflow_stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)

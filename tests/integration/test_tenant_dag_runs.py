@@ -118,7 +118,8 @@ def test_a_duckdb_tenant_runs_end_to_end_and_publishes_its_catalog(sandbox: Sand
     assert streams["users"] == 120 and streams["products"] == 100, streams
     # Every model the tenant's DAG renders (the product minus other source systems' models) succeeded.
     assert summary["dbt"]["models"] == {"success": _rendered_model_count(sandbox, "duck_shop")}, summary["dbt"]
-    assert summary["dbt"]["tests"].get("fail", 0) == 0 and summary["dbt"]["tests"]["pass"] > 0
+    # The run's one `dbt build` ran exactly the DAG's nodes: no failing, erroring or skipped test anywhere.
+    assert set(summary["dbt"]["tests"]) <= {"pass", "warn"} and summary["dbt"]["tests"]["pass"] > 0, summary["dbt"]
     assert summary["mart_rows"]["mart_customer_lifetime"] == streams["users"] or summary["mart_rows"]
     run_results = json.loads((version / "run_results.json").read_text())
     built = {r["unique_id"] for r in run_results["results"] if r["unique_id"].startswith("model.")}

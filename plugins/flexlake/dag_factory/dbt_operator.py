@@ -91,8 +91,10 @@ class DbtNodeOperator(BaseOperator):
             "callback_args": dict(self.callback_args),
             **self.cosmos_extra,
         }
-        if self.command in ("test", "build"):
+        if self.command == "test":
             kwargs["indirect_selection"] = "cautious"
+        if self.command == "build":  # it names every test it runs (dbt_task_group.build_selection)
+            kwargs["indirect_selection"] = "empty"
         return kwargs
 
     @staticmethod

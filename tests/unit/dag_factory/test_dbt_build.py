@@ -49,8 +49,8 @@ def report_task(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[DbtNod
     """A report task whose own dbt call only records that it happened."""
     path = tmp_path / "shop.yaml"
     path.write_text(
-        "tenant_id: shop\ndisplay_name: S\ntier: starter\nwarehouse: {type: postgres, connection_id: pg, database: db}\n"
-        "sources: [{system: faker, name: shop}]\n"
+        "tenant_id: shop\ndisplay_name: S\ntier: starter\n"
+        "warehouse: {type: postgres, connection_id: pg, database: db}\nsources: [{system: faker, name: shop}]\n"
     )
     built: list[str] = []
     monkeypatch.setattr(dbt_operator.DbtNodeOperator, "execute", lambda self, context: built.append(self.select))

@@ -217,6 +217,20 @@ def test_starter_tenants_publish_a_summary_without_generating_docs(tenant_folder
     assert publish.command == "docs" and "--static" in publish.cosmos_kwargs()["dbt_cmd_flags"]
 
 
+def test_the_build_selects_exactly_the_nodes_the_dag_has_tasks_for(tenant_folder: Path) -> None:
+    """bluebird_books removed the customers mart and has no subscription system: its build must not run their
+    models or their singular and relationship tests (dbt runs those despite --exclude when all is selected)."""
+    dag = build_tenant_dags(tenant_folder)["flexlake__bluebird_books"]
+    selected = set(dag.get_task("dbt_build").select.split())
+    models = {t.task_id.split(".")[1] for t in dag.tasks if t.task_id.endswith(".run")}
+    assert models <= selected, sorted(models - selected)
+    assert not {"fct_subscriptions", "mart_customer_lifetime"} & selected
+    removed = ("fct_subscriptions", "mart_subscription", "mart_customer")
+    assert not [name for name in selected if any(part in name for part in removed)], sorted(selected)
+    assert "not_null_fct_orders_order_key" in selected, "a model's tests are named too"
+    assert dag.get_task("dbt_build").cosmos_kwargs()["indirect_selection"] == "empty"
+
+
 def test_the_writers_of_a_duckdb_warehouse_file_run_in_sequence(tenant_folder: Path) -> None:
     """DuckDB allows one writer per file: provision, the dbt build and publish_catalog are ordered, so the per-model
     tasks (readers of XCom) can run side by side."""

@@ -1,0 +1,136 @@
+"""Run-overhead benchmark (issue 13): a tenant run's dbt part on the real stack against a bare `dbt build`.
+
+On the stack of `make up` (scripts/airflow_up.sh: api-server, scheduler with LocalExecutor, dag-processor,
+triggerer), one DuckDB tenant of the whole product (faker source, professional tier: 4 threads) is run twice:
+the first run loads from empty, the second is the hourly case (an incremental build after a new sync). For
+each run:
+  - dbt part: `dbt_build` start -> the last `dbt_transform.*` task's end (what the run pays for dbt);
+  - worker-seconds: the sum of those tasks' durations (what the workers spend on it);
+then, in the same script and on the same data right after the second run (the stack idle), a bare
+`dbt build` with the same selection, vars, threads and profile (the dbt CLI, as a user would run it), as an
+incremental build after the same sync. Ratio = dbt part / bare dbt build.
+
+Run from the repository root (manifest built first, see README):
+    .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--output FILE]
+Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a real run.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.integration.airflow_servers import (
+    AirflowStack,
+    all_task_instances,
+    running_airflow_stack,
+    unpause_trigger_and_wait,
+    wait_for_dag_listed,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TENANT_ID = "bench_duck"
+DAG_ID = f"flexlake__{TENANT_ID}"
+DBT_TASK_PREFIXES = ("dbt_build", "dbt_transform.")
+
+
+def _machine() -> dict[str, Any]:
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "ram_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
+        "loadavg_at_start": os.getloadavg(),
+        "python": platform.python_version(),
+    }
+
+
+def _tenant_yaml(count: int) -> str:
+    return (
+        f"tenant_id: {TENANT_ID}\ndisplay_name: Bench Duck\ntier: professional\nwarehouse: {{type: duckdb}}\n"
+        f"sources: [{{name: shop, system: faker, options: {{count: {count}, seed: 1}}}}]\n"
+    )
+
+
+def _dbt_part(stack: AirflowStack, dag_run_id: str) -> dict[str, Any]:
+    from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
+
+    with stack.api_client() as client:
+        instances = all_task_instances(TaskInstanceApi(client), DAG_ID, dag_run_id)
+    dbt = [i for i in instances if i.task_id.startswith(DBT_TASK_PREFIXES)]
+    build = next(i for i in dbt if i.task_id == "dbt_build")
+    end = max(i.end_date for i in dbt)
+    return {
+        "dbt_tasks": len(dbt),
+        "dbt_build_task_seconds": round(build.duration, 1),
+        "dbt_part_seconds": round((end - build.start_date).total_seconds(), 1),
+        "dbt_worker_seconds": round(sum(i.duration or 0.0 for i in dbt), 1),
+    }
+
+
+def _run(stack: AirflowStack) -> dict[str, Any]:
+    run = unpause_trigger_and_wait(stack, DAG_ID, timeout=1800)
+    if run.state != "success":
+        raise RuntimeError(f"{DAG_ID} run ended {run.state}: {run.task_states}")
+    return {"trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1), **_dbt_part(stack, run.dag_run_id)}
+
+
+def _bare_dbt_build(stack: AirflowStack) -> float:
+    """`dbt build` of the tenant's selection with its vars and profile, timed as a whole CLI command."""
+    from flexlake import settings  # noqa: PLC0415
+    from flexlake.dag_factory.dbt_operator import dbt_vars  # noqa: PLC0415
+    from flexlake.dag_factory.dbt_task_group import dbt_cli_exclude  # noqa: PLC0415
+    from flexlake.tenant_config import load_tenant_config  # noqa: PLC0415
+    from flexlake.warehouses import get_warehouse  # noqa: PLC0415
+
+    settings.DATA_DIR = stack.data_dir  # the stack's warehouse files, not this checkout's
+    tenant = load_tenant_config(stack.tenant_configs_dir / f"{TENANT_ID}.yaml")
+    with tempfile.TemporaryDirectory() as scratch:
+        project = Path(scratch) / "dbt"
+        shutil.copytree(PROJECT_ROOT / "include" / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
+        with get_warehouse(tenant.warehouse.type).profile_config(tenant).ensure_profile() as (profile_path, env):
+            command = [
+                str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
+                "build",
+                "--project-dir", str(project),
+                "--profiles-dir", str(Path(profile_path).parent),
+                "--vars", json.dumps(dbt_vars(tenant)),
+                "--indirect-selection", "cautious",
+                "--exclude", *dbt_cli_exclude(tenant),
+            ]  # fmt: skip
+            started = time.monotonic()
+            subprocess.run(command, env={**os.environ, **env}, check=True, capture_output=True, cwd=project)
+            return round(time.monotonic() - started, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1000, help="faker users (orders scale with it)")
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args()
+    result: dict[str, Any] = {"machine": _machine(), "tenant": {"warehouse": "duckdb", "faker_count": args.count}}
+    with tempfile.TemporaryDirectory() as root, running_airflow_stack(Path(root)) as stack:
+        (stack.tenant_configs_dir / f"{TENANT_ID}.yaml").write_text(_tenant_yaml(args.count))
+        wait_for_dag_listed(stack, DAG_ID, timeout=180)
+        result["first_run"] = _run(stack)
+        result["second_run"] = _run(stack)
+        result["bare_dbt_build_incremental_seconds"] = _bare_dbt_build(stack)
+    second = result["second_run"]
+    result["ratio_dbt_part_to_bare_dbt_build"] = round(
+        second["dbt_part_seconds"] / result["bare_dbt_build_incremental_seconds"], 2
+    )
+    document = json.dumps(result, indent=2, default=str)
+    print(document)
+    if args.output:
+        args.output.write_text(document + "\n")
+
+
+if __name__ == "__main__":
+    main()
