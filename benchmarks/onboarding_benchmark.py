@@ -13,16 +13,14 @@ Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a re
 """
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import machine_facts
 from tests.integration.airflow_servers import (
     COMPONENTS,
     AirflowStack,
@@ -35,17 +33,6 @@ from tests.integration.airflow_servers import (
 STARTER_TENANT = "bluebird_books"
 NEW_TENANTS = ("dora_deli", "eagle_eats", "fern_foods", "gull_grocers", "heron_hats")
 MIB = 1024 * 1024
-
-
-def _machine() -> dict[str, Any]:
-    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-    return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "ram_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
-        "loadavg_at_start": os.getloadavg(),
-        "python": platform.python_version(),
-    }
 
 
 def _drop_tenant(stack: AirflowStack, tenant_id: str) -> None:
@@ -90,7 +77,7 @@ def _runs(stack: AirflowStack) -> dict[str, Any]:
 
 
 def run_benchmark(drops: int) -> dict[str, Any]:
-    report: dict[str, Any] = {"machine": _machine()}
+    report: dict[str, Any] = {"machine": machine_facts()}
     with tempfile.TemporaryDirectory(prefix="flexlake-bench-") as tmp, running_airflow_stack(Path(tmp)) as stack:
         report["settings"] = {  # airflow_up.sh's shipped values (the benchmark does not override them)
             "min_file_process_interval": 30,

@@ -16,10 +16,8 @@ Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a re
 """
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -28,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.machine import machine_facts
 from tests.integration.airflow_servers import (
     AirflowStack,
     all_task_instances,
@@ -40,17 +39,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TENANT_ID = "bench_duck"
 DAG_ID = f"flexlake__{TENANT_ID}"
 DBT_TASK_PREFIXES = ("dbt_build", "dbt_transform.")
-
-
-def _machine() -> dict[str, Any]:
-    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-    return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(),
-        "ram_gib": round(int(meminfo["MemTotal"].split()[0]) / 1024 / 1024, 1),
-        "loadavg_at_start": os.getloadavg(),
-        "python": platform.python_version(),
-    }
 
 
 def _tenant_yaml(count: int) -> str:
@@ -87,7 +75,7 @@ def _bare_dbt_build(stack: AirflowStack) -> float:
     """`dbt build` of the tenant's selection with its vars and profile, timed as a whole CLI command."""
     from flexlake import settings  # noqa: PLC0415
     from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
-    from flexlake.dag_factory.dbt_operator import dbt_vars  # noqa: PLC0415
+    from flexlake.dag_factory.dbt_operator import DbtNodeOperator, dbt_vars  # noqa: PLC0415
     from flexlake.tenant_config import load_tenant_config  # noqa: PLC0415
     from flexlake.warehouses import get_warehouse  # noqa: PLC0415
 
@@ -95,6 +83,7 @@ def _bare_dbt_build(stack: AirflowStack) -> float:
     tenant = load_tenant_config(stack.tenant_configs_dir / f"{TENANT_ID}.yaml")
     # The very nodes the DAG's dbt_build selects (every model and test it has a task for).
     build_task = build_tenant_dags(stack.tenant_configs_dir)[DAG_ID].get_task("dbt_build")
+    assert isinstance(build_task, DbtNodeOperator) and build_task.select, build_task
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch) / "dbt"
         shutil.copytree(PROJECT_ROOT / "include" / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
@@ -125,7 +114,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000, help="faker users (orders scale with it)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    result: dict[str, Any] = {"machine": _machine(), "tenant": {"warehouse": "duckdb", "faker_count": args.count}}
+    result: dict[str, Any] = {"machine": machine_facts(), "tenant": {"warehouse": "duckdb", "faker_count": args.count}}
     with tempfile.TemporaryDirectory() as root, running_airflow_stack(Path(root)) as stack:
         (stack.tenant_configs_dir / f"{TENANT_ID}.yaml").write_text(_tenant_yaml(args.count))
         wait_for_dag_listed(stack, DAG_ID, timeout=180)
