@@ -115,7 +115,7 @@ def generate_tenants(folder: Path, count: int, seed: int = 7) -> None:
         if index % 2 == 0:
             lines += ["warehouse:", "  type: duckdb"]
             if index % 4 == 0:
-                lines.append(f"  path: /srv/flexlake/{tenant_id}/warehouse.duckdb")
+                lines.append(f"  path: {tenant_id}/warehouse.duckdb")  # relative: under the data directory
         else:
             lines += [
                 "warehouse:",
