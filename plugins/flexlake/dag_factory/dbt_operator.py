@@ -42,11 +42,12 @@ _UI_COLORS = {
     "snapshot": "#964B00",
     "docs": "#8194E0",
 }
-# DuckDB allows one writer per file: the few tasks that may write at the same time take a lock (tenant_dag.py).
+# DuckDB allows one writer per file: a model task that runs dbt itself takes the tenant's lock (single_writer_lock).
 SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
 RunCallback = Callable[..., Any]
-# The run parameter asking for `--full-refresh` (tenant_dag.run_params), and the commands it applies to:
-# only models and seeds are rebuilt; tests and docs read what is there.
+# The run parameter asking for `--full-refresh` (tenant_dag.run_params), and the commands it applies to: those
+# that build models and seeds (`build`, and `run`/`seed` when a model task runs dbt itself); tests and docs read
+# what is there.
 FULL_REFRESH_PARAM = "full_refresh"
 _FULL_REFRESH_COMMANDS = frozenset({"run", "seed", "build"})
 
