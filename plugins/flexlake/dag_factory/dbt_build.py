@@ -24,6 +24,8 @@ from flexlake.dag_factory.dbt_results_only import write_run_results
 BUILD_TASK_ID = "dbt_build"
 # dbt's statuses for a node that did its work (`warn`: a test whose failures are only warnings).
 SUCCESS_STATUSES = frozenset({"success", "pass", "warn"})
+# ... and for a node that failed (a model's error, a test's failure or error); anything else was not run.
+FAILED_STATUSES = frozenset({"error", "fail"})
 _LOG_LEVELS = frozenset({"info", "warn", "error"})
 MAX_LOG_LINES_PER_NODE = 200
 MAX_LOG_LINE_CHARS = 2000
@@ -61,7 +63,6 @@ def node_results(execution: Any, logs: Mapping[str, list[str]]) -> dict[str, dic
             "name": result.node.name,
             "status": str(result.status),
             "message": result.message or "",
-            "failures": result.failures,
             "execution_time": round(float(result.execution_time or 0.0), 3),
             "started_at": timing[0].started_at.isoformat() if timing else None,
             "completed_at": timing[-1].completed_at.isoformat() if timing else None,

@@ -35,8 +35,7 @@ class SelectedGraph:
     """What one selection of the product renders to. Shared read-only between tenants."""
 
     nodes: tuple[DbtNode, ...]  # models, seeds, snapshots, in manifest order
-    tested: frozenset[str]  # unique ids of nodes with at least one single-parent test
-    tests_of: dict[str, tuple[str, ...]]  # node unique id -> its single-parent tests' unique ids
+    tests_of: dict[str, tuple[str, ...]]  # node unique id -> its single-parent tests' unique ids (tested nodes only)
     detached_tests: tuple[DbtNode, ...]  # tests over several selected nodes: run after all of them
 
 
@@ -69,7 +68,6 @@ def _selected_graph(
             tests_of[test.depends_on[0]] = (*tests_of.get(test.depends_on[0], ()), test.unique_id)
     return SelectedGraph(
         nodes=tuple(selected.values()),
-        tested=frozenset(tests_of),
         tests_of=tests_of,
         detached_tests=tuple(test for test in cautious if len(test.depends_on) > 1),
     )

@@ -20,7 +20,13 @@ from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
-from flexlake.dag_factory.dbt_build import BUILD_TASK_ID, SUCCESS_STATUSES, DbtTenantBuildOperator, report_key
+from flexlake.dag_factory.dbt_build import (
+    BUILD_TASK_ID,
+    FAILED_STATUSES,
+    SUCCESS_STATUSES,
+    DbtTenantBuildOperator,
+    report_key,
+)
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
 from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, RESULTS_ONLY_OPERATORS
 from flexlake.tenant_config import TenantConfig
@@ -134,7 +140,7 @@ class DbtNodeReportOperator(DbtNodeOperator):
         undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
         if not undone:
             return None
-        failed = [r for r in undone if r["status"] in ("error", "fail")]
+        failed = [r for r in undone if r["status"] in FAILED_STATUSES]
         first_report = task_instance.try_number <= reports[0].get("build_try_number", 1)
         if failed and first_report:
             raise AirflowException("dbt: " + "; ".join(f"{r['name']} {r['status']}: {r['message']}" for r in failed))

@@ -100,8 +100,7 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
                 command = _COMMANDS[node.resource_type.value]
                 first = report_task(command, command, node.resource_name, (node.unique_id,))
                 firsts[node.unique_id] = lasts[node.unique_id] = first
-                if node.unique_id in graph.tested:
-                    tests = graph.tests_of[node.unique_id]
+                if tests := graph.tests_of.get(node.unique_id):
                     lasts[node.unique_id] = first >> report_task("test", "test", node.resource_name, tests)
         for node in graph.nodes:
             firsts[node.unique_id].set_upstream([lasts[parent] for parent in node.depends_on if parent in lasts])
