@@ -312,6 +312,7 @@ class FinishedRun:
     trigger_to_end_seconds: float
     run_seconds: float | None  # the run's own start_date -> end_date, as Airflow recorded it
     task_states: dict[str, str]
+    try_numbers: dict[str, int]  # each task's attempt (a cleared task that ran before counts up)
 
 
 def all_task_instances(api: Any, dag_id: str, dag_run_id: str) -> list[Any]:
@@ -329,36 +330,40 @@ def unpause_trigger_and_wait(
     stack: AirflowStack, dag_id: str, timeout: float, poll: float = 2.0, conf: dict[str, Any] | None = None
 ) -> FinishedRun:
     """Unpause `dag_id`, trigger a manual run (logical_date null, optional conf) and wait until it ends."""
-    from airflow_client.client import (  # noqa: PLC0415
-        DAGApi,
-        DAGPatchBody,
-        DagRunApi,
-        TaskInstanceApi,
-        TriggerDAGRunPostBody,
-    )
+    from airflow_client.client import DAGApi, DAGPatchBody, DagRunApi, TriggerDAGRunPostBody  # noqa: PLC0415
 
-    with stack.api_client() as client:  # one JWT is valid for 24 h ([api_auth] jwt_expiration_time)
+    with stack.api_client() as client:
         DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False))
         triggered_at = time.monotonic()
+        run = DagRunApi(client).trigger_dag_run(dag_id, TriggerDAGRunPostBody(logical_date=None, conf=conf))
+    return wait_for_run(stack, dag_id, run.dag_run_id, timeout, poll=poll, since=triggered_at)
+
+
+def wait_for_run(
+    stack: AirflowStack, dag_id: str, dag_run_id: str, timeout: float, *, poll: float = 2.0, since: float | None = None
+) -> FinishedRun:
+    """Poll a run (just triggered, or cleared) until it ends; `since` (monotonic) defaults to now."""
+    from airflow_client.client import DagRunApi, TaskInstanceApi  # noqa: PLC0415
+
+    started = time.monotonic() if since is None else since
+    with stack.api_client() as client:  # one JWT is valid for 24 h ([api_auth] jwt_expiration_time)
         runs = DagRunApi(client)
-        run = runs.trigger_dag_run(dag_id, TriggerDAGRunPostBody(logical_date=None, conf=conf))
-        while _state(run.state) not in {"success", "failed"}:
-            if time.monotonic() - triggered_at > timeout:
+        while _state((run := runs.get_dag_run(dag_id, dag_run_id)).state) not in {"success", "failed"}:
+            if time.monotonic() - started > timeout:
                 raise AirflowStackError(
-                    f"{dag_id} run {run.dag_run_id} still {_state(run.state)} after {timeout:.0f} s\n"
-                    f"{stack.log_tails()}"
+                    f"{dag_id} run {dag_run_id} still {_state(run.state)} after {timeout:.0f} s\n{stack.log_tails()}"
                 )
             time.sleep(poll)
-            run = runs.get_dag_run(dag_id, run.dag_run_id)
-        finished = time.monotonic() - triggered_at
-        instances = all_task_instances(TaskInstanceApi(client), dag_id, run.dag_run_id)
+        finished = time.monotonic() - started
+        instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
     run_seconds = (run.end_date - run.start_date).total_seconds() if run.start_date and run.end_date else None
     return FinishedRun(
-        dag_run_id=run.dag_run_id,
+        dag_run_id=dag_run_id,
         state=_state(run.state),
         trigger_to_end_seconds=finished,
         run_seconds=run_seconds,
         task_states={instance.task_id: _state(instance.state) for instance in instances},
+        try_numbers={instance.task_id: instance.try_number for instance in instances},
     )
 
 

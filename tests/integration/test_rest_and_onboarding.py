@@ -14,11 +14,11 @@ import pytest
 
 from tests.integration.airflow_servers import (
     AirflowStack,
-    all_task_instances,
     list_dag_ids,
     running_airflow_stack,
     unpause_trigger_and_wait,
     wait_for_dag_listed,
+    wait_for_run,
 )
 
 pytestmark = pytest.mark.integration
@@ -37,17 +37,22 @@ def _tenant_ids(folder: Path) -> set[str]:
     return {path.stem for path in folder.glob("*.yaml") if not path.name.startswith(("_", "."))}
 
 
+def _write_tenant_file(stack: AirflowStack, tenant_id: str, text: str) -> Path:
+    """Written under a dot-name, then renamed: the DAG processor never reads half a file."""
+    staging = stack.tenant_configs_dir / f".{tenant_id}.yaml.tmp"
+    staging.write_text(text)
+    target = stack.tenant_configs_dir / f"{tenant_id}.yaml"
+    staging.rename(target)
+    return target
+
+
 def _write_tenant_copy(stack: AirflowStack, tenant_id: str, *, replace: tuple[str, str] | None = None) -> Path:
     """A copy of the starter tenant under a new id; written under a dot-name, then renamed (atomic drop)."""
     text = (stack.tenant_configs_dir / f"{STARTER_TENANT}.yaml").read_text()
     text = text.replace(f"tenant_id: {STARTER_TENANT}", f"tenant_id: {tenant_id}")
     if replace:
         text = text.replace(*replace)
-    staging = stack.tenant_configs_dir / f".{tenant_id}.yaml.tmp"
-    staging.write_text(text)
-    target = stack.tenant_configs_dir / f"{tenant_id}.yaml"
-    staging.rename(target)
-    return target
+    return _write_tenant_file(stack, tenant_id, text)
 
 
 @pytest.fixture(scope="module")
@@ -140,29 +145,6 @@ def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(a
     assert "dispaly_name" in (details.doc_md or ""), f"doc_md does not name the bad key:\n{details.doc_md}"
 
 
-def _write_tenant_file(stack: AirflowStack, tenant_id: str, text: str) -> None:
-    """Written under a dot-name, then renamed: the DAG processor never reads half a file."""
-    staging = stack.tenant_configs_dir / f".{tenant_id}.yaml.tmp"
-    staging.write_text(text)
-    staging.rename(stack.tenant_configs_dir / f"{tenant_id}.yaml")
-
-
-def _wait_for_run(stack: AirflowStack, dag_id: str, dag_run_id: str, timeout: float) -> dict[str, tuple[str, int]]:
-    """Poll a run until it ends; (state, try_number) per task."""
-    from airflow_client.client import DagRunApi, TaskInstanceApi  # noqa: PLC0415
-
-    started = time.monotonic()
-    with stack.api_client() as client:
-        while (state := str(DagRunApi(client).get_dag_run(dag_id, dag_run_id).state.value)) not in {
-            "success",
-            "failed",
-        }:
-            assert time.monotonic() - started < timeout, f"{dag_id} still {state}\n{stack.log_tails()}"
-            time.sleep(2)
-        instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
-    return {i.task_id: (str(getattr(i.state, "value", i.state)), i.try_number) for i in instances}
-
-
 def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_its_downstream(
     airflow_stack: AirflowStack,
 ) -> None:
@@ -220,11 +202,12 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
                 only_failed=False,
             ),
         )
-    after = _wait_for_run(airflow_stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)
-    assert {state for state, _ in after.values()} == {"success"}, f"not green after the retry: {after}"
-    assert after[failing][1] == 2, f"the failed task ran again as its attempt 2: {after}"
-    assert after["dbt_transform.mart_revenue_daily.run"][1] == 1, f"the skipped mart ran for the first time: {after}"
-    assert after["dbt_build"][1] == 1 and after["dbt_transform.fct_orders.run"][1] == 1, "only the cleared re-ran"
+    after = wait_for_run(airflow_stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)
+    tries = after.try_numbers
+    assert set(after.task_states.values()) == {"success"}, f"not green after the retry: {after}"
+    assert tries[failing] == 2, f"the failed task ran again as its attempt 2: {after}"
+    assert tries["dbt_transform.mart_revenue_daily.run"] == 1, f"the skipped mart ran for the first time: {after}"
+    assert tries["dbt_build"] == 1 and tries["dbt_transform.fct_orders.run"] == 1, "only the cleared re-ran"
     with airflow_stack.api_client() as client:
         retry_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=2).content)
     assert "itself: a retry" in retry_log, retry_log[-2000:]
