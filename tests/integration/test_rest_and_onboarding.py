@@ -182,8 +182,14 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
     assert states["dbt_transform.fct_orders.run"] == "success", "an independent branch still builds"
     assert states["publish_catalog"] == "upstream_failed", states
     with airflow_stack.api_client() as client:
-        failed_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=1).content)
+        task_api = TaskInstanceApi(client)
+        failed_log = str(task_api.get_log(dag_id, first.dag_run_id, failing, try_number=1).content)
+        green = task_api.get_task_instance(dag_id, first.dag_run_id, "dbt_transform.fct_orders.run")
+        green_log = str(task_api.get_log(dag_id, first.dag_run_id, green.task_id, try_number=1).content)
     assert "fx_rates" in failed_log and "input__fx_rates" in failed_log, f"dbt's message is missing:\n{failed_log}"
+    # A green model's task ended in the triggerer (dbt_reports.BuildReportTrigger): no worker, dbt's lines shown.
+    assert green.queued_when is None and not green.hostname, f"a green report task went to a worker: {green}"
+    assert "dbt build: fct_orders success" in green_log, f"the model's dbt lines are missing:\n{green_log}"
 
     with duckdb.connect(str(airflow_stack.data_dir / tenant_id / "warehouse.duckdb")) as warehouse:
         warehouse.execute("create schema finance")
@@ -210,6 +216,6 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
     assert tries["dbt_build"] == 1 and tries["dbt_transform.fct_orders.run"] == 1, "only the cleared re-ran"
     with airflow_stack.api_client() as client:
         retry_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=2).content)
-    assert "itself: a retry" in retry_log, retry_log[-2000:]
+    assert "itself: a rerun" in retry_log, retry_log[-2000:]
     catalog = airflow_stack.data_dir / "catalog" / tenant_id
     assert (catalog / (catalog / "latest").read_text().strip() / "summary.json").is_file()

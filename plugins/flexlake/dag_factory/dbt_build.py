@@ -5,8 +5,10 @@ of ~110 nodes, about nine times the dbt work itself (issue 13). Here dbt runs on
 dbt's own ordering and dbt's own failure behaviour (a failed model or failing test skips what depends on it;
 independent branches still build). The per-model tasks stay, with their ids (`dbt_transform.<model>.run`,
 `.test`, `<test>_test`): each reads its nodes' results from this task and succeeds or fails with dbt's message
-and its own dbt log lines (dag_factory/dbt_operator.DbtNodeReportOperator). Unlike Cosmos's WATCHER mode, no
-task waits on another in the triggerer, so `airflow dags test` (the demo) and every executor run it as is.
+and its own dbt log lines (dag_factory/dbt_operator.DbtNodeReportOperator), started in the triggerer and ended
+there when its nodes succeeded (dag_factory/dbt_reports.py), so a green run costs one worker process for dbt.
+Unlike Cosmos's WATCHER mode, no task waits for another: `airflow dags test` (the demo) runs the report tasks
+in-process, every executor runs them as is.
 
 The task fails only when dbt could not run the build at all (a compilation or connection error): a failed
 model is its own task's failure. What each report task shows is pushed to XCom under `report_key(task_id)`.
@@ -19,21 +21,12 @@ from typing import Any
 from airflow.sdk import Context
 from cosmos.operators.local import DbtBuildLocalOperator
 
+from flexlake.dag_factory.dbt_reports import SUCCESS_STATUSES, report_key
 from flexlake.dag_factory.dbt_results_only import write_run_results
 
-BUILD_TASK_ID = "dbt_build"
-# dbt's statuses for a node that did its work (`warn`: a test whose failures are only warnings).
-SUCCESS_STATUSES = frozenset({"success", "pass", "warn"})
-# ... and for a node that failed (a model's error, a test's failure or error); anything else was not run.
-FAILED_STATUSES = frozenset({"error", "fail"})
 _LOG_LEVELS = frozenset({"info", "warn", "error"})
 MAX_LOG_LINES_PER_NODE = 200
 MAX_LOG_LINE_CHARS = 2000
-
-
-def report_key(task_id: str) -> str:
-    """The XCom key under which the build leaves what one report task shows."""
-    return f"dbt_report__{task_id}"
 
 
 class NodeLogCollector:

@@ -20,14 +20,18 @@ from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
-from flexlake.dag_factory.dbt_build import (
+from flexlake.dag_factory.dbt_build import DbtTenantBuildOperator
+from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
+from flexlake.dag_factory.dbt_reports import (
     BUILD_TASK_ID,
     FAILED_STATUSES,
+    REPORT_START_TRIGGER_ARGS,
     SUCCESS_STATUSES,
-    DbtTenantBuildOperator,
+    all_succeeded,
+    is_rerun,
     report_key,
+    report_lines,
 )
-from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
 from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, RESULTS_ONLY_OPERATORS
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
@@ -124,11 +128,20 @@ class DbtNodeReportOperator(DbtNodeOperator):
     """A model's (or its tests') task when the run builds with one `dbt build` (dag_factory/dbt_build.py).
 
     It shows what the build did with its nodes: dbt's log lines for them, then success, or failure with dbt's
-    message. It runs dbt itself only for what the build left undone: a node dbt skipped or never reached, and a
-    retry (an automatic one, or a user clearing the task) of a node the build failed — so clearing a failed
-    model re-runs that model (and, cleared with its downstream, what depends on it), not the whole project.
-    Build it with `dbt_node_task(..., operator_class=DbtNodeReportOperator)`.
+    message. It starts in the triggerer (dbt_reports.BuildReportTrigger), which ends it there when the build
+    succeeded with its nodes; otherwise it resumes on a worker here. It runs dbt itself only for what the build
+    left undone: a node dbt skipped or never reached, and a rerun (an automatic retry of a failed node, or a user
+    clearing the task) — so clearing a model re-runs that model (and, cleared with its downstream, what depends
+    on it), not the whole project. Build it with `dbt_node_task(..., operator_class=DbtNodeReportOperator)`.
     """
+
+    start_from_trigger = True
+    start_trigger_args = REPORT_START_TRIGGER_ARGS
+
+    def resume_on_worker(self, context: Context, event: Any = None) -> Any:
+        """Where the trigger hands over (REPORT_START_TRIGGER_ARGS): the full report on a worker."""
+        self.log.info("reporting on a worker: %s", (event or {}).get("reason", "resumed from the triggerer"))
+        return self.execute(context)
 
     def execute(self, context: Context) -> Any:
         task_instance = context["ti"]
@@ -136,29 +149,16 @@ class DbtNodeReportOperator(DbtNodeOperator):
         if not reports:
             return self._build_it_now(context, "the run's dbt build left no result for it")
         for report in reports:
-            self._log_report(report)
-        undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
-        if not undone:
+            for line in report_lines(report):
+                self.log.info("%s", line)
+        if is_rerun(reports, task_instance.try_number):
+            return self._build_it_now(context, "a rerun of this task (a retry, or the task cleared)")
+        if all_succeeded(reports):
             return None
-        failed = [r for r in undone if r["status"] in FAILED_STATUSES]
-        first_report = task_instance.try_number <= reports[0].get("build_try_number", 1)
-        if failed and first_report:
+        undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
+        if failed := [r for r in undone if r["status"] in FAILED_STATUSES]:
             raise AirflowException("dbt: " + "; ".join(f"{r['name']} {r['status']}: {r['message']}" for r in failed))
-        reason = "a retry" if failed else ", ".join(sorted({r["status"] for r in undone})) + " in the run's dbt build"
-        return self._build_it_now(context, reason)
-
-    def _log_report(self, report: dict[str, Any]) -> None:
-        self.log.info(
-            "dbt build: %s %s in %.2f s (%s .. %s) %s",
-            report.get("name", report["unique_id"]),
-            report["status"],
-            report.get("execution_time", 0.0),
-            report.get("started_at"),
-            report.get("completed_at"),
-            report.get("message", ""),
-        )
-        for line in report.get("log", ()):
-            self.log.info("  %s", line)
+        return self._build_it_now(context, ", ".join(sorted({r["status"] for r in undone})) + " in the run's dbt build")
 
     def _build_it_now(self, context: Context, reason: str) -> Any:
         self.log.info("running dbt %s for %s itself: %s", self.command, self.select, reason)

@@ -10,10 +10,10 @@ added models come from its overlay dbt project (dbt_project.py), whose manifest 
 from airflow.sdk import TaskGroup
 from airflow.sdk.bases.operator import BaseOperator
 
-from flexlake.dag_factory.dbt_build import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project
+from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.dbt_schema import PASS_THROUGH_ENTITIES
 from flexlake.tenant_config.schema import SOURCE_SYSTEMS, SUBSCRIPTION_SYSTEMS

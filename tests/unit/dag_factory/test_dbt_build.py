@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException
 from flexlake.dag_factory import dbt_operator
-from flexlake.dag_factory.dbt_build import BUILD_TASK_ID, report_key, reports_by_task
+from flexlake.dag_factory.dbt_build import reports_by_task
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
+from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, report_key
 from flexlake.tenant_config import load_tenant_config
 
 TASK_ID = "fct_orders_run"

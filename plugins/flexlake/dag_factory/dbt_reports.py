@@ -1,0 +1,103 @@
+"""What the run's `dbt build` did with a report task's nodes, and the trigger that reports it without a worker.
+
+A model's task (dag_factory/dbt_operator.DbtNodeReportOperator) has nothing to run when the build succeeded
+with its nodes: it shows dbt's log lines and succeeds. Run as a task process that costs ~1.5 s of CPU (a fresh
+interpreter parsing the DAG file), which for ~110 report tasks is more than the dbt build itself (issue 13). So
+the report task starts in the triggerer (Airflow's `start_from_trigger`): `BuildReportTrigger` reads the
+build's XCom there and, when every node succeeded on the task's first report, ends the task with
+`TaskSuccessEvent` — no worker process at all. Anything else (a failed, skipped or unrun node, a retry or a
+cleared task, no report) resumes the task on a worker, whose `execute` fails with dbt's message or runs dbt.
+
+This module imports neither Cosmos nor dbt: the triggerer loads it for every report task.
+"""
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TaskSuccessEvent, TriggerEvent
+
+BUILD_TASK_ID = "dbt_build"
+# dbt's statuses for a node that did its work (`warn`: a test whose failures are only warnings).
+SUCCESS_STATUSES = frozenset({"success", "pass", "warn"})
+# ... and for a node that failed (a model's error, a test's failure or error); anything else was not run.
+FAILED_STATUSES = frozenset({"error", "fail"})
+# The method a report task resumes with on a worker when the trigger cannot end it (DbtNodeReportOperator).
+RESUME_METHOD = "resume_on_worker"
+TRIGGER_CLASSPATH = f"{__name__}.BuildReportTrigger"
+REPORT_START_TRIGGER_ARGS = StartTriggerArgs(
+    trigger_cls=TRIGGER_CLASSPATH, trigger_kwargs={}, next_method=RESUME_METHOD, next_kwargs=None, timeout=None
+)
+
+Report = dict[str, Any]
+
+
+def report_key(task_id: str) -> str:
+    """The XCom key under which the build leaves what one report task shows."""
+    return f"dbt_report__{task_id}"
+
+
+def is_rerun(reports: Sequence[Report], try_number: int) -> bool:
+    """A task attempt later than the build's is a retry or a clear of that task alone: it runs dbt itself."""
+    build_try_number: int = reports[0].get("build_try_number", 1)
+    return try_number > build_try_number
+
+
+def all_succeeded(reports: Sequence[Report]) -> bool:
+    return bool(reports) and all(report["status"] in SUCCESS_STATUSES for report in reports)
+
+
+def report_lines(report: Report) -> list[str]:
+    """One node's outcome and then dbt's own log lines for it, as the task log shows them."""
+    summary = (
+        f"dbt build: {report.get('name', report['unique_id'])} {report['status']} in "
+        f"{report.get('execution_time', 0.0):.2f} s ({report.get('started_at')} .. {report.get('completed_at')}) "
+        f"{report.get('message', '')}"
+    )
+    return [summary, *(f"  {line}" for line in report.get("log", ()))]
+
+
+class BuildReportTrigger(BaseTrigger):
+    """Ends a report task from the triggerer when the run's build succeeded with all its nodes.
+
+    It needs no arguments: the task instance the triggerer attaches (`self.task_instance`) names the DAG, run,
+    task and attempt, and the build's task id and XCom key follow from them.
+    """
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return TRIGGER_CLASSPATH, {}
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        task_instance = self.task_instance
+        if task_instance is None:  # only a task's trigger has one; this trigger is never an asset's
+            raise RuntimeError("BuildReportTrigger runs for a report task only")
+        try:
+            reports = await self._reports(task_instance)
+        except Exception as error:  # the worker reads the XCom again and fails or builds with a clear message
+            yield _resume_on_worker(f"reading the build's report failed: {error}")
+            return
+        if not reports or is_rerun(reports, task_instance.try_number) or not all_succeeded(reports):
+            yield _resume_on_worker("the build did not succeed with this task's nodes on this attempt")
+            return
+        for report in reports:
+            for line in report_lines(report):
+                self.log.info("%s", line)
+        yield TaskSuccessEvent()
+
+    @staticmethod
+    async def _reports(task_instance: Any) -> list[Report] | None:
+        from airflow.sdk.execution_time.xcom import XCom  # noqa: PLC0415 (the Task SDK's, in the triggerer)
+        from asgiref.sync import sync_to_async  # noqa: PLC0415
+
+        value = await sync_to_async(XCom.get_one)(
+            key=report_key(task_instance.task_id),
+            dag_id=task_instance.dag_id,
+            task_id=BUILD_TASK_ID,
+            run_id=task_instance.run_id,
+            map_index=-1,
+        )
+        return list(value) if value else None
+
+
+def _resume_on_worker(reason: str) -> TriggerEvent:
+    """The event that hands the task to a worker (RESUME_METHOD), saying why in the task's log."""
+    return TriggerEvent({"reason": reason})  # type: ignore[no-untyped-call]
