@@ -4,11 +4,15 @@ On the stack of `make up` (scripts/airflow_up.sh: api-server, scheduler with Loc
 triggerer), one DuckDB tenant of the whole product (faker source, professional tier: 4 threads) is run twice:
 the first run loads from empty, the second is the hourly case (an incremental build after a new sync). For
 each run:
-  - dbt part: `dbt_build` start -> the last `dbt_transform.*` task's end (what the run pays for dbt);
-  - worker-seconds: the sum of those tasks' durations (what the workers spend on it);
+  - dbt part: `dbt_build` start -> the last `dbt_transform.*` task's end (what the run waits for dbt), and its
+    report phase (the build's end -> the last report task's end) per hop of the longest report-task chain;
+  - worker-seconds: the durations of the dbt tasks that ran on a worker (report tasks ended in the triggerer
+    take none);
+  - machine CPU-seconds from trigger to the run's end (every Airflow component and worker: the run's cost);
 then, in the same script and on the same data right after the second run (the stack idle), a bare
 `dbt build` with the same selection (the DAG's own), vars, threads and profile (the dbt CLI, as a user would
-run it), as an incremental build after the same sync. Ratio = dbt part / bare dbt build.
+run it), as an incremental build after the same sync, with its wall and CPU seconds. Ratios: dbt part / bare
+dbt build (wall), and the run's machine CPU / bare dbt build's CPU.
 
 Run from the repository root (manifest built first, see README):
     .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--output FILE]
@@ -18,6 +22,7 @@ Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a re
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -25,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from benchmarks.machine import machine_facts
 from tests.integration.airflow_servers import (
@@ -48,6 +55,20 @@ def _tenant_yaml(count: int) -> str:
     )
 
 
+def _report_depth(stack: AirflowStack) -> int:
+    """The longest chain of report tasks (dbt's dependencies, each model's tests after it): the hops a green
+    run's report phase waits through, one scheduler and triggerer round each."""
+    from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
+
+    dag = build_tenant_dags(stack.tenant_configs_dir)[DAG_ID]
+    reports = {task.task_id for task in dag.tasks if task.task_id.startswith("dbt_transform.")}
+    depth: dict[str, int] = {}
+    for task in dag.topological_sort():
+        if task.task_id in reports:
+            depth[task.task_id] = 1 + max((depth[up] for up in task.upstream_task_ids if up in depth), default=0)
+    return max(depth.values())
+
+
 def _dbt_part(stack: AirflowStack, dag_run_id: str) -> dict[str, Any]:
     from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
 
@@ -55,24 +76,46 @@ def _dbt_part(stack: AirflowStack, dag_run_id: str) -> dict[str, Any]:
         instances = all_task_instances(TaskInstanceApi(client), DAG_ID, dag_run_id)
     dbt = [i for i in instances if i.task_id.startswith(DBT_TASK_PREFIXES)]
     build = next(i for i in dbt if i.task_id == "dbt_build")
+    # A report task ended in the triggerer was never queued to a worker (dag_factory/dbt_reports.py).
+    on_worker = [i for i in dbt if i.queued_when is not None]
     end = max(i.end_date for i in dbt)
+    report_phase = (end - build.end_date).total_seconds()
+    depth = _report_depth(stack)
     return {
         "dbt_tasks": len(dbt),
         "dbt_build_task_seconds": round(build.duration, 1),
         "dbt_part_seconds": round((end - build.start_date).total_seconds(), 1),
-        "dbt_worker_seconds": round(sum(i.duration or 0.0 for i in dbt), 1),
+        "dbt_tasks_on_a_worker": len(on_worker),
+        "dbt_worker_seconds": round(sum(i.duration or 0.0 for i in on_worker), 1),
+        "report_phase_seconds": round(report_phase, 1),
+        "report_chain_depth": depth,
+        "report_seconds_per_hop": round(report_phase / depth, 2),
     }
 
 
+def _machine_cpu_seconds() -> float:
+    """CPU time the whole machine has spent working (not idle or waiting on I/O): a run's cost on a host that
+    runs nothing else, Airflow's components and its workers included."""
+    times = psutil.cpu_times()
+    return float(times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0))
+
+
 def _run(stack: AirflowStack) -> dict[str, Any]:
+    cpu_before = _machine_cpu_seconds()
     run = unpause_trigger_and_wait(stack, DAG_ID, timeout=1800)
+    machine_cpu = _machine_cpu_seconds() - cpu_before
     if run.state != "success":
         raise RuntimeError(f"{DAG_ID} run ended {run.state}: {run.task_states}")
-    return {"trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1), **_dbt_part(stack, run.dag_run_id)}
+    return {
+        "trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1),
+        "machine_cpu_seconds": round(machine_cpu, 1),
+        **_dbt_part(stack, run.dag_run_id),
+    }
 
 
-def _bare_dbt_build(stack: AirflowStack) -> float:
-    """`dbt build` of the tenant's selection with its vars and profile, timed as a whole CLI command."""
+def _bare_dbt_build(stack: AirflowStack) -> dict[str, float]:
+    """`dbt build` of the tenant's selection with its vars and profile, timed as a whole CLI command: wall seconds
+    and the CPU seconds of the dbt process."""
     from flexlake import settings  # noqa: PLC0415
     from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
     from flexlake.dag_factory.dbt_operator import DbtNodeOperator, dbt_vars  # noqa: PLC0415
@@ -100,13 +143,21 @@ def _bare_dbt_build(stack: AirflowStack) -> float:
                 "--select", build_task.select,
                 "--indirect-selection", "empty",
             ]  # fmt: skip
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), _children_cpu_seconds()
             done = subprocess.run(
                 command, check=False, env={**os.environ, **env}, capture_output=True, text=True, cwd=project
             )
             if done.returncode:
                 raise RuntimeError(f"bare dbt build failed:\n{done.stdout[-3000:]}")
-            return round(time.monotonic() - started, 1)
+            return {
+                "seconds": round(time.monotonic() - started, 1),
+                "cpu_seconds": round(_children_cpu_seconds() - cpu_before, 1),
+            }
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -121,11 +172,12 @@ def main() -> None:
         for label in ("first_run", "second_run"):
             result[label] = _run(stack)
             print(label, json.dumps(result[label]), file=sys.stderr, flush=True)
-        result["bare_dbt_build_incremental_seconds"] = _bare_dbt_build(stack)
+        bare = _bare_dbt_build(stack)
+    result["bare_dbt_build_incremental_seconds"] = bare["seconds"]
+    result["bare_dbt_build_incremental_cpu_seconds"] = bare["cpu_seconds"]
     second = result["second_run"]
-    result["ratio_dbt_part_to_bare_dbt_build"] = round(
-        second["dbt_part_seconds"] / result["bare_dbt_build_incremental_seconds"], 2
-    )
+    result["ratio_dbt_part_to_bare_dbt_build"] = round(second["dbt_part_seconds"] / bare["seconds"], 2)
+    result["ratio_run_machine_cpu_to_bare_dbt_cpu"] = round(second["machine_cpu_seconds"] / bare["cpu_seconds"], 2)
     document = json.dumps(result, indent=2, default=str)
     print(document)
     if args.output:

@@ -63,6 +63,9 @@ class BuildReportTrigger(BaseTrigger):
     task and attempt, and the build's task id and XCom key follow from them.
     """
 
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return TRIGGER_CLASSPATH, {}
 

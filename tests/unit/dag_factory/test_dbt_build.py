@@ -5,15 +5,19 @@ decision is checked against every outcome a node can have in the build, with a r
 call it would make itself.
 """
 
+import asyncio
+import importlib
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowException
+from airflow.triggers.base import BaseTaskEndEvent, TaskSuccessEvent
 from flexlake.dag_factory import dbt_operator
 from flexlake.dag_factory.dbt_build import reports_by_task
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, report_key
+from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, BuildReportTrigger, report_key
 from flexlake.tenant_config import load_tenant_config
 
 TASK_ID = "fct_orders_run"
@@ -127,3 +131,88 @@ def test_every_report_task_gets_an_entry_per_node_even_one_dbt_never_returned() 
     assert reports["g.a.test"] == [{"unique_id": "test.flexlake.t", "status": "not_run", "message": "", "log": []}]
     reports["g.a.run"][0]["status"] = "changed"
     assert results["model.flexlake.a"]["status"] == "success", "reports are copies"
+
+
+def test_a_cleared_green_task_rebuilds_its_node(report_task: Any) -> None:
+    """A user clears a model the build built (say after fixing its source): attempt 2 runs dbt for it."""
+    task, built = report_task
+    _execute(task, [_report("success")], try_number=2)
+    assert built == ["fct_orders"]
+
+
+def test_a_report_task_resumed_from_the_triggerer_reports_on_the_worker(report_task: Any) -> None:
+    task, built = report_task
+    context = {"ti": _TaskInstance([_report("skipped")], 1)}
+    task.resume_on_worker(context, event={"reason": "the build did not succeed"})
+    assert built == ["fct_orders"]
+
+
+def _trigger_events(reports: list[dict[str, Any]] | Exception | None, try_number: int = 1) -> list[Any]:
+    """The events BuildReportTrigger yields for a report task attempt, the build's XCom read through the SDK."""
+    from airflow.sdk.execution_time.xcom import XCom  # noqa: PLC0415
+
+    trigger = BuildReportTrigger()
+    trigger.task_instance = SimpleNamespace(  # type: ignore[assignment]
+        dag_id="flexlake__shop", run_id="manual__1", task_id=TASK_ID, try_number=try_number
+    )
+    reads: list[dict[str, Any]] = []
+
+    def get_one(**kwargs: Any) -> Any:
+        reads.append(kwargs)
+        if isinstance(reports, Exception):
+            raise reports
+        return reports
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(XCom, "get_one", get_one)
+
+        async def collect() -> list[Any]:
+            return [event async for event in trigger.run()]
+
+        events = asyncio.run(collect())
+    assert reads == [
+        {"key": report_key(TASK_ID), "dag_id": "flexlake__shop", "task_id": BUILD_TASK_ID, "run_id": "manual__1",
+         "map_index": -1}
+    ]  # fmt: skip
+    return events
+
+
+@pytest.mark.parametrize("status", ["success", "pass", "warn"])
+def test_the_trigger_ends_a_green_report_task_without_a_worker(status: str, capsys: pytest.CaptureFixture[str]) -> None:
+    events = _trigger_events([_report(status)])
+    assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
+    logged = capsys.readouterr().out  # the trigger's log (Airflow's structlog), in the task's log on a stack
+    assert f"dbt build: fct_orders {status}" in logged and "START sql incremental model" in logged
+
+
+@pytest.mark.parametrize(
+    ("reports", "try_number"),
+    [
+        ([_report("error", message="boom")], 1),  # a failure: the worker raises dbt's message (and retries)
+        ([_report("skipped")], 1),  # dbt never reached it: the worker builds it
+        ([_report("success")], 2),  # a cleared or retried task: the worker runs dbt for it
+        (None, 1),  # no report at all
+        (RuntimeError("api server gone"), 1),  # the XCom read failed
+    ],
+    ids=["failed", "skipped", "rerun", "no-report", "xcom-error"],
+)
+def test_the_trigger_hands_every_other_case_to_a_worker(reports: Any, try_number: int) -> None:
+    events = _trigger_events(reports, try_number)
+    assert len(events) == 1 and not isinstance(events[0], BaseTaskEndEvent), events
+    assert events[0].payload["reason"], "the worker's log says why it was needed"
+
+
+def test_report_tasks_start_in_the_triggerer_after_serialization(report_task: Any) -> None:
+    """What the scheduler sees (the serialized task) asks to start in the triggerer, with a trigger it can import."""
+    from airflow.sdk import DAG  # noqa: PLC0415
+    from airflow.serialization.serialized_objects import DagSerialization  # noqa: PLC0415
+
+    task, _ = report_task
+    with DAG("flexlake__shop", schedule=None) as dag:
+        dag.add_task(task)
+    serialized = DagSerialization.from_dict(DagSerialization.to_dict(dag)).get_task(TASK_ID)
+    assert serialized.start_from_trigger is True
+    args = serialized.start_trigger_args
+    assert args is not None and args.next_method == "resume_on_worker" and hasattr(task, args.next_method)
+    module, _, name = args.trigger_cls.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is BuildReportTrigger
