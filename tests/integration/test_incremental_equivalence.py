@@ -95,7 +95,7 @@ def _run(
         command = ["run", *selection, "--full-refresh", "--defer", "--favor-state", "--state", str(state)]
     else:
         command = ["build", "--exclude", "resource_type:test", "path:models/pass_through", *exclude]
-    result = run_dbt([*command, "--threads", "2"], target, dbt_vars, work_dir, env)
+    result = run_dbt(command, target, dbt_vars, work_dir, env, threads=2)
     assert result.returncode == 0, f"dbt {' '.join(command)} failed on {target}:\n{result.stdout[-6000:]}"
     return time.monotonic() - started
 
