@@ -1,15 +1,16 @@
 """The stack a user gets from `make up`, driven through the REST API with the official client.
 
 One stack per module (scripts/airflow_up.sh on a free port, temp Airflow home, data and tenant folder):
-a starter tenant's run end to end, a tenant onboarded by dropping a file in, and a broken file that
-shows up as an error DAG without hiding any other tenant.
+a starter tenant's run end to end, a tenant onboarded by dropping a file in, a broken file that shows up as
+an error DAG without hiding any other tenant, and a failed model then cleared, on DuckDB and PostgreSQL.
 """
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from tests.integration.airflow_servers import (
@@ -20,6 +21,7 @@ from tests.integration.airflow_servers import (
     wait_for_dag_listed,
     wait_for_run,
 )
+from tests.integration.conftest import PostgresServer
 
 pytestmark = pytest.mark.integration
 
@@ -31,6 +33,7 @@ RUN_TIMEOUT_SECONDS = 1200
 # A new YAML is seen at the next re-parse of dags/flexlake_tenants.py (min_file_process_interval 30 s)
 # plus the parse itself; the figure we measure goes to docs/benchmarks.md, this bound only catches "never".
 ONBOARDING_TIMEOUT_SECONDS = 180
+PG_CONNECTION_ID = "rest_pg_wh"
 
 
 def _tenant_ids(folder: Path) -> set[str]:
@@ -56,10 +59,16 @@ def _write_tenant_copy(stack: AirflowStack, tenant_id: str, *, replace: tuple[st
 
 
 @pytest.fixture(scope="module")
-def airflow_stack(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
-    """scripts/airflow_up.sh running for this module; the components' log tails are shown if a test failed."""
+def airflow_stack(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, postgres_server: PostgresServer
+) -> Iterator[AirflowStack]:
+    """scripts/airflow_up.sh running for this module, with a connection to the session's PostgreSQL; the
+    components' log tails are shown if a test failed."""
     failed_before = request.session.testsfailed
-    with running_airflow_stack(tmp_path_factory.mktemp("airflow_stack")) as stack:
+    server = postgres_server
+    uri = f"postgres://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
+    connection = {f"AIRFLOW_CONN_{PG_CONNECTION_ID.upper()}": uri}
+    with running_airflow_stack(tmp_path_factory.mktemp("airflow_stack"), extra_env=connection) as stack:
         yield stack
         if request.session.testsfailed > failed_before:
             reporter = request.config.pluginmanager.get_plugin("terminalreporter")
@@ -145,35 +154,35 @@ def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(a
     assert "dispaly_name" in (details.doc_md or ""), f"doc_md does not name the bad key:\n{details.doc_md}"
 
 
-def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_its_downstream(
-    airflow_stack: AirflowStack,
+def _fail_then_fix_and_clear(
+    stack: AirflowStack, tenant_id: str, warehouse_yaml: str, fx_relation: str, create_fx_table: Callable[[str], None]
 ) -> None:
     """One `dbt build` per run (issue 13), as a user sees it on the real scheduler.
 
     The tenant names an FX rate table it has not created yet: the build fails `input__fx_rates`, dbt skips what
     depends on it and builds the independent branches. In Airflow that model's task fails with dbt's message,
-    its downstream tasks are upstream_failed, independent models are green, nothing is published. The user
-    creates the table and clears the failed task with its downstream: those tasks run dbt for their own models,
-    the others are not run again, and the run ends green with its catalog published.
+    its downstream tasks are upstream_failed, independent models are green (ended in the triggerer, dbt's lines
+    in their logs), nothing is published. The user creates the table (`create_fx_table(<create table SQL>)`) and
+    clears the failed task with its downstream: those tasks run dbt for their own models, the others are not run
+    again, and the run ends green with its catalog published.
     """
-    import duckdb  # noqa: PLC0415
     from airflow_client.client import (  # noqa: PLC0415
         ClearTaskInstancesBody,
         ClearTaskInstancesBodyTaskIdsInner,
         TaskInstanceApi,
     )
 
-    tenant_id, dag_id = "ferro_fx", "flexlake__ferro_fx"
+    dag_id = f"flexlake__{tenant_id}"
     failing = "dbt_transform.input__fx_rates.run"
     _write_tenant_file(
-        airflow_stack,
+        stack,
         tenant_id,
-        f"tenant_id: {tenant_id}\ndisplay_name: Ferro FX\ntier: starter\nwarehouse: {{type: duckdb}}\n"
+        f"tenant_id: {tenant_id}\ndisplay_name: {tenant_id}\ntier: starter\nwarehouse: {warehouse_yaml}\n"
         "sources: [{name: webshop, system: faker, options: {count: 120, seed: 3}}]\n"
-        "dbt: {disabled_marts: [customers], vars: {fx_rates_relation: finance.fx_rates}}\n",
+        f"dbt: {{disabled_marts: [customers], vars: {{fx_rates_relation: {fx_relation}}}}}\n",
     )
-    wait_for_dag_listed(airflow_stack, dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
-    first = unpause_trigger_and_wait(airflow_stack, dag_id, timeout=RUN_TIMEOUT_SECONDS)
+    wait_for_dag_listed(stack, dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
+    first = unpause_trigger_and_wait(stack, dag_id, timeout=RUN_TIMEOUT_SECONDS)
     states = first.task_states
     assert first.state == "failed", f"the run must fail: {states}"
     assert states["dbt_build"] == "success", "dbt ran; the failure is the model's, shown on the model's task"
@@ -181,7 +190,7 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
     assert states["dbt_transform.mart_revenue_daily.run"] == "upstream_failed", states
     assert states["dbt_transform.fct_orders.run"] == "success", "an independent branch still builds"
     assert states["publish_catalog"] == "upstream_failed", states
-    with airflow_stack.api_client() as client:
+    with stack.api_client() as client:
         task_api = TaskInstanceApi(client)
         failed_log = str(task_api.get_log(dag_id, first.dag_run_id, failing, try_number=1).content)
         green = task_api.get_task_instance(dag_id, first.dag_run_id, "dbt_transform.fct_orders.run")
@@ -191,13 +200,12 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
     assert green.queued_when is None and not green.hostname, f"a green report task went to a worker: {green}"
     assert "dbt build: fct_orders success" in green_log, f"the model's dbt lines are missing:\n{green_log}"
 
-    with duckdb.connect(str(airflow_stack.data_dir / tenant_id / "warehouse.duckdb")) as warehouse:
-        warehouse.execute("create schema finance")
-        warehouse.execute(
-            "create table finance.fx_rates as select date '2020-01-01' as rate_date, 'EUR' as from_currency,"
-            " 'USD' as to_currency, 1.1 as rate"
-        )
-    with airflow_stack.api_client() as client:
+    schema, table = fx_relation.split(".")
+    create_fx_table(
+        f"create schema {schema}; create table {schema}.{table} as select date '2020-01-01' as rate_date,"
+        " cast('EUR' as varchar) as from_currency, cast('USD' as varchar) as to_currency, 1.1 as rate"
+    )
+    with stack.api_client() as client:
         TaskInstanceApi(client).post_clear_task_instances(
             dag_id,
             ClearTaskInstancesBody(
@@ -208,14 +216,39 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
                 only_failed=False,
             ),
         )
-    after = wait_for_run(airflow_stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)
+    after = wait_for_run(stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)
     tries = after.try_numbers
     assert set(after.task_states.values()) == {"success"}, f"not green after the retry: {after}"
     assert tries[failing] == 2, f"the failed task ran again as its attempt 2: {after}"
     assert tries["dbt_transform.mart_revenue_daily.run"] == 1, f"the skipped mart ran for the first time: {after}"
     assert tries["dbt_build"] == 1 and tries["dbt_transform.fct_orders.run"] == 1, "only the cleared re-ran"
-    with airflow_stack.api_client() as client:
+    with stack.api_client() as client:
         retry_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=2).content)
     assert "itself: a rerun" in retry_log, retry_log[-2000:]
-    catalog = airflow_stack.data_dir / "catalog" / tenant_id
+    catalog = stack.data_dir / "catalog" / tenant_id
     assert (catalog / (catalog / "latest").read_text().strip() / "summary.json").is_file()
+
+
+def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_its_downstream(
+    airflow_stack: AirflowStack,
+) -> None:
+    """On DuckDB (the model tasks that run dbt themselves take the tenant's writer lock)."""
+    import duckdb  # noqa: PLC0415
+
+    def create_fx_table(sql: str) -> None:
+        with duckdb.connect(str(airflow_stack.data_dir / "ferro_fx" / "warehouse.duckdb")) as warehouse:
+            warehouse.execute(sql)
+
+    _fail_then_fix_and_clear(airflow_stack, "ferro_fx", "{type: duckdb}", "finance.fx_rates", create_fx_table)
+
+
+def test_e_the_same_failure_and_clear_on_postgres(airflow_stack: AirflowStack, postgres_server: PostgresServer) -> None:
+    """On PostgreSQL (the stack's connection PG_CONNECTION_ID points at the session's server)."""
+
+    def create_fx_table(sql: str) -> None:
+        with psycopg2.connect(**postgres_server.connection_kwargs) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+        connection.close()
+
+    warehouse = f"{{type: postgres, connection_id: {PG_CONNECTION_ID}, database: {postgres_server.dbname}}}"
+    _fail_then_fix_and_clear(airflow_stack, "ferro_pg", warehouse, "ferro_finance.fx_rates", create_fx_table)
