@@ -20,6 +20,8 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 # The professional tier's threads (the profile's 1 is for a laptop): on PostgreSQL a build of the whole project is
 # ~600 short queries, each waiting on the server, so one thread leaves the 2 cores mostly idle.
 TEST_DBT_THREADS = 4
+# The dbt commands that run nodes and so take --threads (`dbt ls`, `deps`, `parse` refuse it).
+_THREADED_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "compile"})
 
 
 def run_dbt(
@@ -35,7 +37,7 @@ def run_dbt(
     """`dbt <command>` on `target` with `dbt_vars`; artifacts and logs under work_dir (tests never share them).
     `project_dir` is the product, or an overlay (installed with install_overlay); profiles are the product's."""
     args = [
-        str(DBT_EXECUTABLE), *command, "--threads", str(threads),
+        str(DBT_EXECUTABLE), *command, *(["--threads", str(threads)] if command[0] in _THREADED_COMMANDS else []),
         "--project-dir", str(project_dir), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target", target, "--vars", json.dumps(dbt_vars),
         "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
