@@ -155,9 +155,9 @@ class DbtNodeReportOperator(DbtNodeOperator):
             return self._build_it_now(context, "a rerun of this task (a retry, or the task cleared)")
         if all_succeeded(reports):
             return None
-        undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
-        if failed := [r for r in undone if r["status"] in FAILED_STATUSES]:
+        if failed := [r for r in reports if r["status"] in FAILED_STATUSES]:
             raise AirflowException("dbt: " + "; ".join(f"{r['name']} {r['status']}: {r['message']}" for r in failed))
+        undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
         return self._build_it_now(context, ", ".join(sorted({r["status"] for r in undone})) + " in the run's dbt build")
 
     def _build_it_now(self, context: Context, reason: str) -> Any:
