@@ -26,11 +26,13 @@ class Venv:
 
 
 def repo_venvs(root: Path = REPO_ROOT) -> list[Venv]:
-    """The venvs scripts/bootstrap.sh creates: .venv ships (minus the dev tools); fakesnow is test-only."""
+    """The venvs scripts/bootstrap.sh creates: .venv ships (minus the dev tools); fakesnow is test-only; dlt is
+    the hosted tier's engine (scope image: the policy must hold for it as for what the image ships today)."""
     return [
         Venv("main", root / ".venv", "image", root / "requirements-dev.txt", root / "requirements.txt"),
         Venv("pyairbyte", root / ".venvs" / "pyairbyte", "image"),
         Venv("source-faker", root / ".venvs" / "source-faker", "image"),
+        Venv("dlt", root / ".venvs" / "dlt", "image"),
         Venv("fakesnow", root / ".venvs" / "fakesnow", "test"),
     ]
 

@@ -3,6 +3,7 @@
 #   .venv                     Airflow + Cosmos + dbt (requirements.txt) and the test/lint tools (requirements-dev.txt)
 #   .venvs/pyairbyte          PyAirbyte: cannot share a venv with Airflow 3.3 (SQLAlchemy/structlog pins clash)
 #   .venvs/source-faker       the airbyte-source-faker connector, handed to PyAirbyte as a local executable
+#   .venvs/dlt                dlt (engine: dlt), Apache-licensed, with its faker generator: run by path like PyAirbyte
 #   .venvs/fakesnow           fakesnow's server (a Snowflake emulator for tests): pins its own duckdb and sqlglot
 # A venv is rebuilt only when its lock file changed (a stamp holds the lock's hash).
 set -euo pipefail
@@ -60,4 +61,5 @@ ensure_venv .venv requirements.txt requirements-dev.txt
 "$UV" pip install -q --python .venv/bin/python --no-deps -e .
 ensure_venv .venvs/pyairbyte requirements-pyairbyte.txt
 ensure_venv .venvs/source-faker requirements-source-faker.txt
+ensure_venv .venvs/dlt requirements-dlt.txt
 ensure_venv .venvs/fakesnow requirements-fakesnow.txt

@@ -15,6 +15,7 @@ from flexlake.ingestion.base import (
     SyncRequest,
     SyncResult,
 )
+from flexlake.ingestion.embedded_dlt import EmbeddedDltEngine
 from flexlake.ingestion.embedded_pyairbyte import EmbeddedPyAirbyteEngine
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
 _ENGINES: dict[str, IngestionEngine] = {
     "embedded": EmbeddedPyAirbyteEngine(),
     "airbyte": AirbyteServerEngine(),
+    "dlt": EmbeddedDltEngine(),
 }
 
 

@@ -210,11 +210,19 @@ def _runner_env(workdir: Path) -> dict[str, str]:
 
 
 def _run_streaming(
-    command: list[str], *, stdin_text: str, env: dict[str, str], cwd: Path, label: str, secret: str
+    command: list[str],
+    *,
+    stdin_text: str,
+    env: dict[str, str],
+    cwd: Path,
+    label: str,
+    secret: str,
+    log: logging.Logger = logger,
 ) -> tuple[int, list[str], str, str]:
-    """Run the runner, logging each output line as it comes.
+    """Run the runner, logging each output line as it comes (to `log`: the engine's own logger).
 
     Returns the exit code, the last meaningful lines, and the result and error marker lines (or "").
+    The dlt engine (embedded_dlt.py) runs its runner through this too: same protocol, same markers.
     """
     tail: deque[str] = deque(maxlen=_ERROR_TAIL_LINES)
     result_line = error_line = ""
@@ -236,7 +244,7 @@ def _run_streaming(
             elif line.startswith(ERROR_MARKER):
                 error_line = line
             else:
-                logger.info("[%s] %s", label, line)
+                log.info("[%s] %s", label, line)
                 if line.strip():
                     tail.append(line)
         return_code = process.wait()

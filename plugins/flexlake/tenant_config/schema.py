@@ -63,10 +63,11 @@ class FakerSource(StrictModel):
         pattern=IDENTIFIER_PATTERN,
         description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
     )
-    engine: Literal["embedded", "airbyte"] = Field(
+    engine: Literal["embedded", "airbyte", "dlt"] = Field(
         default="embedded",
         description="embedded: PyAirbyte runs the connector inside the Airflow task; "
-        "airbyte: an Airbyte server runs it (needs the tenant's `airbyte:` block).",
+        "airbyte: an Airbyte server runs it (needs the tenant's `airbyte:` block); "
+        "dlt: dlt generates the same records inside the task, Apache-licensed (the hosted tier's engine).",
     )
     credentials_connection_id: str | None = Field(
         default=None,
@@ -87,7 +88,7 @@ class _AirbyteOnlySource(StrictModel):
         pattern=IDENTIFIER_PATTERN,
         description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
     )
-    engine: Literal["embedded", "airbyte"] = Field(
+    engine: Literal["embedded", "airbyte", "dlt"] = Field(
         default="airbyte", description="airbyte (the only engine with this connector); needs the `airbyte:` block."
     )
     credentials_connection_id: str = Field(
@@ -101,6 +102,11 @@ class _AirbyteOnlySource(StrictModel):
         if self.engine == "embedded":
             raise ValueError(
                 f"engine: the embedded engine (PyAirbyte in the image) has no connector for this source; "
+                f"use engine: airbyte with the tenant's `airbyte:` block (source {self.name!r})"
+            )
+        if self.engine == "dlt":
+            raise ValueError(
+                f"engine: the dlt engine has a source for system faker only, not for this one; "
                 f"use engine: airbyte with the tenant's `airbyte:` block (source {self.name!r})"
             )
         return self
@@ -253,8 +259,8 @@ class TenantConfig(StrictModel):
                 able = [engine for engine, types in ENGINE_WAREHOUSES.items() if warehouse in types]
                 raise ValueError(
                     f"sources[{index}].engine: the {source.engine} engine cannot write raw data into {warehouse} "
-                    f"(PyAirbyte, the embedded engine, has caches for "
-                    f"{' and '.join(sorted(ENGINE_WAREHOUSES['embedded']))} only); set engine: {' or '.join(able)} "
+                    f"(it has caches for {' and '.join(sorted(ENGINE_WAREHOUSES[source.engine]))} only); "
+                    f"set engine: {' or '.join(able)} "
                     f"for source {source.name!r} and add the tenant's `airbyte:` block"
                 )
         return self

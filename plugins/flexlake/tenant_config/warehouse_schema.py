@@ -38,6 +38,7 @@ POSTGRES_FAMILY = frozenset({"postgres", "redshift"})
 ENGINE_WAREHOUSES: dict[str, frozenset[str]] = {
     "embedded": frozenset({"duckdb", "postgres"}),
     "airbyte": frozenset({"duckdb", "postgres", "snowflake", "redshift", "sqlserver"}),
+    "dlt": frozenset({"duckdb", "postgres"}),  # flexlake.ingestion.embedded_dlt: its venv installs these two
 }
 
 

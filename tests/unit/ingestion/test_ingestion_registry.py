@@ -31,7 +31,7 @@ def test_an_unknown_engine_name_raises_an_error_listing_the_known_engines() -> N
         get_engine("airbyte_cloud")
     message = str(raised.value)
     assert "'airbyte_cloud'" in message, message
-    assert "known engines: airbyte, embedded" in message, message
+    assert "known engines: airbyte, dlt, embedded" in message, message
 
 
 def test_the_postgres_password_stays_out_of_the_request_repr() -> None:
