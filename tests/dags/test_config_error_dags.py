@@ -8,10 +8,12 @@ import pytest
 from airflow.sdk import DAG
 from airflow.sdk.definitions._internal.node import validate_key
 from airflow.sdk.definitions.dag import TAG_MAX_LEN
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.base import TimeRestriction
 from airflow.timetables.trigger import CronTriggerTimetable
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
+from flexlake.dag_factory.dag_docs import MAX_DESCRIPTION_CHARS
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
 from flexlake.tenant_config.schedule import schedule_problem
 
@@ -50,6 +52,38 @@ def test_every_bad_file_is_one_valid_error_dag_and_the_good_tenant_keeps_its_dag
     renamed = [dag_id for dag_id in errors if dag_id.startswith("flexlake__invalid.bluebird_books.")]
     assert len(renamed) == 1, f"Bluebird-Books.yaml has no distinct error DAG: {sorted(errors)}"
     assert "Bluebird-Books.yaml" in (errors[renamed[0]].description or ""), errors[renamed[0]].description
+
+
+def test_an_invalid_file_is_unmistakable_in_the_dag_list_and_its_trigger_fails_with_the_full_error(
+    tmp_path: Path,
+) -> None:
+    """Display name and description start with INVALID and the description holds the problems; the one task fails
+    on its first try (no retry) with every problem line."""
+    bad = GOOD.format(tenant_id="typo_shop").replace("display_name:", "dispaly_name:").replace("starter", "gold")
+    (tmp_path / "typo_shop.yaml").write_text(bad, encoding="utf-8")
+    dag = build_tenant_dags(tmp_path)["flexlake__typo_shop"]
+    assert dag.dag_display_name.startswith("INVALID") and "typo_shop.yaml" in dag.dag_display_name, dag.dag_display_name
+    description = dag.description or ""
+    assert description.startswith("INVALID"), description
+    for expected in ("dispaly_name", "Did you mean 'display_name'?", "tier", "gold"):
+        assert expected in description, f"{expected!r} missing from the description {description!r}"
+    task = dag.get_task("config_error")
+    assert task.retries == 0, "a trigger must fail at once, not after retries"
+    with pytest.raises(AirflowFailException) as failure:
+        task.python_callable()  # type: ignore[union-attr]
+    assert "dispaly_name" in str(failure.value) and "gold" in str(failure.value), str(failure.value)
+    assert "flexlake validate" in str(failure.value), "the task's error must say how to check the fix"
+
+
+def test_a_long_list_of_problems_keeps_the_description_bounded(tmp_path: Path) -> None:
+    """Twenty problems fit the DAG docs; the description is cut with a pointer to them."""
+    fields = "".join(f"unknown_field_{n}: {n}\n" for n in range(25))
+    (tmp_path / "noisy.yaml").write_text(GOOD.format(tenant_id="noisy") + fields, encoding="utf-8")
+    dag = build_tenant_dags(tmp_path)["flexlake__noisy"]
+    description = dag.description or ""
+    assert description.startswith("INVALID") and len(description) <= MAX_DESCRIPTION_CHARS, len(description)
+    assert description.endswith("(the full list in the DAG docs)"), description
+    assert "unknown_field_24" in (dag.doc_md or "") or "more problems" in (dag.doc_md or ""), dag.doc_md
 
 
 def test_error_dag_ids_are_the_same_at_every_parse(folder: Path) -> None:

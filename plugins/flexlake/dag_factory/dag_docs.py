@@ -8,6 +8,33 @@ from pathlib import Path
 from flexlake.tenant_config import TenantConfig, TenantConfigError
 from flexlake.tenant_config.errors import displayed_path
 
+# The DAG list shows the description in full: long enough for a few problem lines, bounded whatever the file holds.
+MAX_DESCRIPTION_CHARS = 600
+INVALID_PREFIX = "INVALID"
+
+
+def tenant_description(tenant: TenantConfig) -> str:
+    """The DAG list's one line: what the DAG does and for which tier, warehouse and schedule (no secrets)."""
+    return (
+        f"{tenant.display_name}: sync, transform, publish | tier {tenant.tier} | "
+        f"warehouse {tenant.warehouse.type} | schedule {tenant.effective_schedule} (UTC)"
+    )
+
+
+def config_error_display_name(error: TenantConfigError) -> str:
+    """Starts with INVALID so the broken tenant stands out in the DAG list, whatever its id looks like."""
+    return f"{INVALID_PREFIX} tenant file {displayed_path(Path(error.path.name))[:120]}"
+
+
+def config_error_description(error: TenantConfigError) -> str:
+    """INVALID, the file, then the problems themselves: an operator reads why without opening the DAG docs."""
+    count = len(error.problems)
+    summary = f"{config_error_display_name(error)}: {count} problem{'s' if count != 1 else ''}: "
+    summary += "; ".join(error.problems)
+    if len(summary) > MAX_DESCRIPTION_CHARS:
+        summary = f"{summary[: MAX_DESCRIPTION_CHARS - 40]}... (the full list in the DAG docs)"
+    return summary
+
 
 def tenant_doc_md(tenant: TenantConfig, source_file: str) -> str:
     warehouse = tenant.warehouse

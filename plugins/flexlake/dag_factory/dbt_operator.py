@@ -52,6 +52,8 @@ _UI_COLORS = {
     "snapshot": "#964B00",
     "docs": "#8194E0",
 }
+# Task logs are read in a browser: dbt's own switch keeps its ANSI colour codes out of every command it runs.
+NO_COLORS_FLAG = "--no-use-colors"
 # DuckDB allows one writer per file: a model task that runs dbt itself takes the tenant's lock (single_writer_lock).
 SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
 RunCallback = Callable[..., Any]
@@ -91,7 +93,11 @@ class DbtNodeOperator(BaseOperator):
             "vars": dbt_vars(self.tenant),
             "select": [self.select] if self.select else [],
             "exclude": list(self.exclude),
-            "dbt_cmd_flags": [*self.flags, *([NO_WRITE_JSON_FLAG] if self.command in _RESULTS_ONLY_COMMANDS else [])],
+            "dbt_cmd_flags": [
+                NO_COLORS_FLAG,
+                *self.flags,
+                *([NO_WRITE_JSON_FLAG] if self.command in _RESULTS_ONLY_COMMANDS else []),
+            ],
             "invocation_mode": InvocationMode.DBT_RUNNER,
             "install_deps": _needs_deps(self.tenant),
             # Cosmos copies the newest partial_parse.msgpack in before dbt runs and back after: one full

@@ -112,7 +112,6 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
         tenant=tenant,
         command="build",
         select=build_selection(nodes_of_task),
-        flags=("--no-use-colors",),
         cosmos_extra={"nodes_of_task": nodes_of_task},
         doc_md="One `dbt build` of the tenant's models and tests (the tier's threads). Each model's task in "
         "dbt_transform shows what it did for that model; a failed model fails its own task.",

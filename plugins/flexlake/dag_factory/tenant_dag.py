@@ -7,17 +7,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, get_parsing_context, task
+from airflow.sdk.definitions.dag import TAG_MAX_LEN
 from airflow.sdk.exceptions import AirflowFailException
 
 from flexlake import settings
 from flexlake.dag_factory.catalog_task import build_publish_catalog_task
-from flexlake.dag_factory.dag_docs import config_error_doc_md, tenant_doc_md
+from flexlake.dag_factory.dag_docs import (
+    config_error_description,
+    config_error_display_name,
+    config_error_doc_md,
+    tenant_description,
+    tenant_doc_md,
+)
 from flexlake.dag_factory.dbt_operator import FULL_REFRESH_PARAM
 from flexlake.dag_factory.dbt_task_group import build_dbt_tasks
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_configs
-from flexlake.tenant_config.errors import displayed_path
 from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
 
 log = logging.getLogger(__name__)
@@ -148,7 +154,8 @@ def run_params() -> dict[str, Param]:
 def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
     with DAG(
         dag_id=tenant_dag_id(tenant.tenant_id),
-        description=f"{tenant.display_name}: sync, transform, publish ({tenant.tier})",
+        dag_display_name=tenant.display_name,
+        description=tenant_description(tenant),
         schedule=tenant_timetable(tenant),
         catchup=False,
         max_active_runs=1,
@@ -158,6 +165,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
             f"tenant:{tenant.tenant_id}",
             f"tier:{tenant.tier}",
             f"warehouse:{tenant.warehouse.type}",
+            f"schedule:{tenant.effective_schedule}"[:TAG_MAX_LEN],
         ],
         doc_md=tenant_doc_md(tenant, source_file.name),
         params=run_params(),
@@ -176,13 +184,16 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
 def build_config_error_dag(error: TenantConfigError, dag_id: str | None = None) -> DAG:
     """A DAG standing in for a tenant whose file is invalid: unscheduled, its page shows the problems.
 
-    Its id and tags are bounded and sanitized whatever the file is called (Airflow caps tags at 100 characters).
+    In the DAG list its display name and description start with INVALID and the description carries the problems;
+    its one task fails on its first try with the full error, so a trigger says why nothing can run. Its id and tags
+    are bounded and sanitized whatever the file is called (Airflow caps tags at 100 characters).
     """
     stem = _sanitized(error.path.stem)
     message = str(error)
     with DAG(
         dag_id=dag_id or tenant_dag_id(stem),
-        description=f"INVALID tenant file {displayed_path(Path(error.path.name))[:120]}: see the DAG docs",
+        dag_display_name=config_error_display_name(error),
+        description=config_error_description(error),
         schedule=None,
         start_date=START_DATE,
         catchup=False,

@@ -18,7 +18,7 @@ from flexlake import settings
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import dbt_task_group as dbt_task_group_module
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
-from flexlake.dag_factory.dbt_operator import dbt_vars, single_writer_lock
+from flexlake.dag_factory.dbt_operator import NO_COLORS_FLAG, dbt_vars, single_writer_lock
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
 from flexlake.tenant_config import TenantConfigError, load_tenant_config
 
@@ -74,6 +74,29 @@ def test_tags_owner_retries_and_schedule_follow_the_tenant_file(tenant_folder: P
         assert dag.schedule.expression == cron_presets.get(schedule, schedule), f"{dag_id}: {dag.schedule}"
         assert dag.max_active_runs == 1 and dag.catchup is False, dag_id
         assert all(task.owner == "flexlake" for task in dag.tasks), dag_id
+
+
+def test_the_dag_list_shows_the_display_name_and_says_tier_warehouse_and_schedule(tenant_folder: Path) -> None:
+    """The UI and the API show the tenant's display_name (the id stays); description and tags say how it runs."""
+    dags = build_tenant_dags(tenant_folder)
+    for dag_id in DEMO_DAG_IDS:
+        tenant = load_tenant_config(tenant_folder / f"{dag_id.removeprefix('flexlake__')}.yaml")
+        dag = dags[dag_id]
+        assert dag.dag_id == dag_id and dag.dag_display_name == tenant.display_name, dag.dag_display_name
+        description = dag.description or ""
+        for expected in (tenant.tier, tenant.warehouse.type, tenant.effective_schedule):
+            assert expected in description, f"{dag_id}: {expected!r} missing from {description!r}"
+        assert f"schedule:{tenant.effective_schedule}" in dag.tags, dag.tags
+
+
+def test_every_dbt_command_of_a_dag_logs_without_colour_codes(tenant_folder: Path) -> None:
+    """The build, each model's own dbt run on a rerun and docs generation all pass dbt's --no-use-colors."""
+    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    dbt_tasks = [task for task in dag.tasks if hasattr(task, "cosmos_kwargs")]
+    assert {"dbt_build", "publish_catalog"} <= {task.task_id for task in dbt_tasks}, "no build or docs task found"
+    assert any(task.task_id.endswith(".run") for task in dbt_tasks), "no model task found"
+    coloured = [task.task_id for task in dbt_tasks if NO_COLORS_FLAG not in task.cosmos_kwargs()["dbt_cmd_flags"]]
+    assert not coloured, f"dbt tasks without {NO_COLORS_FLAG}: {coloured}"
 
 
 @pytest.mark.parametrize("minutes_after_tick", [0.5, 3, 59])
