@@ -10,6 +10,7 @@
     flexlake new-tenant ID [--tier ...]   write a tenant file (and overlay skeleton) that validates; never overwrites
     flexlake cost [--tenant ID] [--since] per tenant: runs, task/sync/dbt seconds, rows synced (from run summaries)
     flexlake plan FILE_OR_DIR [--json]    what a tenant file will create (DAG, models, SQL, Airbyte); writes nothing
+    flexlake remove-tenant ID [--apply]   offboard: pause the DAG, archive the catalog, remove the file (dry run first)
 
 `validate` and `schema` import neither Airflow nor dbt, so they answer in well under a second.
 """
@@ -82,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     add_new_tenant_command(commands)
     add_cost_command(commands)
     add_plan_command(commands)
+
+    remove = commands.add_parser("remove-tenant", help="offboard a tenant (prints the plan; --apply to act)")
+    remove.add_argument("tenant", help="tenant file, or tenant id (its file is <tenants>/<tenant>.yaml)")
+    remove.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
+    remove.add_argument("--apply", action="store_true", help="do it (default: print what would be done)")
+    remove.add_argument("--delete-catalog", action="store_true", help="delete the published catalog, not archive it")
+    remove.add_argument(
+        "--drop-data", action="store_true", help="also drop its schemas and roles (PostgreSQL) or DuckDB folder"
+    )
+    remove.add_argument("--yes", action="store_true", help="with --drop-data: do not ask for confirmation")
+    remove.set_defaults(handler=_remove_tenant)
     return parser
 
 
@@ -226,6 +238,50 @@ def _provision(args: argparse.Namespace) -> int:
     elif plan.reader_connection_id is None:  # DuckDB: the reader is the read-only file, said in the notes
         print("\n".join(note for note in plan.notes if note.startswith("reader:")))
     return 0
+
+
+def _remove_tenant(args: argparse.Namespace) -> int:
+    """Dry run unless --apply; --drop-data asks the operator to type the tenant id (or takes --yes)."""
+    with contextlib.redirect_stdout(sys.stderr):  # Airflow and Cosmos configure console logging on import
+        from flexlake.operator_tools.offboarding import OffboardingRefused, offboarding_plan  # noqa: PLC0415
+
+    path = _tenant_file(args.tenant, args.tenants)
+    try:
+        tenant = load_tenant_config(path)
+        plan = offboarding_plan(tenant, path, drop_data=args.drop_data, delete_catalog=args.delete_catalog)
+    except TenantConfigError as error:
+        print(
+            f"{error}\nremove-tenant needs a valid file to know what to remove: fix it, or delete it by hand",
+            file=sys.stderr,
+        )
+        return 1
+    except OffboardingRefused as error:
+        print(f"remove-tenant: {error}", file=sys.stderr)
+        return 1
+    print(plan.describe())
+    if not args.apply:
+        print("dry run: nothing was changed; run again with --apply to do it")
+        return 0
+    if args.drop_data and not args.yes and not _confirmed(tenant.tenant_id):
+        print("remove-tenant: not confirmed, nothing was changed", file=sys.stderr)
+        return 1
+    try:
+        plan.apply(print)
+    except Exception as error:  # the operator needs the step and the reason; rerunning repeats only what is left
+        print(
+            f"remove-tenant stopped ({type(error).__name__}): {error}\nfix it and run the command again",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"tenant {tenant.tenant_id} removed")
+    return 0
+
+
+def _confirmed(tenant_id: str) -> bool:
+    if sys.stdin is None or not sys.stdin.isatty():
+        print("remove-tenant: --drop-data needs --yes when stdin is not a terminal", file=sys.stderr)
+        return False
+    return input(f"This drops {tenant_id}'s data for good. Type the tenant id to confirm: ").strip() == tenant_id
 
 
 def _lint_tsql(args: argparse.Namespace) -> int:
