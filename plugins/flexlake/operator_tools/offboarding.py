@@ -103,13 +103,20 @@ def pause_dag(dag_id: str) -> str:
     """Through Airflow's DagModel, like `airflow dags pause`; a run already running is left to finish."""
     from airflow.models.dag import DagModel  # noqa: PLC0415 - needs Airflow's configured metadata DB
     from airflow.utils.session import create_session  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
-    with create_session() as session:
-        dag = session.get(DagModel, dag_id)
-        if dag is None:
-            return f"DAG {dag_id} is not in Airflow's metadata DB (never parsed there): nothing to pause"
-        was_paused = dag.is_paused
-        dag.is_paused = True
+    try:
+        with create_session() as session:
+            dag = session.get(DagModel, dag_id)
+            if dag is None:
+                return f"DAG {dag_id} is not in Airflow's metadata DB (never parsed there): nothing to pause"
+            was_paused = dag.is_paused
+            dag.is_paused = True
+    except SQLAlchemyError as error:  # its message may carry the DB URL: name the fix, not the statement
+        raise OffboardingRefused(
+            f"Airflow's metadata DB cannot be read ({type(error).__name__}): run remove-tenant where AIRFLOW_HOME or "
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN points at the deployment's migrated metadata DB"
+        ) from None
     running = running_runs(dag_id)
     state = "was already paused" if was_paused else "paused"
     return f"DAG {dag_id} {state}" + (f"; {running} run(s) still running will finish" if running else "")
