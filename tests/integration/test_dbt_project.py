@@ -403,6 +403,37 @@ def test_definition_vars_change_counted_orders_fiscal_year_and_active_customers(
     )
 
 
+def test_an_incremental_runs_tests_read_the_window_the_dag_sets_and_everything_without_it(
+    duckdb_build: DuckDBBuild,
+) -> None:
+    """FLEXLAKE_DATA_TESTS_SINCE makes the generic tests of incremental models read rows loaded since then only
+    (macros/data_test_window.sql); tests of rebuilt models, and every test without it, read every row."""
+    work_dir = duckdb_build.work_dir / "test_window"
+    work_dir.mkdir()
+    warehouse = work_dir / "warehouse.duckdb"
+    warehouse.write_bytes(duckdb_build.warehouse.read_bytes())  # the module's warehouse stays intact
+    with duckdb.connect(str(warehouse)) as connection:  # an old, bad order: its status is outside the vocabulary
+        connection.execute("update acme_core.fct_orders set order_status = 'bogus' where order_key = "
+                           "(select min(order_key) from acme_core.fct_orders)")  # fmt: skip
+    dbt_vars = _duckdb_vars(warehouse, duckdb_build.raw_file, "acme")
+    # cautious: the reconciliation tests (which also read the marts, and would see the bad row) stay out
+    select = ["test", "--select", "fct_orders", "dim_customers", "--indirect-selection", "cautious"]
+    later = {"FLEXLAKE_DATA_TESTS_SINCE": "2999-01-01 00:00:00"}
+    windowed = run_dbt(select, "duckdb", dbt_vars, work_dir, later)
+    assert windowed.returncode == 0, f"the bad row is outside the window yet a test failed:\n{windowed.stdout[-3000:]}"
+    compiled = {path.name: path.read_text() for path in (work_dir / "target" / "compiled").rglob("*.sql")}
+    fact_tests = [sql for name, sql in compiled.items() if "fct_orders" in name]
+    dim_tests = [sql for name, sql in compiled.items() if name.endswith(".sql") and "dim_customers_customer" in name]
+    assert fact_tests and all("loaded_at >= cast('2999-01-01 00:00:00'" in sql for sql in fact_tests), fact_tests[:2]
+    assert dim_tests and not any("2999-01-01" in sql for sql in dim_tests), dim_tests[:2]
+    everything = run_dbt(select, "duckdb", dbt_vars, work_dir)
+    assert everything.returncode != 0 and "accepted_values_fct_orders_order_status" in everything.stdout, (
+        everything.stdout[-3000:]
+    )
+    malformed = run_dbt(select, "duckdb", dbt_vars, work_dir, {"FLEXLAKE_DATA_TESTS_SINCE": "yesterday"})
+    assert "FLEXLAKE_DATA_TESTS_SINCE must be a naive UTC timestamp" in malformed.stdout, malformed.stdout[-2000:]
+
+
 def test_an_unknown_revenue_basis_fails_with_the_allowed_values(tmp_path: Path) -> None:
     """revenue_basis 'gros' stops dbt before it touches a database, naming 'net' and 'gross'."""
     result = run_dbt(["parse"], "duckdb", {"revenue_basis": "gros"}, tmp_path)
@@ -505,6 +536,9 @@ def test_dbt_build_on_postgres_matches_the_raw_figures(
             "flexlake_raw_relations": {"faker": [{"database": None, "schema": RAW_SCHEMA}]},
         }
         _dbt_build("postgres", dbt_vars, tmp_path / "first", postgres_env)
+        log = (tmp_path / "first" / "logs" / "dbt.log").read_text()  # cost attribution (macros/query_tags.sql)
+        assert "set application_name = 'flexlake:local:fct_orders'" in log, "fct_orders' session is not labelled"
+        assert '/* {"app": "flexlake", "tenant": "local", "node": "fct_orders"' in log, "no query comment"
         (totals,) = fetch(_MART_TOTALS_SQL.format(schema="acme_marts"))
         (facts,) = fetch(_FACT_TOTALS_SQL.format(schema="acme_core"))
         schemas = dict(

@@ -21,6 +21,7 @@ from typing import Any
 from airflow.sdk import Context
 from cosmos.operators.local import DbtBuildLocalOperator
 
+from flexlake.dag_factory.data_test_window import data_test_env, describe_data_test_window
 from flexlake.dag_factory.dbt_reports import SUCCESS_STATUSES, report_key
 from flexlake.dag_factory.dbt_results_only import write_run_results
 
@@ -86,6 +87,13 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
         kwargs["dbt_runner_callbacks"] = [*(kwargs.get("dbt_runner_callbacks") or []), self._collector]
         super().__init__(**kwargs)
         self.nodes_of_task = dict(nodes_of_task)
+
+    def get_env(self, context: Context) -> dict[str, Any]:
+        """Cosmos's environment for dbt, plus which rows the run's data tests read (dag_factory/data_test_window.py)."""
+        env: dict[str, Any] = super().get_env(context)
+        window = data_test_env(context, self.vars or {}, bool(getattr(self, "full_refresh", False)))
+        self.log.info("data tests: %s", describe_data_test_window(window))
+        return {**env, **window}
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         result = super().run_dbt_runner(command, env, cwd, **kwargs)

@@ -6,6 +6,7 @@ call it would make itself.
 """
 
 import asyncio
+import datetime as dt
 import importlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowException
 from airflow.triggers.base import BaseTaskEndEvent, TaskSuccessEvent
 from flexlake.dag_factory import dbt_operator
+from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV
 from flexlake.dag_factory.dbt_build import reports_by_task
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, BuildReportTrigger, report_key
@@ -216,3 +218,29 @@ def test_report_tasks_start_in_the_triggerer_after_serialization(report_task: An
     assert args is not None and args.next_method == "resume_on_worker" and hasattr(task, args.next_method)
     module, _, name = args.trigger_cls.rpartition(".")
     assert getattr(importlib.import_module(module), name) is BuildReportTrigger
+
+
+def test_the_runs_dbt_build_names_the_tenant_and_gets_the_data_test_window(tmp_path: Path) -> None:
+    """The build's vars name the tenant (query tags) and its environment carries the test window of the run
+    (dag_factory/data_test_window.py): rows loaded since the previous success minus the lookback; none on a full
+    refresh."""
+    path = tmp_path / "shop.yaml"
+    path.write_text(
+        "tenant_id: shop\ndisplay_name: S\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\ndbt: {vars: {incremental_lookback_hours: 1}}\n"
+    )
+    build = dbt_node_task(
+        task_id=BUILD_TASK_ID, tenant=load_tenant_config(path), command="build", select="fct_orders",
+        cosmos_extra={"nodes_of_task": {TASK_ID: ("model.flexlake.fct_orders",)}},
+    )  # fmt: skip
+    run_start = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    context: Any = {
+        "dag_run": SimpleNamespace(start_date=run_start, run_id="scheduled__x"),
+        "prev_start_date_success": run_start - dt.timedelta(hours=1),
+        "params": {},
+    }
+    operator = build.cosmos_operator_for_run(context)
+    assert operator.vars["flexlake_tenant_id"] == "shop"
+    assert operator.get_env(context)[DATA_TESTS_SINCE_ENV] == "2026-12-06 07:00:00"
+    context["params"] = {"full_refresh": True}
+    assert DATA_TESTS_SINCE_ENV not in build.cosmos_operator_for_run(context).get_env(context)
