@@ -265,6 +265,7 @@ def _remove_tenant(args: argparse.Namespace) -> int:
     if args.drop_data and not args.yes and not _confirmed(tenant.tenant_id):
         print("remove-tenant: not confirmed, nothing was changed", file=sys.stderr)
         return 1
+    print("applying:")
     try:
         plan.apply(print)
     except Exception as error:  # the operator needs the step and the reason; rerunning repeats only what is left
