@@ -6,12 +6,16 @@ an error DAG without hiding any other tenant, and a failed model then cleared, o
 """
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
+import yaml
 
 from tests.integration.airflow_servers import (
     AirflowStack,
@@ -34,6 +38,7 @@ RUN_TIMEOUT_SECONDS = 1200
 # plus the parse itself; the figure we measure goes to docs/benchmarks.md, this bound only catches "never".
 ONBOARDING_TIMEOUT_SECONDS = 180
 PG_CONNECTION_ID = "rest_pg_wh"
+FLEXLAKE = Path(sys.executable).parent / "flexlake"
 
 
 def _tenant_ids(folder: Path) -> set[str]:
@@ -88,6 +93,11 @@ def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: Ai
         dags = {dag.dag_id: dag for dag in DAGApi(client).get_dags(limit=1000, exclude_stale=True).dags}
     assert set(dags) == {f"flexlake__{tenant}" for tenant in tenants}, f"DAGs {sorted(dags)} vs tenants {tenants}"
     for tenant in tenants:
+        # The UI lists the tenant's own name; description and tags say how it runs (issue 20 item 2).
+        display_name = yaml.safe_load((airflow_stack.tenant_configs_dir / f"{tenant}.yaml").read_text())["display_name"]
+        listed = dags[f"flexlake__{tenant}"]
+        assert listed.dag_display_name == display_name, f"{tenant}: dag_display_name {listed.dag_display_name!r}"
+        assert all(word in (listed.description or "") for word in ("tier", "warehouse", "schedule")), listed.description
         tags = {tag.name for tag in dags[f"flexlake__{tenant}"].tags}
         assert {"flexlake", f"tenant:{tenant}"} <= tags, f"{tenant}: tags {tags}"
         assert {prefix for prefix in ("tier:", "warehouse:") if any(t.startswith(prefix) for t in tags)} == {
@@ -121,6 +131,8 @@ def test_a_starter_tenant_runs_end_to_end_through_the_rest_api(airflow_stack: Ai
     assert "--full-refresh" in str(build_log.content), f"the run asked for a full refresh: {build_log.content}"
     # The model's own task shows what the run's one dbt build did for that model, with dbt's lines about it.
     assert "dbt build: fct_order_lines success" in str(fact_log.content), fact_log.content
+    coloured = [name for name, got in (("dbt_build", build_log), ("fct_order_lines", fact_log)) if "\x1b[" in str(got)]
+    assert not coloured, f"ANSI colour codes in the task logs of {coloured}"
 
     catalog = airflow_stack.data_dir / "catalog" / STARTER_TENANT
     latest = (catalog / "latest").read_text().strip()
@@ -137,8 +149,9 @@ def test_b_a_tenant_file_dropped_into_the_folder_becomes_a_listed_dag(airflow_st
 
 
 def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(airflow_stack: AirflowStack) -> None:
-    """A typo'd key yields DAG flexlake__broken_shop tagged flexlake:config-error, docs saying 'Did you mean'."""
-    from airflow_client.client import DAGApi  # noqa: PLC0415
+    """A typo'd key yields DAG flexlake__broken_shop tagged flexlake:config-error, docs saying 'Did you mean', listed
+    as INVALID with the problem in its description; its triggered run fails at once with the full error."""
+    from airflow_client.client import DAGApi, TaskInstanceApi  # noqa: PLC0415
 
     healthy = {f"flexlake__{tenant}" for tenant in _tenant_ids(airflow_stack.tenant_configs_dir)}
     _write_tenant_copy(airflow_stack, "broken_shop", replace=("display_name:", "dispaly_name:"))
@@ -152,6 +165,19 @@ def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(a
     assert "flexlake:config-error" in tags, f"error DAG tags {tags}"
     assert "Did you mean" in (details.doc_md or ""), f"doc_md lacks the problem line:\n{details.doc_md}"
     assert "dispaly_name" in (details.doc_md or ""), f"doc_md does not name the bad key:\n{details.doc_md}"
+    # In the DAG list it reads INVALID with the problem itself; a trigger fails on its first try with the full error.
+    assert (details.dag_display_name or "").startswith("INVALID"), details.dag_display_name
+    assert (details.description or "").startswith("INVALID"), details.description
+    assert "dispaly_name" in (details.description or ""), f"the description lacks the problem: {details.description}"
+    run = unpause_trigger_and_wait(airflow_stack, "flexlake__broken_shop", timeout=ONBOARDING_TIMEOUT_SECONDS)
+    assert run.state == "failed" and run.task_states == {"config_error": "failed"}, run
+    with airflow_stack.api_client() as client:
+        error_log = str(
+            TaskInstanceApi(client)
+            .get_log("flexlake__broken_shop", run.dag_run_id, "config_error", try_number=1, full_content=True)
+            .content
+        )
+    assert "dispaly_name" in error_log and "flexlake validate" in error_log, error_log[-2000:]
 
 
 def _fail_then_fix_and_clear(
@@ -252,3 +278,75 @@ def test_e_the_same_failure_and_clear_on_postgres(airflow_stack: AirflowStack, p
 
     warehouse = f"{{type: postgres, connection_id: {PG_CONNECTION_ID}, database: {postgres_server.dbname}}}"
     _fail_then_fix_and_clear(airflow_stack, "ferro_pg", warehouse, "ferro_finance.fx_rates", create_fx_table)
+
+
+def test_f_remove_tenant_offboards_a_postgres_tenant(
+    airflow_stack: AirflowStack, postgres_server: PostgresServer
+) -> None:
+    """`flexlake remove-tenant gone_pg --apply --drop-data --yes` against the stack's metadata DB: the DAG is paused,
+    the catalog archived, schemas (with their tables), roles, records and the reader's connection gone, the file
+    deleted. No DAG run: the tenant is provisioned with `flexlake provision` as an operator onboards one."""
+    from airflow_client.client import ConnectionApi, DAGApi, DAGPatchBody  # noqa: PLC0415
+    from airflow_client.client.exceptions import NotFoundException  # noqa: PLC0415
+
+    dag_id = "flexlake__gone_pg"
+    warehouse = f"{{type: postgres, connection_id: {PG_CONNECTION_ID}, database: {postgres_server.dbname}}}"
+    tenant_file = _write_tenant_file(
+        airflow_stack,
+        "gone_pg",
+        f"tenant_id: gone_pg\ndisplay_name: Gone\ntier: starter\nwarehouse: {warehouse}\n"
+        "sources: [{name: webshop, system: faker}]\n",
+    )
+    environment = _cli_environment(airflow_stack, postgres_server)
+    _flexlake(environment, "provision", "gone_pg")
+    with psycopg2.connect(**postgres_server.connection_kwargs) as connection, connection.cursor() as cursor:
+        cursor.execute("create table gone_pg_marts.orders as select 1 as order_id")
+    connection.close()
+    published = airflow_stack.data_dir / "catalog" / "gone_pg" / "v1" / "summary.json"
+    published.parent.mkdir(parents=True)
+    published.write_text("{}")
+    wait_for_dag_listed(airflow_stack, dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
+    with airflow_stack.api_client() as client:
+        DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False))
+
+    output = _flexlake(environment, "remove-tenant", "gone_pg", "--apply", "--drop-data", "--yes")
+
+    assert "access roles and users: none exist yet (issue 15)" in output, output
+    with airflow_stack.api_client() as client:
+        assert DAGApi(client).get_dag(dag_id).is_paused, f"{dag_id} is not paused:\n{output}"
+        with pytest.raises(NotFoundException):
+            ConnectionApi(client).get_connection("flexlake_reader__gone_pg")
+    left = postgres_server.fetch(
+        "select nspname from pg_namespace where nspname like 'gone_pg%' union all "
+        "select rolname from pg_roles where rolname like 'gone_pg%' union all "
+        "select schema_name from flexlake_admin.schema_owners where tenant_id = 'gone_pg' union all "
+        "select tenant_id from flexlake_admin.provisioning where tenant_id = 'gone_pg'"
+    )
+    assert not left, f"left behind on PostgreSQL: {left}\n{output}"
+    archived = list((airflow_stack.data_dir / "catalog" / "_offboarded").glob("gone_pg-*/v1/summary.json"))
+    assert len(archived) == 1 and not published.exists(), f"catalog not archived:\n{output}"
+    assert not tenant_file.exists(), output
+
+
+def _cli_environment(stack: AirflowStack, server: PostgresServer) -> dict[str, str]:
+    """What an operator's shell on the stack's machine has: its Airflow home (metadata DB), data and tenant folders,
+    and the warehouse connection."""
+    uri = f"postgres://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(stack.airflow_home),
+        "FLEXLAKE_DATA_DIR": str(stack.data_dir),
+        "FLEXLAKE_TENANT_CONFIGS_DIR": str(stack.tenant_configs_dir),
+        f"AIRFLOW_CONN_{PG_CONNECTION_ID.upper()}": uri,
+    }
+
+
+def _flexlake(environment: dict[str, str], *arguments: str) -> str:
+    """The console script, as an operator runs it; its stdout (the command must succeed)."""
+    result = subprocess.run(
+        [str(FLEXLAKE), *arguments], env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, (
+        f"flexlake {' '.join(arguments)} exited {result.returncode}:\n{result.stderr[-3000:]}"
+    )
+    return result.stdout
