@@ -2,7 +2,8 @@
 
 One stack per module (scripts/airflow_up.sh on a free port, temp Airflow home, data and tenant folder):
 a starter tenant's run end to end, a tenant onboarded by dropping a file in, a broken file that shows up as
-an error DAG without hiding any other tenant, and a failed model then cleared, on DuckDB and PostgreSQL.
+an error DAG without hiding any other tenant, a failed model then cleared, on DuckDB and PostgreSQL, and a
+PostgreSQL tenant offboarded with `flexlake remove-tenant`.
 """
 
 import logging
