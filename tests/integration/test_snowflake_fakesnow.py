@@ -82,6 +82,7 @@ class Build:
     seconds: float
     output: str
     fetch: Fetch
+    log: Path  # dbt.log: every statement dbt sent
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, 
     seconds = time.monotonic() - started
     LOGGER.warning("dbt build of the tenant on %s: %.1f s", target, seconds)
     results = node_statuses(work_dir, result)
-    return Build(results, seconds, result.stdout[-8000:], fetch)
+    return Build(results, seconds, result.stdout[-8000:], fetch, work_dir / "logs" / "dbt.log")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +160,8 @@ def fakesnow_incremental_build(
     command = ["build", "--select", "config.materialized:incremental+", "--exclude", *EXCLUDED]
     result = run_dbt(command, "snowflake", dbt_vars, work_dir, env)
     results = node_statuses(work_dir, result)
-    build = Build(results, time.monotonic() - started, result.stdout[-8000:], fakesnow_server.fetch)
+    log = work_dir / "logs" / "dbt.log"
+    build = Build(results, time.monotonic() - started, result.stdout[-8000:], fakesnow_server.fetch, log)
     LOGGER.warning("incremental build on fakesnow: %d nodes in %.1f s", len(results), build.seconds)
     # an incremental run stages the new rows in <model>__dbt_tmp; a full refresh would not
     executed = work_dir / "target" / "run" / "flexlake" / "models" / "core" / "fct_order_lines.sql"
@@ -192,6 +194,16 @@ def test_every_model_builds_and_on_fakesnow_every_data_test_passes(
     if build_name == "fakesnow_build":
         reconciliations = {uid.split(".")[2] for uid in build.results if ".assert_mart_" in uid}
         assert tests and reconciliations, f"no data tests or mart reconciliations ran on fakesnow: {tests}"
+
+
+def test_fakesnow_queries_name_tenant_model_and_run_for_cost_attribution(fakesnow_build: Build) -> None:
+    """Each model sets the session's query_tag to the tenant/node/run JSON (macros/query_tags.sql) and every query
+    carries it as a trailing comment: what Snowflake's QUERY_HISTORY is summed by (docs/warehouses.md)."""
+    log = fakesnow_build.log.read_text()
+    tag = '{"app": "flexlake", "tenant": "local", "node": "fct_orders", "run": "", "dbt_invocation": "'
+    assert f"alter session set query_tag = '{tag}" in log, "fct_orders was not built under its query tag"
+    assert f"/* {tag}" in log, "dbt's queries do not carry the query comment"
+    assert "alter session unset query_tag" in log, "the session's tag was not restored after a model"
 
 
 def test_fakesnow_raw_identifiers_are_upper_case_and_staging_finds_them(

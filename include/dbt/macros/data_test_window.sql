@@ -1,6 +1,7 @@
 {#-
-    Which rows a generic data test reads (dbt calls this for the `model` of every generic test; it replaces
-    dbt's own get_where_subquery and keeps its `where` config).
+    Which rows a generic data test reads (dbt's get_where_subquery dispatches here for the `model` of every generic
+    test: the root project's default__ comes before dbt's own; an overlay lists `flexlake` in its `dispatch` search
+    order for the `dbt` namespace). A test's own `where` config still applies.
 
     On an incremental run a tenant's incremental models rewrite only the rows of what changed; testing all
     their rows again every hour costs as much as the first build. So when the environment variable
@@ -17,8 +18,10 @@
     then re-parses the whole project. It is read only when executing (not while parsing), so dbt's partial
     parsing does not track it either.
 -#}
-{% macro get_where_subquery(relation) -%}
-    {%- set conditions = [config.get('where', ''), flexlake_data_test_window()] | select | list -%}
+{% macro default__get_where_subquery(relation) -%}
+    {#- Only when executing: while parsing, dbt renders this in a context without the project's macros. -#}
+    {%- set window = flexlake_data_test_window() if execute else '' -%}
+    {%- set conditions = [config.get('where', ''), window] | select | list -%}
     {%- if conditions -%}
         {%- set filtered -%}
             (select * from {{ relation }} where ({{ conditions | join(') and (') }})) dbt_subquery

@@ -235,9 +235,10 @@ def _needs_deps(tenant: TenantConfig) -> bool:
 
 
 def dbt_vars(tenant: TenantConfig) -> dict[str, Any]:
-    """Warehouse location vars last, so a tenant's own vars cannot move its data elsewhere by accident."""
-    pass_through = {"flexlake_pass_through_columns": tenant.dbt.pass_through_var()}
-    return {**tenant.dbt.vars.as_dbt_vars(), **pass_through, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
+    """Warehouse location vars last, so a tenant's own vars cannot move its data elsewhere by accident. The tenant
+    id names the tenant in every query's tag (include/dbt/macros/query_tags.sql: cost attribution)."""
+    product = {"flexlake_tenant_id": tenant.tenant_id, "flexlake_pass_through_columns": tenant.dbt.pass_through_var()}
+    return {**tenant.dbt.vars.as_dbt_vars(), **product, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
 
 
 def stage_task_run_results(project_dir: str, tenant_id: str, context: Context) -> None:
