@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV, DEFAULT_LOOKBACK_HOURS, data_tests_since
 
 from tests.integration.conftest import PostgresServer, _create_role_and_database, _run, _start
 from tests.integration.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, REPO_ROOT
@@ -92,20 +93,22 @@ class Target:
     env: dict[str, str]
     fetch: Callable[[str], tuple[Any, ...]]
     append: Callable[[], object]
+    raw_purchases: str
     threads: int
     timeout: float
     builds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def dbt(self, step: str, command: list[str]) -> None:
-        """One dbt invocation in a subprocess: wall seconds (start-up and parse included) and run_results."""
+    def dbt(self, step: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        """One dbt invocation in a subprocess: wall seconds (start-up and parse included) and run_results.
+        Every step shares one target path: dbt's partial parse carries over, as the DAG's Cosmos parse cache does."""
         work, project = self.work / step, os.environ.get("FLEXLAKE_DBT_PROJECT_DIR", str(DBT_PROJECT_DIR))
         args = [str(DBT_EXECUTABLE), *command, "--threads", str(self.threads), "--target", self.name,
                 "--project-dir", project, "--profiles-dir", project,
-                "--vars", json.dumps(self.dbt_vars), "--target-path", str(work / "target"),
+                "--vars", json.dumps(self.dbt_vars), "--target-path", str(self.work / "target"),
                 "--log-path", str(work / "logs")]  # fmt: skip
         started = time.perf_counter()
         try:
-            result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **self.env},
+            result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **self.env, **(env or {})},
                                     check=False, timeout=self.timeout)  # fmt: skip
         except subprocess.TimeoutExpired:
             node = re.findall(r"(\d+ of \d+) START .*? (\w+\.\w+) ", (work / "logs" / "dbt.log").read_text())[-1]
@@ -113,19 +116,32 @@ class Target:
         seconds = time.perf_counter() - started
         if result.returncode != 0:
             raise RuntimeError(f"{step} build failed: {' '.join(result.stdout[-600:].split())}")
-        results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+        run_results = self.work / "target" / "run_results.json"
+        results = json.loads(run_results.read_text())["results"] if command[0] != "parse" else []
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         self.builds[step] = {"seconds": seconds, "results": results, "rss_mb": rss_mb}
 
+    def data_tests_since(self) -> dict[str, str]:
+        """The DAG's test window for the next run (dag_factory/data_test_window.py): the previous run's start, here
+        the newest extraction in the raw data (the data's own clock), minus the facts' lookback."""
+        (newest,) = self.fetch(f"select max(_airbyte_extracted_at) from {self.raw_purchases}")
+        since = data_tests_since(newest.replace(tzinfo=dt.UTC), newest.replace(tzinfo=dt.UTC), DEFAULT_LOOKBACK_HOURS,
+                                 full_refresh=False)  # fmt: skip
+        return {DATA_TESTS_SINCE_ENV: since or ""}
+
 
 def measure(target: Target) -> dict[str, Any]:
-    """Full build, append sync, incremental build, then --full-refresh of the incremental facts on the same data."""
-    core = f"{PREFIX}_core"
-    target.dbt("full", ["build", "--exclude", *EXCLUDE])
+    """Full build, append sync, incremental build, an incremental build with no new data, then --full-refresh of
+    the incremental facts on the same data. A `dbt parse` first: the DAG's builds start from a cached parse too."""
+    core, build = f"{PREFIX}_core", ["build", "--exclude", *EXCLUDE]
+    target.dbt("parse", ["parse"])
+    target.dbt("full", build)
     rows_full = target.fetch(FACTS_SQL["fct_order_lines"].format(s=core))[0]
+    window = target.data_tests_since()
     target.append()
-    target.dbt("incremental", ["build", "--exclude", *EXCLUDE])
+    target.dbt("incremental", build, env=window)
     facts = {name: target.fetch(sql.format(s=core)) for name, sql in FACTS_SQL.items()}
+    target.dbt("no_new_data", build, env=target.data_tests_since())
     target.dbt("refresh", ["run", "--full-refresh", "--select", *FACTS_SQL])
     refreshed = {name: target.fetch(sql.format(s=core)) for name, sql in FACTS_SQL.items()}
     return {**target.builds, "rows_full": rows_full, "rows_incremental": facts["fct_order_lines"][0],
@@ -141,9 +157,12 @@ def run_duckdb(lines: int, root: Path, **settings: Any) -> dict[str, Any]:
 
     def fetch(sql: str) -> tuple[Any, ...]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
+            con.execute(f"attach '{raw}' as {RAW_ALIAS} (read_only)")
             return con.execute(sql).fetchone() or ()
 
-    return measure(Target("duckdb", root, dbt_vars, {}, fetch, lambda: append_sync(raw, lines), **settings))
+    raw_purchases = f"{RAW_ALIAS}.{RAW_SCHEMA}.purchases"
+    append = lambda: append_sync(raw, lines)  # noqa: E731
+    return measure(Target("duckdb", root, dbt_vars, {}, fetch, append, raw_purchases, **settings))
 
 
 @contextlib.contextmanager
@@ -199,7 +218,8 @@ def run_postgres(lines: int, root: Path, **settings: Any) -> dict[str, Any]:
         dbt_vars = {"flexlake_schema_prefix": PREFIX, "flexlake_source_systems": ["faker"],
                     "flexlake_raw_relations": {"faker": [{"database": None, "schema": RAW_SCHEMA}]}}  # fmt: skip
         append = lambda: copy_to_postgres(con, raw, "purchases", append_sync(raw, lines))  # noqa: E731
-        return measure(Target("postgres", root, dbt_vars, server.dbt_env, fetch, append, **settings))
+        purchases = f"{RAW_SCHEMA}.purchases"
+        return measure(Target("postgres", root, dbt_vars, server.dbt_env, fetch, append, purchases, **settings))
 
 
 def slowest(build: dict[str, Any], count: int = 5) -> str:
@@ -216,19 +236,51 @@ def split(build: dict[str, Any]) -> str:
     return f"{seconds['model.']:.0f} / {seconds['test.']:.0f} ({facts:.1f})"
 
 
-HEADER = ("| warehouse | order lines | full build s | incremental s | incremental/full | fct_order_lines rows "
-          "| models / tests s (the 3 incremental facts), full | same, incremental | incremental = full refresh "
-          "| peak RSS |\n" + "|---" * 10 + "|")  # fmt: skip
-NOTES = """Wall seconds include dbt's start-up and parse; models / tests s are sums of run_results execution times.
-Incremental = after an append sync of 1% new order lines and 0.1% re-versioned purchases, checked against a
---full-refresh of the incremental facts on the same data. Peak RSS: largest child process so far (dbt with DuckDB
-in-process; the PostgreSQL server is not counted). Method and reading: `benchmarks/README.md`."""
+LAYERS = {"stg_": "staging", "faker__": "adapters", "input__": "input", "pass_through__": "input", "dim_": "core",
+          "fct_": "core", "mart_": "marts"}  # fmt: skip
+
+
+def layer_of(name: str) -> str:
+    """The dbt folder a node's name says it is in (the project's naming convention, include/dbt/README.md)."""
+    return next((layer for prefix, layer in LAYERS.items() if name.startswith(prefix)), "other")
+
+
+def tested_model(test: dict[str, Any], models: list[str]) -> str:
+    """The model a test's name mentions (longest match): generic tests are named <test>_<model>_<column>."""
+    name = test["unique_id"].split(".")[2]
+    return max((model for model in models if model in name), key=len, default="")
+
+
+def where_time_goes(build: dict[str, Any]) -> str:
+    """Execution seconds per layer for models, and for the tests of each layer's models (by the tested model)."""
+    results = build["results"]
+    models = [r["unique_id"].split(".")[2] for r in results if r["unique_id"].startswith("model.")]
+    seconds: dict[str, float] = {}
+    for result in results:
+        kind, name = result["unique_id"].split(".")[0], result["unique_id"].split(".")[2]
+        layer = layer_of(name if kind == "model" else tested_model(result, models))
+        key = f"{layer} {'models' if kind == 'model' else 'tests'}"
+        seconds[key] = seconds.get(key, 0.0) + result["execution_time"]
+    return ", ".join(f"{key} {value:.1f}" for key, value in sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+
+HEADER = ("| warehouse | order lines | full build s | incremental s | incremental/full | no new data / full "
+          "| fct_order_lines rows | models / tests s (the 3 incremental facts), full | same, incremental "
+          "| incremental = full refresh | peak RSS |\n" + "|---" * 11 + "|")  # fmt: skip
+NOTES = """Wall seconds include dbt's start-up and partial parse (a `dbt parse` runs first: the DAG's builds start from
+Cosmos's cached parse too); models / tests s are sums of run_results execution times. Incremental = after an append
+sync of 1% new order lines and 0.1% re-versioned purchases, with the data-test window the DAG sets
+(FLEXLAKE_DATA_TESTS_SINCE, dag_factory/data_test_window.py), checked against a --full-refresh of the incremental
+facts on the same data. No new data = one more incremental build right after it. Peak RSS: largest child process
+so far (dbt with DuckDB in-process; the PostgreSQL server is not counted).
+Method and reading: `benchmarks/README.md`."""
 
 
 def row(key: str, result: dict[str, Any]) -> str:
     full, incremental = result["full"], result["incremental"]
     cells = [*key.split(), f"{full['seconds']:.1f}", f"{incremental['seconds']:.1f}",
              f"**{incremental['seconds'] / full['seconds']:.2f}**",
+             f"{result['no_new_data']['seconds'] / full['seconds']:.2f}",
              f"{result['rows_full']:,} -> {result['rows_incremental']:,}", split(full), split(incremental),
              "yes" if result["equal"] else f"**NO** {result['facts']}",
              f"{result['refresh']['rss_mb']:.0f} MB"]  # fmt: skip
@@ -286,7 +338,9 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="flexlake-whbench-") as tmp:
                 result = run(lines, Path(tmp), threads=args.threads, timeout=args.timeout)
             rows[key] = row(key, result)
-            found = f"slowest nodes (s), full: {slowest(result['full'])}; incremental: {slowest(result['incremental'])}"
+            full, incremental = result["full"], result["incremental"]
+            found = (f"slowest nodes (s), full: {slowest(full)}; incremental: {slowest(incremental)}"
+                     f"; where the incremental build's time goes (s): {where_time_goes(incremental)}")  # fmt: skip
         except RuntimeError as error:  # a build that fails or times out is a result too: say where it stopped
             rows[key], found = f"| {target} | {lines:,} | **did not finish** |" + " |" * 7, str(error).replace("|", "/")
         details[key] = (f"- {key} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, include/dbt at {rev or 'checkout'}, "
