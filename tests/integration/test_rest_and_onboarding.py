@@ -252,6 +252,7 @@ def _fail_then_fix_and_clear(
     with stack.api_client() as client:
         retry_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=2).content)
     assert "itself: a rerun" in retry_log, retry_log[-2000:]
+    assert "\x1b[" not in retry_log, "ANSI colour codes in the log of a model task that ran dbt itself"
     catalog = stack.data_dir / "catalog" / tenant_id
     assert (catalog / (catalog / "latest").read_text().strip() / "summary.json").is_file()
 
