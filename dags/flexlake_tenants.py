@@ -1,8 +1,8 @@
 """flexlake: one Airflow DAG per tenant file in tenant_configs/.
 
 The table of contents only; the wiring lives in plugins/flexlake/dag_factory. A bad tenant file yields
-an unscheduled `flexlake__<name>` DAG tagged `flexlake:config-error` whose docs list the problems;
-every other tenant's DAG stays in place.
+an unscheduled `flexlake__<name>` DAG tagged `flexlake:config-error`, listed as "INVALID ..." with the problems in
+its description and docs; every other tenant's DAG stays in place.
 """
 
 from flexlake.dag_factory import build_tenant_dags
