@@ -27,9 +27,8 @@ from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.warehouse_schema import DuckDBWarehouse as DuckDBConfig
 from flexlake.tenant_config.warehouse_schema import PostgresWarehouse as PostgresConfig
 from flexlake.warehouses import get_warehouse
-from flexlake.warehouses.base import tenant_schema_names
 from flexlake.warehouses.duckdb import DuckDBWarehouse
-from flexlake.warehouses.provisioning import BOOKKEEPING_SCHEMA, BOOKKEEPING_TABLE, render_sql
+from flexlake.warehouses.provisioning import BOOKKEEPING_SCHEMA, BOOKKEEPING_TABLE, ProvisioningPlan, render_sql
 from flexlake.warehouses.schema_ownership import OWNERS_TABLE
 
 ARCHIVE_FOLDER = "_offboarded"
@@ -71,11 +70,9 @@ def offboarding_plan(
 ) -> OffboardingPlan:
     """The steps for this tenant; refuses --drop-data where flexlake cannot drop the data itself."""
     if drop_data and tenant.warehouse.type not in _DROP_DATA_WAREHOUSES:
-        schemas = ", ".join(tenant_schema_names(tenant))
         raise OffboardingRefused(
             f"{tenant_file}: --drop-data supports {' and '.join(_DROP_DATA_WAREHOUSES)} warehouses, not "
-            f"{tenant.warehouse.type}: run remove-tenant without it and drop schemas {schemas} and roles "
-            f"{tenant.tenant_id}_reader, {tenant.tenant_id}_transformer by hand"
+            f"{tenant.warehouse.type}: run remove-tenant without it and drop {_schemas_and_roles(tenant)} by hand"
         )
     return OffboardingPlan(
         tenant_id=tenant.tenant_id,
@@ -181,8 +178,14 @@ def _kept_data_step(tenant: TenantConfig) -> Step:
 def _where_data_is(tenant: TenantConfig) -> str:
     if isinstance(tenant.warehouse, DuckDBConfig):
         return f"DuckDB folder {_duckdb_folder(tenant)}"
-    roles = f"{tenant.tenant_id}_reader, {tenant.tenant_id}_transformer"
-    return f"{tenant.warehouse.type} schemas {', '.join(tenant_schema_names(tenant))}; roles {roles}"
+    return f"{tenant.warehouse.type} {_schemas_and_roles(tenant)}"
+
+
+def _schemas_and_roles(tenant: TenantConfig) -> str:
+    """What provisioning made for the tenant, as its plan names them on that warehouse (no I/O)."""
+    provisioned = get_warehouse(tenant.warehouse.type).provisioning_plan(tenant)
+    roles = ", ".join(role for role in (provisioned.reader_role, provisioned.transformer_role) if role) or "none"
+    return f"schemas {', '.join(provisioned.schemas)} and roles {roles}"
 
 
 def _data_step(tenant: TenantConfig) -> Step:
@@ -192,8 +195,9 @@ def _data_step(tenant: TenantConfig) -> Step:
         return Step(f"DROP DATA: delete the DuckDB folder {folder}", lambda: _delete_duckdb_folder(dag_id, folder))
     assert isinstance(tenant.warehouse, PostgresConfig)
     config = tenant.warehouse
-    statements = postgres_drop_statements(tenant)
-    reader_connection = get_warehouse("postgres").provisioning_plan(tenant).reader_connection_id
+    provisioned = get_warehouse("postgres").provisioning_plan(tenant)
+    statements = postgres_drop_statements(provisioned)
+    reader_connection = provisioned.reader_connection_id
     sql_text = "\n".join(f"       {render_sql(statement)};" for statement in statements)
     says = (
         f"DROP DATA on postgres connection {config.connection_id}, database {config.database} (one transaction):\n"
@@ -222,12 +226,15 @@ def _delete_duckdb_folder(dag_id: str, folder: Path) -> str:
     return f"DuckDB folder {folder} deleted"
 
 
-def postgres_drop_statements(tenant: TenantConfig) -> list[sql.Composed]:
-    """Schemas (CASCADE: their tables and views), then each role's remaining grants and the role, then flexlake's
-    records of the tenant (schema owners, provisioning fingerprint), so its names can be provisioned again."""
-    schemas = tenant_schema_names(tenant)
+def postgres_drop_statements(provisioned: ProvisioningPlan) -> list[sql.Composed]:
+    """What provisioning created, undone: its schemas (CASCADE: their tables and views), then each of its roles'
+    remaining grants and the role, then flexlake's records of the tenant (schema owners, provisioning fingerprint),
+    so its names can be provisioned again."""
+    schemas = provisioned.schemas
     statements = [sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)) for schema in schemas]
-    for role in (f"{tenant.tenant_id}_reader", f"{tenant.tenant_id}_transformer"):
+    for role in (provisioned.reader_role, provisioned.transformer_role):
+        if role is None:
+            continue
         statements.append(
             sql.SQL(
                 "DO $$ BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {name}) THEN "
@@ -236,7 +243,7 @@ def postgres_drop_statements(tenant: TenantConfig) -> list[sql.Composed]:
         )
     records = (
         (OWNERS_TABLE, sql.SQL("schema_name IN ({})").format(sql.SQL(", ").join(map(sql.Literal, schemas)))),
-        (BOOKKEEPING_TABLE, sql.SQL("tenant_id = {}").format(sql.Literal(tenant.tenant_id))),
+        (BOOKKEEPING_TABLE, sql.SQL("tenant_id = {}").format(sql.Literal(provisioned.tenant_id))),
     )
     for table, condition in records:
         statements.append(

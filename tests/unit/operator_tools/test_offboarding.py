@@ -75,7 +75,7 @@ def test_drop_data_without_yes_and_without_a_terminal_is_refused_and_changes_not
 def test_drop_data_on_a_warehouse_it_cannot_drop_is_refused_with_the_names_to_drop_by_hand(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Snowflake: exit 1, naming the schemas and roles and the command without --drop-data."""
+    """Snowflake: exit 1, naming its schemas and roles as provisioning made them and the command without --drop-data."""
     snowflake = (
         PG_TENANT.replace("type: postgres", "type: snowflake").replace("name: shop}", "name: shop, engine: airbyte}")
         + "airbyte: {connection_id: airbyte_cloud}\n"
@@ -83,7 +83,7 @@ def test_drop_data_on_a_warehouse_it_cannot_drop_is_refused_with_the_names_to_dr
     (folder / "gone_pg.yaml").write_text(snowflake, encoding="utf-8")
     exit_code, _, err = _remove(capsys, folder, "--drop-data", "--apply", "--yes")
     assert exit_code == 1, err
-    for expected in ("not snowflake", "without it", "gone_pg_marts", "gone_pg_reader"):
+    for expected in ("not snowflake", "without it", "ANALYTICS.GONE_PG_MARTS", "GONE_PG_READER", "GONE_PG_TRANSFORMER"):
         assert expected in err, f"{expected!r} missing from:\n{err}"
     assert (folder / "gone_pg.yaml").is_file()
 
