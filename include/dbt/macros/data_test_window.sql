@@ -19,8 +19,9 @@
     parsing does not track it either.
 -#}
 {% macro default__get_where_subquery(relation) -%}
-    {#- Only when executing: while parsing, dbt renders this in a context without the project's macros. -#}
-    {%- set window = flexlake_data_test_window() if execute else '' -%}
+    {#- Qualified: dbt runs this in the context of the tested node's package (an overlay's own models too). Only when
+        executing: while parsing, dbt renders it in a context without the project's macros. -#}
+    {%- set window = flexlake.flexlake_data_test_window() if execute else '' -%}
     {%- set conditions = [config.get('where', ''), window] | select | list -%}
     {%- if conditions -%}
         {%- set filtered -%}
@@ -44,5 +45,5 @@
             "environment variable FLEXLAKE_DATA_TESTS_SINCE must be a naive UTC timestamp 'YYYY-MM-DD HH:MM:SS' "
             ~ "(or unset to test every row), got '" ~ since ~ "'") }}
     {%- endif -%}
-    {{ return("loaded_at >= cast('" ~ since | replace('T', ' ') ~ "' as " ~ flexlake_type_timestamp() ~ ")") }}
+    {{ return("loaded_at >= cast('" ~ since | replace('T', ' ') ~ "' as " ~ flexlake.flexlake_type_timestamp() ~ ")") }}
 {%- endmacro %}

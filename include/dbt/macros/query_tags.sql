@@ -8,6 +8,8 @@
     - Redshift: `query_group` (STL_QUERY.label) and PostgreSQL: `application_name` (pg_stat_activity, the csvlog),
       set by a pre-hook on every model to "flexlake:<tenant>:<model>".
     "run" is the Airflow run id Cosmos exports (AIRFLOW_CTX_DAG_RUN_ID); empty when dbt runs outside Airflow.
+    Calls between these macros are qualified (`flexlake.`): dbt runs a dispatched macro in the context of the node's
+    package, and an overlay's own models are not in this one.
 -#}
 {% macro flexlake_query_tag(node_name) -%}
     {%- set tag = {
@@ -29,7 +31,7 @@
 {#- dbt-snowflake's hook, here with the tag above unless a model sets its own `query_tag` config, or var
     flexlake_snowflake_query_tag is false (then dbt-snowflake's own behaviour: only a configured tag is set). -#}
 {% macro snowflake__set_query_tag() -%}
-    {%- set default_tag = flexlake_query_tag(model.name) if var('flexlake_snowflake_query_tag', true) else none -%}
+    {%- set default_tag = flexlake.flexlake_query_tag(model.name) if var('flexlake_snowflake_query_tag', true) else none -%}
     {%- set new_query_tag = config.get('query_tag') or default_tag -%}
     {%- if not new_query_tag -%}
         {{ return(none) }}
@@ -67,10 +69,10 @@
 
 {#- application_name holds 63 bytes (PostgreSQL cuts the rest): tenant ids are at most 40 characters. -#}
 {% macro postgres__flexlake_tag_session() -%}
-    set application_name = '{{ flexlake_session_label(63) }}'
+    set application_name = '{{ flexlake.flexlake_session_label(63) }}'
 {%- endmacro %}
 
 {#- Redshift's query_group (STL_QUERY.label) holds 320 characters. -#}
 {% macro redshift__flexlake_tag_session() -%}
-    set query_group to '{{ flexlake_session_label(320) }}'
+    set query_group to '{{ flexlake.flexlake_session_label(320) }}'
 {%- endmacro %}
