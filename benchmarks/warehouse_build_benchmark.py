@@ -300,7 +300,15 @@ def write_section(rows: dict[str, str], details: dict[str, str], machine: str) -
                       machine, "", HEADER, *(rows[k] for k in sorted(rows)), "", *(details[k] for k in sorted(details)),
                       "", NOTES, ""])  # fmt: skip
     head = doc[:start] if start != -1 else doc.rstrip("\n") + "\n\n"
-    DOCS.write_text(head + text + (doc[end + 1 :] if end != -1 else ""))
+    DOCS.write_text(head + text + ("\n" + doc[end + 1 :] if end != -1 else ""))
+
+
+def keep_results(path: Path, result: dict[str, Any]) -> None:
+    """Each build's per-node results (unique_id, status, execution_time), to see where the time goes in detail."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    steps = {step: build["results"] for step, build in result.items() if isinstance(build, dict) and "results" in build}
+    path.write_text(json.dumps({step: [{k: r[k] for k in ("unique_id", "status", "execution_time")} for r in results]
+                                for step, results in steps.items()}, indent=1))  # fmt: skip
 
 
 def export_product(rev: str, root: Path) -> str:
@@ -326,6 +334,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per dbt invocation")
     parser.add_argument("--product-rev", default="HEAD", help="git revision of include/dbt to build ('' = checkout)")
     parser.add_argument("--no-write", action="store_true", help="print the section, do not touch the docs")
+    parser.add_argument("--results-dir", type=Path, help="also keep each build's run_results here, per node")
     args = parser.parse_args()
     rev = args.product_rev and subprocess.run(["git", "rev-parse", "--short", args.product_rev], cwd=REPO_ROOT,
                                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
@@ -338,11 +347,13 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="flexlake-whbench-") as tmp:
                 result = run(lines, Path(tmp), threads=args.threads, timeout=args.timeout)
             rows[key] = row(key, result)
+            if args.results_dir:
+                keep_results(args.results_dir / f"{target}-{lines}.json", result)
             full, incremental = result["full"], result["incremental"]
             found = (f"slowest nodes (s), full: {slowest(full)}; incremental: {slowest(incremental)}"
                      f"; where the incremental build's time goes (s): {where_time_goes(incremental)}")  # fmt: skip
         except RuntimeError as error:  # a build that fails or times out is a result too: say where it stopped
-            rows[key], found = f"| {target} | {lines:,} | **did not finish** |" + " |" * 7, str(error).replace("|", "/")
+            rows[key], found = f"| {target} | {lines:,} | **did not finish** |" + " |" * 8, str(error).replace("|", "/")
         details[key] = (f"- {key} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, include/dbt at {rev or 'checkout'}, "
                         f"load {load:.1f} -> {os.getloadavg()[0]:.1f}): {found}")  # fmt: skip
         print(HEADER, rows[key], details[key], sep="\n", flush=True)
