@@ -56,7 +56,7 @@ RUN --mount=type=cache,target=/tmp/.cache/uv,uid=50000,gid=0 bash /opt/flexlake/
 COPY --chown=50000:0 requirements-pyairbyte.txt /opt/flexlake/build/
 RUN --mount=type=cache,target=/tmp/.cache/uv,uid=50000,gid=0 bash /opt/flexlake/build/docker/install.sh pyairbyte
 
-COPY --chown=50000:0 requirements-source-faker.txt /opt/flexlake/build/
+COPY --chown=50000:0 requirements-source-faker.txt requirements-dlt.txt /opt/flexlake/build/
 RUN --mount=type=cache,target=/tmp/.cache/uv,uid=50000,gid=0 bash /opt/flexlake/build/docker/install.sh connectors
 
 COPY --chown=50000:0 pyproject.toml /opt/flexlake/build/

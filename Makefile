@@ -9,7 +9,7 @@ MANIFEST := include/dbt/target/manifest.json
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-venv: ## Create the venvs (Airflow + dbt + test tools, PyAirbyte, connectors) from the lock files
+venv: ## Create the venvs (Airflow + dbt + test tools, PyAirbyte, connectors, dlt) from the lock files
 	@bash scripts/bootstrap.sh
 
 dbt-parse manifest: ## Build the dbt manifests Cosmos renders DAGs from: product + tenant overlays (no database)
@@ -42,5 +42,5 @@ rehearse-image: venv ## Rehearse the Docker image build without Docker: install 
 license-check: venv ## Fail on any package license licensing/policy.toml neither allows nor keeps with a reason
 	@.venv/bin/python -m licensing.check --flagged
 
-sbom: venv ## Write a CycloneDX SBOM per venv (.venv, PyAirbyte, source-faker) with licenses to build/sbom/
+sbom: venv ## Write a CycloneDX SBOM per venv (.venv, PyAirbyte, source-faker, dlt) with licenses to build/sbom/
 	@bash scripts/sbom_venv.sh && .venv/bin/python -m licensing.sbom --validate

@@ -56,10 +56,13 @@ stage_pyairbyte() {
   test -x "$FLEXLAKE_PYAIRBYTE_PYTHON"
 }
 
-# One venv per Python connector under FLEXLAKE_CONNECTORS_VENV_DIR, holding an executable of its name.
+# One venv per Python connector under FLEXLAKE_CONNECTORS_VENV_DIR, holding an executable of its name; and the
+# dlt engine's venv beside them (engine: dlt, Apache-2.0 end to end: plugins/flexlake/ingestion/embedded_dlt.py).
 stage_connectors() {
   sync_venv "$FLEXLAKE_CONNECTORS_VENV_DIR/source-faker" "$BUILD_DIR/requirements-source-faker.txt"
   test -x "$FLEXLAKE_CONNECTORS_VENV_DIR/source-faker/bin/source-faker"
+  sync_venv "$FLEXLAKE_CONNECTORS_VENV_DIR/dlt" "$BUILD_DIR/requirements-dlt.txt"
+  "$FLEXLAKE_CONNECTORS_VENV_DIR/dlt/bin/python" -c "import dlt, mimesis"
 }
 
 # The flexlake package, built as a wheel and installed without its dependencies (the lock has them).
@@ -110,7 +113,7 @@ stage_sbom() {
   (cd "$BUILD_DIR" && "$AIRFLOW_VENV/bin/python" -m licensing.sbom --strict --tool "$tool/bin/cyclonedx-py" \
     --out "$FLEXLAKE_HOME/sbom" --venv "airflow=$AIRFLOW_VENV" \
     --venv "pyairbyte=$(dirname "$(dirname "$FLEXLAKE_PYAIRBYTE_PYTHON")")" \
-    --venv "source-faker=$FLEXLAKE_CONNECTORS_VENV_DIR/source-faker")
+    --venv "source-faker=$FLEXLAKE_CONNECTORS_VENV_DIR/source-faker" --venv "dlt=$FLEXLAKE_CONNECTORS_VENV_DIR/dlt")
   rm -rf "$tool" "$BUILD_DIR"/licensing/__pycache__
 }
 
