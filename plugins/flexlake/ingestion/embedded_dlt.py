@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,7 @@ from flexlake.ingestion.base import (
     SyncRequest,
     SyncResult,
 )
-from flexlake.ingestion.embedded_pyairbyte import (
-    _run_streaming,
-    describe_destination,
-    parse_error_line,
-    parse_result_line,
-)
+from flexlake.ingestion.embedded_pyairbyte import RunnerCall, describe_destination, run_runner_sync
 from flexlake.tenant_config.schema import FakerSource, SourceConfig
 
 logger = logging.getLogger(__name__)
@@ -63,30 +57,21 @@ class EmbeddedDltEngine:
             ", ".join(request.source.streams),
             describe_destination(request.destination),
         )
-        started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix=f"flexlake-dlt-{request.source.name}-") as workdir:
-            return_code, tail, result_line, error_line = _run_streaming(
-                [str(python), "-I", "-u", str(RUNNER_SCRIPT)],
-                stdin_text=json.dumps(build_runner_payload(request, Path(workdir) / "pipelines")),
-                env=_runner_env(Path(workdir)),
-                cwd=Path(workdir),
-                label=label,
-                secret=secret,
+            return run_runner_sync(
+                RunnerCall(
+                    python=python,
+                    runner=RUNNER_SCRIPT,
+                    stdin_text=json.dumps(build_runner_payload(request, Path(workdir) / "pipelines")),
+                    env=_runner_env(Path(workdir)),
+                    workdir=Path(workdir),
+                    secret=secret,
+                ),
+                request=request,
+                engine=self.name,
+                described=f"{label} (dlt)",
                 log=logger,
             )
-        duration = time.monotonic() - started
-        streams = parse_result_line(result_line) if result_line else None
-        if return_code != 0 or streams is None:
-            detail = parse_error_line(error_line) if error_line else None
-            raise IngestionError(
-                f"Sync of {label} (dlt) failed, exit code {return_code}:\n"
-                + (detail or "\n".join(tail) or "(no output)")
-            )
-        result = SyncResult(
-            source_name=request.source.name, engine=self.name, streams=streams, duration_seconds=duration
-        )
-        logger.info("Synced %s: %d records in %.1f s", label, result.total_records, duration)
-        return result
 
 
 def build_runner_payload(request: SyncRequest, pipelines_dir: Path) -> dict[str, Any]:

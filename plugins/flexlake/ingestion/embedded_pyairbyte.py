@@ -81,30 +81,20 @@ class EmbeddedPyAirbyteEngine:
             ", ".join(request.source.streams),
             describe_destination(request.destination),
         )
-        started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix=f"flexlake-pyairbyte-{request.source.name}-") as workdir:
-            command = [str(python), "-I", "-u", str(RUNNER_SCRIPT)]
-            return_code, tail, result_line, error_line = _run_streaming(
-                command,
-                stdin_text=json.dumps(payload),
-                env=_runner_env(Path(workdir)),
-                cwd=Path(workdir),
-                label=label,
-                secret=secret,
+            return run_runner_sync(
+                RunnerCall(
+                    python=python,
+                    runner=RUNNER_SCRIPT,
+                    stdin_text=json.dumps(payload),
+                    env=_runner_env(Path(workdir)),
+                    workdir=Path(workdir),
+                    secret=secret,
+                ),
+                request=request,
+                engine=self.name,
+                described=f"{label} ({connector.name}, embedded PyAirbyte)",
             )
-        duration = time.monotonic() - started
-        streams = parse_result_line(result_line) if result_line else None
-        if return_code != 0 or streams is None:
-            detail = parse_error_line(error_line) if error_line else None
-            raise IngestionError(
-                f"Sync of {label} ({connector.name}, embedded PyAirbyte) failed, exit code {return_code}:\n"
-                + (detail or "\n".join(tail) or "(no output)")
-            )
-        result = SyncResult(
-            source_name=request.source.name, engine=self.name, streams=streams, duration_seconds=duration
-        )
-        logger.info("Synced %s: %d records in %.1f s", label, result.total_records, duration)
-        return result
 
 
 def build_runner_payload(request: SyncRequest, connector: str, executable: Path) -> dict[str, Any]:
@@ -209,6 +199,49 @@ def _runner_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class RunnerCall:
+    """One run of an engine's runner script with its side venv's python: the request on stdin, never on argv."""
+
+    python: Path
+    runner: Path
+    stdin_text: str
+    env: dict[str, str]
+    workdir: Path
+    secret: str  # masked in every logged line
+
+
+def run_runner_sync(
+    call: RunnerCall, *, request: SyncRequest, engine: str, described: str, log: logging.Logger = logger
+) -> SyncResult:
+    """Run a runner (this module's or embedded_dlt's: one protocol, one set of markers) and read its result line.
+
+    Its output streams into `log` (the engine's logger) as it comes; a non-zero exit or a missing result line
+    raises IngestionError with the runner's error line, or its last lines, under `described` ("acme/shop (dlt)").
+    """
+    label = f"{request.tenant_id}/{request.source.name}"
+    started = time.monotonic()
+    return_code, tail, result_line, error_line = _run_streaming(
+        [str(call.python), "-I", "-u", str(call.runner)],
+        stdin_text=call.stdin_text,
+        env=call.env,
+        cwd=call.workdir,
+        label=label,
+        secret=call.secret,
+        log=log,
+    )
+    duration = time.monotonic() - started
+    streams = parse_result_line(result_line) if result_line else None
+    if return_code != 0 or streams is None:
+        detail = parse_error_line(error_line) if error_line else None
+        raise IngestionError(
+            f"Sync of {described} failed, exit code {return_code}:\n" + (detail or "\n".join(tail) or "(no output)")
+        )
+    result = SyncResult(source_name=request.source.name, engine=engine, streams=streams, duration_seconds=duration)
+    log.info("Synced %s: %d records in %.1f s", label, result.total_records, duration)
+    return result
+
+
 def _run_streaming(
     command: list[str],
     *,
@@ -222,7 +255,6 @@ def _run_streaming(
     """Run the runner, logging each output line as it comes (to `log`: the engine's own logger).
 
     Returns the exit code, the last meaningful lines, and the result and error marker lines (or "").
-    The dlt engine (embedded_dlt.py) runs its runner through this too: same protocol, same markers.
     """
     tail: deque[str] = deque(maxlen=_ERROR_TAIL_LINES)
     result_line = error_line = ""
