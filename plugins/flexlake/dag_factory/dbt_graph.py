@@ -8,7 +8,7 @@ and `dbt_operator.py` builds light tasks whose Cosmos operator is created only w
 
 Two details of how the graph is read:
 - The manifest is parsed once per process (keyed by path, size and mtime, so a rebuilt manifest is read
-  again) and handed to Cosmos's own loader through the one loading method it has.
+  again) and handed to Cosmos through the one loading method it has (replaced in cosmos_patches.py).
 - A test is kept only when every model it tests is selected (dbt's "cautious" indirect selection);
   Cosmos keeps a test when *any* parent is selected, so a tenant that removed a mart would still get
   that mart's relationship tests, which fail because the mart does not exist.
@@ -73,10 +73,9 @@ def _selected_graph(
     )
 
 
-# --- the manifest, parsed once per process --------------------------------------------------------
+# --- the manifest, parsed once per process (Cosmos reads it through cosmos_patches.load_manifest_once) -------
 
 _SHARED_MANIFESTS: set[Path] = set()
-_cosmos_manifest_loader = DbtGraph._load_manifest_from_file
 
 
 @cache
@@ -93,12 +92,6 @@ def read_shared_manifest(path: Path) -> dict[str, Any]:
     return _parsed_manifest(path.resolve(), stat.st_size, stat.st_mtime_ns)
 
 
-def _load_manifest_from_file(self: DbtGraph, manifest_path: Any) -> dict[str, Any]:
-    path = Path(str(manifest_path)).resolve()
-    if path in _SHARED_MANIFESTS:
-        return read_shared_manifest(path)
-    document: dict[str, Any] = _cosmos_manifest_loader(self, manifest_path)
-    return document
-
-
-DbtGraph._load_manifest_from_file = _load_manifest_from_file
+def is_shared_manifest(path: Path) -> bool:
+    """A manifest a tenant graph was built from here: Cosmos gets the process-wide parsed copy of it."""
+    return path in _SHARED_MANIFESTS

@@ -6,17 +6,13 @@ overlay's own manifest (built by `make manifest`) and its dbt tasks run in the o
 models are then package nodes: Cosmos sees them under `dbt_packages/flexlake/`, so path selectors get that
 prefix (dbt_task_group.dbt_selectors).
 
-Cosmos runs each dbt task in a fresh copy of the project and, when the cached partial parse names a copy that
-is gone, points every node's root_path at the new copy. A package's nodes live under dbt_packages/<package>/
-of it, and dbt reads a seed's CSV from its root_path: the replacement below keeps package nodes there (the
-product's own nodes, and a project without packages, are patched exactly as Cosmos does).
+Cosmos runs each dbt task in a fresh copy of the project and repoints the cached partial parse at it; for a
+package's nodes (the product's, under an overlay) cosmos_patches.patch_partial_parse_content keeps
+dbt_packages/<package>/ in that path.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import msgpack  # type: ignore[import-untyped]
-from cosmos import cache as cosmos_cache
 
 from flexlake import settings
 from flexlake.dbt_manifests import overlay_manifest_path, overlay_manifest_problem
@@ -54,30 +50,3 @@ def tenant_dbt_project(tenant: TenantConfig) -> TenantDbtProject:
     if problem:
         raise OverlayManifestError(f"dbt.overlay_project: {problem}")
     return TenantDbtProject(folder, overlay_manifest_path(folder), f"{OVERLAY_PRODUCT_PATH}/")
-
-
-def _patch_partial_parse_content(partial_parse_filepath: Path, project_path: Path) -> bool:
-    """cosmos.cache.patch_partial_parse_content, package-aware: stale root paths of a package's nodes become
-    <project copy>/dbt_packages/<package>, the root project's become the project copy."""
-    try:
-        with partial_parse_filepath.open("rb") as handle:
-            data = msgpack.unpack(handle)
-    except ValueError:
-        return False
-    root_project = (data.get("metadata") or {}).get("project_name")
-    patched = False
-    for node in data["nodes"].values():
-        root_path = node.get("root_path")
-        if not root_path or Path(root_path).exists():
-            continue
-        package = node.get("package_name")
-        in_package = bool(package) and package != root_project
-        node["root_path"] = str(project_path / "dbt_packages" / package if in_package else project_path)
-        patched = True
-    if patched:
-        with partial_parse_filepath.open("wb") as handle:
-            handle.write(msgpack.packb(data))
-    return patched
-
-
-cosmos_cache.patch_partial_parse_content = _patch_partial_parse_content
