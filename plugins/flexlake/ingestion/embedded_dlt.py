@@ -16,15 +16,18 @@ from typing import Any
 
 from flexlake import settings
 from flexlake.ingestion.base import (
-    DuckDBDestination,
     IngestionError,
     PostgresDestination,
     RawDestination,
-    ServerDestination,
     SyncRequest,
     SyncResult,
 )
-from flexlake.ingestion.embedded_pyairbyte import RunnerCall, describe_destination, run_runner_sync
+from flexlake.ingestion.embedded_pyairbyte import (
+    RunnerCall,
+    describe_destination,
+    run_runner_sync,
+    runner_destination_payload,
+)
 from flexlake.tenant_config.schema import FakerSource, SourceConfig
 
 logger = logging.getLogger(__name__)
@@ -97,19 +100,7 @@ def _source_config(source: SourceConfig) -> dict[str, Any]:
 
 
 def _destination_payload(destination: RawDestination) -> dict[str, Any]:
-    if isinstance(destination, DuckDBDestination):
-        return {"type": "duckdb", "path": str(destination.path), "schema": destination.schema}
-    if isinstance(destination, ServerDestination):  # tenant validation keeps these on engine airbyte
-        raise IngestionError(f"the dlt engine writes DuckDB and PostgreSQL only, not {destination.warehouse_type}")
-    return {
-        "type": "postgres",
-        "host": destination.host,
-        "port": destination.port,
-        "user": destination.user,
-        "password": destination.password,
-        "database": destination.database,
-        "schema": destination.schema,
-    }
+    return runner_destination_payload(destination, "the dlt engine writes DuckDB and PostgreSQL only, not {warehouse}")
 
 
 def _check_installed() -> Path:

@@ -116,10 +116,17 @@ def _connector_config(source: SourceConfig) -> dict[str, Any]:
 
 
 def _destination_payload(destination: RawDestination) -> dict[str, Any]:
+    return runner_destination_payload(destination, "the embedded engine has no {warehouse} cache; use engine: airbyte")
+
+
+def runner_destination_payload(destination: RawDestination, refusal: str) -> dict[str, Any]:
+    """Where a side-venv runner (this engine's, the dlt engine's) writes: DuckDB or PostgreSQL, password included
+    (the payload goes on stdin only). A server warehouse raises `refusal`, formatted with {warehouse}: tenant
+    validation keeps those on engine airbyte, so this is a last guard."""
     if isinstance(destination, DuckDBDestination):
         return {"type": "duckdb", "path": str(destination.path), "schema": destination.schema}
-    if isinstance(destination, ServerDestination):  # tenant validation keeps these on engine airbyte
-        raise IngestionError(f"the embedded engine has no {destination.warehouse_type} cache; use engine: airbyte")
+    if isinstance(destination, ServerDestination):
+        raise IngestionError(refusal.format(warehouse=destination.warehouse_type))
     return {
         "type": "postgres",
         "host": destination.host,
