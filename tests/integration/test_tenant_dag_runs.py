@@ -2,7 +2,8 @@
 
 Each run goes through `airflow dags test` (the real task runner and metadata DB, in one process), in a
 temp Airflow home, data folder and tenant folder. One tenant on the embedded DuckDB default, one on a
-real PostgreSQL server started by the session (tests/integration/conftest.py).
+real PostgreSQL server started by the session (tests/integration/conftest.py). Both sync with `engine: dlt`
+(the Apache-licensed engine: `.venvs/dlt`); the PyAirbyte engine runs whole DAGs in the REST module.
 """
 
 import json
@@ -96,10 +97,12 @@ def _latest_version(sandbox: Sandbox, tenant_id: str) -> Path:
 
 
 def test_a_duckdb_tenant_runs_end_to_end_and_publishes_its_catalog(sandbox: Sandbox) -> None:
-    """Sync → dbt → publish on DuckDB: marts have rows, the catalog version folder is complete."""
+    """Sync → dbt → publish on DuckDB: marts have rows, the catalog version folder is complete. The source syncs
+    with `engine: dlt` (issue 21: the hosted tier's path has no source-available component); PyAirbyte runs whole
+    DuckDB tenant DAGs in the REST module's test_a and the image rehearsal."""
     (sandbox.tenants / "duck_shop.yaml").write_text(
         "tenant_id: duck_shop\ndisplay_name: Duck Shop\ntier: professional\nwarehouse: {type: duckdb}\n"
-        "sources: [{system: faker, name: shop, options: {count: 120, seed: 3}}]\n"
+        "sources: [{system: faker, name: shop, engine: dlt, options: {count: 120, seed: 3}}]\n"
     )
     _run_dag(sandbox, "duck_shop")
     with duckdb.connect(str(sandbox.data / "duck_shop" / "warehouse.duckdb"), read_only=True) as connection:
