@@ -22,7 +22,7 @@ from flexlake.ingestion.base import (
     SyncRequest,
     SyncResult,
 )
-from flexlake.ingestion.embedded_pyairbyte import (
+from flexlake.ingestion.side_venv_runner import (
     RunnerCall,
     describe_destination,
     run_runner_sync,

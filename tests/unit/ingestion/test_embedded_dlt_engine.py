@@ -17,7 +17,7 @@ from flexlake.ingestion import (
     get_engine,
 )
 from flexlake.ingestion.embedded_dlt import EmbeddedDltEngine, build_runner_payload
-from flexlake.ingestion.embedded_pyairbyte import ERROR_MARKER, RESULT_MARKER
+from flexlake.ingestion.side_venv_runner import ERROR_MARKER, RESULT_MARKER
 from flexlake.tenant_config.schema import FakerSource, FakerSourceOptions, ShopifySource
 
 SECRET = "s3cr3t-Pa55"

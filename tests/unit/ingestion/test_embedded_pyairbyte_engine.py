@@ -14,7 +14,7 @@ from flexlake.ingestion import (
     SyncRequest,
     get_engine,
 )
-from flexlake.ingestion.embedded_pyairbyte import (
+from flexlake.ingestion.side_venv_runner import (
     ERROR_MARKER,
     RESULT_MARKER,
     parse_error_line,
