@@ -326,17 +326,24 @@ def all_task_instances(api: Any, dag_id: str, dag_run_id: str) -> list[Any]:
             return instances
 
 
-def unpause_trigger_and_wait(
-    stack: AirflowStack, dag_id: str, timeout: float, poll: float = 2.0, conf: dict[str, Any] | None = None
-) -> FinishedRun:
-    """Unpause `dag_id`, trigger a manual run (logical_date null, optional conf) and wait until it ends."""
+def unpause_and_trigger(stack: AirflowStack, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+    """Unpause `dag_id` and trigger a manual run (logical_date null, optional conf); its run id. The caller waits
+    (wait_for_run), so several tenants' runs can overlap as they do in production."""
     from airflow_client.client import DAGApi, DAGPatchBody, DagRunApi, TriggerDAGRunPostBody  # noqa: PLC0415
 
     with stack.api_client() as client:
         DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False))
-        triggered_at = time.monotonic()
         run = DagRunApi(client).trigger_dag_run(dag_id, TriggerDAGRunPostBody(logical_date=None, conf=conf))
-    return wait_for_run(stack, dag_id, run.dag_run_id, timeout, poll=poll, since=triggered_at)
+    return str(run.dag_run_id)
+
+
+def unpause_trigger_and_wait(
+    stack: AirflowStack, dag_id: str, timeout: float, poll: float = 2.0, conf: dict[str, Any] | None = None
+) -> FinishedRun:
+    """Unpause `dag_id`, trigger a manual run (logical_date null, optional conf) and wait until it ends."""
+    triggered_at = time.monotonic()
+    dag_run_id = unpause_and_trigger(stack, dag_id, conf)
+    return wait_for_run(stack, dag_id, dag_run_id, timeout, poll=poll, since=triggered_at)
 
 
 def wait_for_run(

@@ -16,7 +16,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.fakes.airbyte_server import FakeAirbyteServer
-from tests.integration.airflow_servers import AirflowStack, running_airflow_stack, wait_for_dag_listed
+from tests.integration.airflow_servers import (
+    AirflowStack,
+    running_airflow_stack,
+    unpause_and_trigger,
+    wait_for_dag_listed,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -73,13 +78,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AirflowStac
 
 
 def _trigger(stack: AirflowStack, dag_id: str) -> str:
-    from airflow_client.client import DAGApi, DAGPatchBody, DagRunApi, TriggerDAGRunPostBody  # noqa: PLC0415
-
     wait_for_dag_listed(stack, dag_id, timeout=180)
-    with stack.api_client() as client:
-        DAGApi(client).patch_dag(dag_id, DAGPatchBody(is_paused=False))
-        run = DagRunApi(client).trigger_dag_run(dag_id, TriggerDAGRunPostBody(logical_date=None))
-    return str(run.dag_run_id)
+    return unpause_and_trigger(stack, dag_id)
 
 
 def _task_state(stack: AirflowStack, dag_id: str, run_id: str) -> str:

@@ -2,7 +2,7 @@
 
 One stack per module (scripts/airflow_up.sh on a free port, temp Airflow home, data and tenant folder):
 a starter tenant's run end to end, a tenant onboarded by dropping a file in, a broken file that shows up as
-an error DAG without hiding any other tenant, a failed model then cleared, on DuckDB and PostgreSQL, and a
+an error DAG without hiding any other tenant, a failed model then cleared on DuckDB and PostgreSQL at once, and a
 PostgreSQL tenant offboarded with `flexlake remove-tenant`.
 """
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
@@ -20,8 +21,10 @@ import yaml
 
 from tests.integration.airflow_servers import (
     AirflowStack,
+    FinishedRun,
     list_dag_ids,
     running_airflow_stack,
+    unpause_and_trigger,
     unpause_trigger_and_wait,
     wait_for_dag_listed,
     wait_for_run,
@@ -181,45 +184,56 @@ def test_c_a_broken_tenant_file_becomes_an_error_dag_and_hides_no_other_tenant(a
     assert "dispaly_name" in error_log and "flexlake validate" in error_log, error_log[-2000:]
 
 
-def _fail_then_fix_and_clear(
-    stack: AirflowStack, tenant_id: str, warehouse_yaml: str, fx_relation: str, create_fx_table: Callable[[str], None]
-) -> None:
-    """One `dbt build` per run (issue 13), as a user sees it on the real scheduler.
+@dataclass(frozen=True)
+class FxScenario:
+    """A tenant whose FX rate table does not exist yet, on one warehouse; `create_fx_table(sql)` creates it there."""
 
-    The tenant names an FX rate table it has not created yet: the build fails `input__fx_rates`, dbt skips what
-    depends on it and builds the independent branches. In Airflow that model's task fails with dbt's message,
-    its downstream tasks are upstream_failed, independent models are green (ended in the triggerer, dbt's lines
-    in their logs), nothing is published. The user creates the table (`create_fx_table(<create table SQL>)`) and
-    clears the failed task with its downstream: those tasks run dbt for their own models, the others are not run
-    again, and the run ends green with its catalog published.
-    """
+    tenant_id: str
+    warehouse_yaml: str
+    fx_relation: str
+    create_fx_table: Callable[[str], None]
+
+    @property
+    def dag_id(self) -> str:
+        return f"flexlake__{self.tenant_id}"
+
+
+FAILING_TASK = "dbt_transform.input__fx_rates.run"
+
+
+def _clear_failed_with_downstream(stack: AirflowStack, dag_id: str, dag_run_id: str) -> None:
     from airflow_client.client import (  # noqa: PLC0415
         ClearTaskInstancesBody,
         ClearTaskInstancesBodyTaskIdsInner,
         TaskInstanceApi,
     )
 
-    dag_id = f"flexlake__{tenant_id}"
-    failing = "dbt_transform.input__fx_rates.run"
-    _write_tenant_file(
-        stack,
-        tenant_id,
-        f"tenant_id: {tenant_id}\ndisplay_name: {tenant_id}\ntier: starter\nwarehouse: {warehouse_yaml}\n"
-        "sources: [{name: webshop, system: faker, options: {count: 120, seed: 3}}]\n"
-        f"dbt: {{disabled_marts: [customers], vars: {{fx_rates_relation: {fx_relation}}}}}\n",
-    )
-    wait_for_dag_listed(stack, dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
-    first = unpause_trigger_and_wait(stack, dag_id, timeout=RUN_TIMEOUT_SECONDS)
-    states = first.task_states
-    assert first.state == "failed", f"the run must fail: {states}"
+    with stack.api_client() as client:
+        TaskInstanceApi(client).post_clear_task_instances(
+            dag_id,
+            ClearTaskInstancesBody(
+                dry_run=False,
+                dag_run_id=dag_run_id,
+                task_ids=[ClearTaskInstancesBodyTaskIdsInner(FAILING_TASK)],
+                include_downstream=True,
+                only_failed=False,
+            ),
+        )
+
+
+def _assert_failed_as_a_user_sees_it(stack: AirflowStack, scenario: FxScenario, first: FinishedRun) -> None:
+    from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
+
+    states, dag_id = first.task_states, scenario.dag_id
+    assert first.state == "failed", f"{dag_id}: the run must fail: {states}"
     assert states["dbt_build"] == "success", "dbt ran; the failure is the model's, shown on the model's task"
-    assert states[failing] == "failed", states
+    assert states[FAILING_TASK] == "failed", states
     assert states["dbt_transform.mart_revenue_daily.run"] == "upstream_failed", states
     assert states["dbt_transform.fct_orders.run"] == "success", "an independent branch still builds"
     assert states["publish_catalog"] == "upstream_failed", states
     with stack.api_client() as client:
         task_api = TaskInstanceApi(client)
-        failed_log = str(task_api.get_log(dag_id, first.dag_run_id, failing, try_number=1).content)
+        failed_log = str(task_api.get_log(dag_id, first.dag_run_id, FAILING_TASK, try_number=1).content)
         green = task_api.get_task_instance(dag_id, first.dag_run_id, "dbt_transform.fct_orders.run")
         green_log = str(task_api.get_log(dag_id, first.dag_run_id, green.task_id, try_number=1).content)
     assert "fx_rates" in failed_log and "input__fx_rates" in failed_log, f"dbt's message is missing:\n{failed_log}"
@@ -227,59 +241,80 @@ def _fail_then_fix_and_clear(
     assert green.queued_when is None and not green.hostname, f"a green report task went to a worker: {green}"
     assert "dbt build: fct_orders success" in green_log, f"the model's dbt lines are missing:\n{green_log}"
 
-    schema, table = fx_relation.split(".")
-    create_fx_table(
-        f"create schema {schema}; create table {schema}.{table} as select date '2020-01-01' as rate_date,"
-        " cast('EUR' as varchar) as from_currency, cast('USD' as varchar) as to_currency, 1.1 as rate"
-    )
-    with stack.api_client() as client:
-        TaskInstanceApi(client).post_clear_task_instances(
-            dag_id,
-            ClearTaskInstancesBody(
-                dry_run=False,
-                dag_run_id=first.dag_run_id,
-                task_ids=[ClearTaskInstancesBodyTaskIdsInner(failing)],
-                include_downstream=True,
-                only_failed=False,
-            ),
-        )
-    after = wait_for_run(stack, dag_id, first.dag_run_id, timeout=RUN_TIMEOUT_SECONDS)
+
+def _assert_green_after_the_clear(stack: AirflowStack, scenario: FxScenario, after: FinishedRun) -> None:
+    from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
+
     tries = after.try_numbers
-    assert set(after.task_states.values()) == {"success"}, f"not green after the retry: {after}"
-    assert tries[failing] == 2, f"the failed task ran again as its attempt 2: {after}"
+    assert set(after.task_states.values()) == {"success"}, f"{scenario.dag_id}: not green after the retry: {after}"
+    assert tries[FAILING_TASK] == 2, f"the failed task ran again as its attempt 2: {after}"
     assert tries["dbt_transform.mart_revenue_daily.run"] == 1, f"the skipped mart ran for the first time: {after}"
     assert tries["dbt_build"] == 1 and tries["dbt_transform.fct_orders.run"] == 1, "only the cleared re-ran"
     with stack.api_client() as client:
-        retry_log = str(TaskInstanceApi(client).get_log(dag_id, first.dag_run_id, failing, try_number=2).content)
+        retry_log = str(
+            TaskInstanceApi(client).get_log(scenario.dag_id, after.dag_run_id, FAILING_TASK, try_number=2).content
+        )
     assert "itself: a rerun" in retry_log, retry_log[-2000:]
     assert "\x1b[" not in retry_log, "ANSI colour codes in the log of a model task that ran dbt itself"
-    catalog = stack.data_dir / "catalog" / tenant_id
+    catalog = stack.data_dir / "catalog" / scenario.tenant_id
     assert (catalog / (catalog / "latest").read_text().strip() / "summary.json").is_file()
 
 
 def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_its_downstream(
-    airflow_stack: AirflowStack,
+    airflow_stack: AirflowStack, postgres_server: PostgresServer
 ) -> None:
-    """On DuckDB (the model tasks that run dbt themselves take the tenant's writer lock)."""
+    """One `dbt build` per run (issue 13), as a user sees it on the real scheduler, on DuckDB and PostgreSQL at once
+    (the two tenants' runs overlap, as tenants' runs do; one scenario, half the waiting).
+
+    Each tenant names an FX rate table it has not created yet: the build fails `input__fx_rates`, dbt skips what
+    depends on it and builds the independent branches. In Airflow that model's task fails with dbt's message,
+    its downstream tasks are upstream_failed, independent models are green (ended in the triggerer, dbt's lines
+    in their logs), nothing is published. The user creates the table and clears the failed task with its
+    downstream: those tasks run dbt for their own models (on DuckDB under the tenant's writer lock), the others
+    are not run again, and the run ends green with its catalog published.
+    """
     import duckdb  # noqa: PLC0415
 
-    def create_fx_table(sql: str) -> None:
+    def create_duckdb_fx_table(sql: str) -> None:
         with duckdb.connect(str(airflow_stack.data_dir / "ferro_fx" / "warehouse.duckdb")) as warehouse:
             warehouse.execute(sql)
 
-    _fail_then_fix_and_clear(airflow_stack, "ferro_fx", "{type: duckdb}", "finance.fx_rates", create_fx_table)
-
-
-def test_e_the_same_failure_and_clear_on_postgres(airflow_stack: AirflowStack, postgres_server: PostgresServer) -> None:
-    """On PostgreSQL (the stack's connection PG_CONNECTION_ID points at the session's server)."""
-
-    def create_fx_table(sql: str) -> None:
+    def create_postgres_fx_table(sql: str) -> None:
         with psycopg2.connect(**postgres_server.connection_kwargs) as connection, connection.cursor() as cursor:
             cursor.execute(sql)
         connection.close()
 
-    warehouse = f"{{type: postgres, connection_id: {PG_CONNECTION_ID}, database: {postgres_server.dbname}}}"
-    _fail_then_fix_and_clear(airflow_stack, "ferro_pg", warehouse, "ferro_finance.fx_rates", create_fx_table)
+    pg_warehouse = f"{{type: postgres, connection_id: {PG_CONNECTION_ID}, database: {postgres_server.dbname}}}"
+    scenarios = (
+        FxScenario("ferro_fx", "{type: duckdb}", "finance.fx_rates", create_duckdb_fx_table),
+        FxScenario("ferro_pg", pg_warehouse, "ferro_finance.fx_rates", create_postgres_fx_table),
+    )
+    for scenario in scenarios:
+        _write_tenant_file(
+            airflow_stack,
+            scenario.tenant_id,
+            f"tenant_id: {scenario.tenant_id}\ndisplay_name: {scenario.tenant_id}\ntier: starter\n"
+            f"warehouse: {scenario.warehouse_yaml}\n"
+            "sources: [{name: webshop, system: faker, options: {count: 120, seed: 3}}]\n"
+            f"dbt: {{disabled_marts: [customers], vars: {{fx_rates_relation: {scenario.fx_relation}}}}}\n",
+        )
+    for scenario in scenarios:
+        wait_for_dag_listed(airflow_stack, scenario.dag_id, timeout=ONBOARDING_TIMEOUT_SECONDS)
+    run_ids = {scenario.dag_id: unpause_and_trigger(airflow_stack, scenario.dag_id) for scenario in scenarios}
+    for scenario in scenarios:
+        first = wait_for_run(airflow_stack, scenario.dag_id, run_ids[scenario.dag_id], timeout=RUN_TIMEOUT_SECONDS)
+        _assert_failed_as_a_user_sees_it(airflow_stack, scenario, first)
+
+    for scenario in scenarios:
+        schema, table = scenario.fx_relation.split(".")
+        scenario.create_fx_table(
+            f"create schema {schema}; create table {schema}.{table} as select date '2020-01-01' as rate_date,"
+            " cast('EUR' as varchar) as from_currency, cast('USD' as varchar) as to_currency, 1.1 as rate"
+        )
+        _clear_failed_with_downstream(airflow_stack, scenario.dag_id, run_ids[scenario.dag_id])
+    for scenario in scenarios:
+        after = wait_for_run(airflow_stack, scenario.dag_id, run_ids[scenario.dag_id], timeout=RUN_TIMEOUT_SECONDS)
+        _assert_green_after_the_clear(airflow_stack, scenario, after)
 
 
 def test_f_remove_tenant_offboards_a_postgres_tenant(
