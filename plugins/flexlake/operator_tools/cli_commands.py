@@ -69,6 +69,8 @@ def add_plan_command(commands: Any) -> None:
     command.add_argument("path", type=Path, help="a tenant file or a folder of them")
     command.add_argument("--json", action="store_true", help="one JSON document, for machines")
     command.set_defaults(handler=_plan)
+    # Registered with plan (both answer "what would this change do?" before it lands), so cli.py needs no edit.
+    add_upgrade_check_command(commands)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -88,6 +90,27 @@ def _plan(args: argparse.Namespace) -> int:
     if not plans and not errors:
         print(f"no tenant files found in {args.path}", file=sys.stderr)
     return 1 if errors or not plans else 0
+
+
+def add_upgrade_check_command(commands: Any) -> None:
+    command = commands.add_parser(
+        "upgrade-check", help="would a new include/dbt break a tenant or need a full refresh? (runs dbt, no data)"
+    )
+    command.add_argument("--product", type=Path, required=True, help="the new version of include/dbt (a folder)")
+    command.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
+    command.add_argument("--json", action="store_true", help="one JSON document, for machines")
+    command.set_defaults(handler=_upgrade_check)
+
+
+def _upgrade_check(args: argparse.Namespace) -> int:
+    """dbt logs to stdout: it goes to stderr, so stdout carries only the report. Exit 1 on any break."""
+    with contextlib.redirect_stdout(sys.stderr):
+        from flexlake.operator_tools.upgrade_check import check_upgrade  # noqa: PLC0415 - imports dbt and Cosmos
+        from flexlake.operator_tools.upgrade_check_text import render_upgrade_report  # noqa: PLC0415
+
+        report = check_upgrade(args.product, args.tenants)
+    print(json.dumps(report.document(), indent=2) if args.json else render_upgrade_report(report))
+    return 1 if report.breaks else 0
 
 
 def _new_tenant(args: argparse.Namespace) -> int:

@@ -1,0 +1,141 @@
+"""What a new product version changes for one tenant, read from two dbt manifests (deployed, candidate) as dicts.
+
+Pure functions over `manifest.json` as dbt writes it (`nodes` keyed by unique id, each with `resource_type`,
+`package_name`, `name`, `original_file_path`, `raw_code`, `checksum`, `config`, `contract`, `columns`,
+`depends_on`), so `flexlake upgrade-check` (upgrade_check.py) and its unit tests share them. Two questions:
+
+- which incremental models the tenant builds must be rebuilt from scratch: an existing table keeps its old shape
+  and logic (on_schema_change='fail' refuses new columns; changed SQL applies only to newly loaded rows), so a
+  changed checksum, column or contract means `full_refresh`;
+- which of the tenant's own (overlay) models use a column the candidate removed from a model they ref: named by
+  column and model, because the database error alone ("column not found") does not say it was the upgrade.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Manifest = Mapping[str, Any]
+PRODUCT_PACKAGE = "flexlake"
+FULL_REFRESH_FIX = 'trigger the tenant\'s DAG once with {"full_refresh": true} after deploying'
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason for a verdict: `subject` is the model or tenant-file field, `fix` what the operator does."""
+
+    kind: str  # "breaks" or "full_refresh"
+    subject: str
+    detail: str
+    fix: str
+
+
+def models(manifest: Manifest) -> dict[str, Mapping[str, Any]]:
+    """Model nodes by unique id (seeds, tests and snapshots are not what a tenant's change is about)."""
+    nodes = manifest.get("nodes", {})
+    return {uid: node for uid, node in nodes.items() if node.get("resource_type") == "model"}
+
+
+def incremental_changes(deployed: Manifest, candidate: Manifest, built: Iterable[str]) -> list[Finding]:
+    """Incremental models the tenant builds (`built`: unique ids) whose SQL, declared columns or contract differ
+    between the deployed and the candidate manifest. A model new in the candidate, or not incremental in the
+    deployed one, is built from scratch anyway: no finding."""
+    before, after = models(deployed), models(candidate)
+    findings = []
+    for uid in sorted(set(built)):
+        new, old = after.get(uid), before.get(uid)
+        if new is None or old is None or not (_is_incremental(new) and _is_incremental(old)):
+            continue
+        reasons = _incremental_reasons(old, new)
+        if reasons:
+            detail = f"incremental model {new['name']}: {'; '.join(reasons)}"
+            findings.append(Finding("full_refresh", str(new["name"]), detail, FULL_REFRESH_FIX))
+    return findings
+
+
+def _is_incremental(node: Mapping[str, Any]) -> bool:
+    return bool(node.get("config", {}).get("materialized") == "incremental")
+
+
+def _incremental_reasons(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    reasons = []
+    if old.get("checksum", {}).get("checksum") != new.get("checksum", {}).get("checksum"):
+        reasons.append(f"its SQL changed ({new.get('original_file_path', '?')})")
+    columns = _column_changes(_columns(old), _columns(new))
+    if columns:
+        reasons.append(f"its columns changed ({columns})")
+    if _contract(old) != _contract(new):
+        reasons.append("its contract changed")
+    return reasons
+
+
+def _columns(node: Mapping[str, Any]) -> dict[str, str | None]:
+    """Declared columns (yml), lower-cased name -> declared type (None when undeclared)."""
+    return {name.lower(): (column or {}).get("data_type") for name, column in node.get("columns", {}).items()}
+
+
+def _column_changes(old: Mapping[str, str | None], new: Mapping[str, str | None]) -> str:
+    added = sorted(set(new) - set(old))
+    removed = sorted(set(old) - set(new))
+    retyped = sorted(name for name in set(old) & set(new) if old[name] != new[name])
+    parts = [
+        f"{label} {', '.join(names)}"
+        for label, names in (("added", added), ("removed", removed), ("type changed", retyped))
+        if names
+    ]
+    return "; ".join(parts)
+
+
+def _contract(node: Mapping[str, Any]) -> tuple[bool, Any]:
+    """Whether the contract is enforced, and its checksum (dbt's hash of the declared names and types)."""
+    enforced = bool(node.get("config", {}).get("contract", {}).get("enforced"))
+    return enforced, (node.get("contract") or {}).get("checksum") if enforced else None
+
+
+def removed_columns_used(deployed: Manifest, candidate: Manifest, tenant_package: str) -> list[Finding]:
+    """The tenant package's models (an overlay) that name, in their SQL, a column the candidate no longer declares
+    on a model they depend on. Matched as a whole word in the model's SQL; the column must have been declared in
+    the deployed manifest and be gone from the candidate's (a column merely left undocumented is not flagged)."""
+    before, after = models(deployed), models(candidate)
+    findings = []
+    for node in sorted(after.values(), key=lambda item: str(item["name"])):
+        if node.get("package_name") != tenant_package:
+            continue
+        for parent_uid in node.get("depends_on", {}).get("nodes", []):
+            removed = _removed_columns(before.get(parent_uid), after.get(parent_uid))
+            used = sorted(name for name in removed if _names_word(node.get("raw_code", ""), name))
+            if used:
+                findings.append(_removed_column_finding(node, parent_uid, used))
+    return findings
+
+
+def _removed_columns(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> set[str]:
+    if old is None or new is None:
+        return set()
+    return set(_columns(old)) - set(_columns(new))
+
+
+def _names_word(sql: str, name: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", sql, re.IGNORECASE) is not None
+
+
+def _removed_column_finding(node: Mapping[str, Any], parent_uid: str, used: list[str]) -> Finding:
+    parent = parent_uid.rsplit(".", 1)[-1]
+    columns = ", ".join(used)
+    return Finding(
+        "breaks",
+        str(node["name"]),
+        f"overlay model {node['name']} ({node.get('original_file_path', '?')}) uses column {columns} of {parent}, "
+        "which the new product no longer has",
+        f"change {node.get('original_file_path', node['name'])} to the new columns of {parent} "
+        "(the product's release notes / its yml), then run `make manifest`",
+    )
+
+
+def vanished_names(deployed: Manifest, candidate: Manifest, names: Iterable[str]) -> list[str]:
+    """Of `names` (model names a tenant file lists), those a model of the deployed manifest has and none of the
+    candidate's: the tenant file then points at nothing (a name it always lacked is not the upgrade's doing)."""
+    before = {str(node["name"]) for node in models(deployed).values()}
+    after = {str(node["name"]) for node in models(candidate).values()}
+    return sorted(name for name in set(names) if name in before and name not in after)
