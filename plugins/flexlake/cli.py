@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flexlake import settings
+from flexlake.access.commands import add_access_command
 from flexlake.operator_tools.cli_commands import add_cost_command, add_new_tenant_command, add_plan_command
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_config, tenant_files
 from flexlake.tenant_config.json_schema import SCHEMA_FILE_NAME, tenant_config_json_schema
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     add_new_tenant_command(commands)
     add_cost_command(commands)
     add_plan_command(commands)
+    add_access_command(commands)
 
     remove = commands.add_parser("remove-tenant", help="offboard a tenant (prints the plan; --apply to act)")
     remove.add_argument("tenant", help="tenant file, or tenant id (its file is <tenants>/<tenant>.yaml)")

@@ -11,6 +11,7 @@ from airflow.sdk.definitions.dag import TAG_MAX_LEN
 from airflow.sdk.exceptions import AirflowFailException
 
 from flexlake import settings
+from flexlake.access import tenant_access_control
 from flexlake.dag_factory.catalog_task import build_publish_catalog_task
 from flexlake.dag_factory.dag_docs import (
     config_error_description,
@@ -170,6 +171,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         doc_md=tenant_doc_md(tenant, source_file.name),
         params=run_params(),
         default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
+        access_control=tenant_access_control(tenant.tenant_id),
         auto_register=False,
     ) as dag:
         provision = build_provision_task(tenant)
