@@ -140,7 +140,7 @@ def _check_tenant(tenant: TenantConfig, file: Path, product: Path, work: Path) -
     if manifest is None:
         return _with(verdict, [_parse_failure(tenant, result)])
     deployed = _read_json(_deployed_manifest(tenant))
-    findings = _run_failures(tenant, result) + _field_findings(tenant, product, manifest, deployed)
+    findings = _run_failures(tenant, result) + tenant_field_findings(tenant, product, manifest, deployed)
     if deployed is None:
         note = f"no deployed manifest at {_deployed_manifest(tenant)}: full-refresh needs not checked"
         return _with(verdict, findings, (note,))
@@ -239,7 +239,7 @@ def _run_failures(tenant: TenantConfig, result: dbtRunnerResult) -> list[Finding
     return findings
 
 
-def _field_findings(
+def tenant_field_findings(
     tenant: TenantConfig, product: Path, manifest: Manifest, deployed: Manifest | None
 ) -> list[Finding]:
     """Tenant-file fields naming what the candidate no longer has."""
