@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 # FAB's per-DAG resource names are these prefixes + the DAG id (permissions.RESOURCE_DETAILS_MAP).
 _DAG_RESOURCE_PREFIXES = {"DAGs": "DAG:", "DAG Runs": "DAG Run:"}
+# docker/.env.example's values start with this; a deployment must not keep one as its admin password.
+PLACEHOLDER_PASSWORD_PREFIX = "change-me"
 GENERATED_PASSWORD_BYTES = 18  # secrets.token_urlsafe: 24 characters
 
 
@@ -129,6 +131,11 @@ def ensure_admin(username: str, password: str, email: str) -> str:
     """The bootstrap admin (Admin role) with this password: created, password reset, or already so."""
     if not password:
         raise AccessError("the admin password is empty: set FLEXLAKE_ADMIN_PASSWORD (docs/deploy.md)")
+    if password.startswith(PLACEHOLDER_PASSWORD_PREFIX):
+        raise AccessError(
+            "the admin password is still the placeholder of docker/.env.example: set AIRFLOW_ADMIN_PASSWORD "
+            "(FLEXLAKE_ADMIN_PASSWORD) to a password of your own, e.g. `openssl rand -base64 18`"
+        )
     with security_manager() as manager:
         admin_role = manager.find_role(manager.auth_role_admin) or manager.add_role(manager.auth_role_admin)
         user = manager.find_user(username=username)

@@ -44,3 +44,17 @@ def test_generated_passwords_are_long_and_different() -> None:
     """24 URL-safe characters from `secrets`: two calls never repeat."""
     first, second = generate_password(), generate_password()
     assert len(first) == 24 and first != second
+
+
+@pytest.mark.parametrize("password", ["", "change-me-admin"])
+def test_sync_refuses_an_empty_or_placeholder_admin_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], password: str
+) -> None:
+    """No admin with an empty password or docker/.env.example's placeholder: exit 1 before any table is touched."""
+    monkeypatch.setenv("FLEXLAKE_ADMIN_PASSWORD", password)
+    monkeypatch.setenv("AIRFLOW__CORE__AUTH_MANAGER", FAB_AUTH_MANAGER)
+    assert main(["access", "sync", "--admin", "admin"]) == 1
+    err = capsys.readouterr().err
+    assert "admin password is" in err, err
+    if password:
+        assert password not in err, "the refused password must not be echoed"
