@@ -1,17 +1,25 @@
 """What a tenant's people may do in Airflow: one FAB role per tenant, named from one function.
 
 Two halves, because FAB splits them:
-- per DAG (`tenant_access_control`): the tenant DAG's `access_control`, which the dag-processor (and
-  `flexlake access sync`) writes as permissions on the resources `DAG:<dag_id>` and `DAG Run:<dag_id>`;
+- per DAG (`tenant_access_control`): the mapping FAB's `sync_perm_for_dag` takes (the `access_control` format),
+  which `flexlake access sync` writes as permissions on the resources `DAG:<dag_id>` and `DAG Run:<dag_id>`;
 - resource types (`TENANT_ROLE_PERMISSIONS`): what FAB checks *besides* the DAG for runs, task instances and
   logs. FAB's `is_authorized_dag` asks for both, e.g. reading a task log needs `can_read` on `Task Logs` AND
   `can_read` on `DAG:<dag_id>`, so these grants open nothing of another tenant's DAG.
 
+Why the tenant DAG itself carries no `access_control` (the usual place for this mapping): the dag-processor syncs
+it after writing the DAG and, when the named role does not exist yet (a tenant file dropped before `flexlake
+access sync` ran), FAB raises DagAccessControlValidationError; Airflow 3.3 records that as an import error of
+dags/flexlake_tenants.py, and an import error marks *every* DAG of that file stale and untriggerable
+(airflow/dag_processing/collection.py, `_update_import_errors`): one new tenant would take every tenant down. Sync
+writing the same grants keeps a new tenant admin-only until its role exists, which is the safe default. (Airflow
+3.3 also warns RemovedInAirflow4Warning for every DAG with `access_control`.)
+
 Never in a tenant role: anything on the resource `DAGs` itself (that is "every DAG"), connections, variables,
 pools, configuration, plugins, DAG code (the shared factory file). `DAG Dependencies` is granted: the graph view
 (/ui/structure/structure_data) needs it, and the dependencies endpoints filter by the DAGs a user may read.
-Plain strings here, not FAB's constants: tenant_dag.py imports this module at parse time and must not pull in
-Flask; tests/unit/access checks every name against the FAB provider's own constants.
+Plain strings here, not FAB's constants: importing FAB loads Flask; tests/unit/access checks every name against
+the FAB provider's own constants.
 """
 
 from collections.abc import Mapping

@@ -4,10 +4,9 @@ Everything goes through FAB's own security manager (the one `airflow sync-perm` 
 use, from the provider's `get_application_builder`): roles, permissions and users are rows FAB owns, and its
 methods keep its caches and admin grants right. Idempotent: a second sync changes nothing.
 
-Why sync also writes the DAG-level grants (`sync_perm_for_dag`, as the dag-processor does): the dag-processor
-refuses a DAG whose `access_control` names a role that does not exist yet (DagAccessControlValidationError,
-reported as an import error of dags/flexlake_tenants.py), so the role must exist first; and writing the grants
-here makes a new tenant's access right immediately, not at the next parse.
+The DAG-level grants are written here too (`sync_perm_for_dag`, the call the dag-processor makes for a DAG's
+`access_control`), not by the DAGs: roles.py says why. So a new tenant's people get access when sync runs, and
+its DAG stays admin-only until then.
 """
 
 import logging

@@ -11,7 +11,6 @@ from airflow.sdk.definitions.dag import TAG_MAX_LEN
 from airflow.sdk.exceptions import AirflowFailException
 
 from flexlake import settings
-from flexlake.access import tenant_access_control
 from flexlake.dag_factory.catalog_task import build_publish_catalog_task
 from flexlake.dag_factory.dag_docs import (
     config_error_description,
@@ -171,7 +170,8 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         doc_md=tenant_doc_md(tenant, source_file.name),
         params=run_params(),
         default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
-        access_control=tenant_access_control(tenant.tenant_id),
+        # No access_control: `flexlake access sync` grants tenant_<id> this DAG. A role missing at parse time would
+        # mark every DAG of the factory file stale (flexlake/access/roles.py says why).
         auto_register=False,
     ) as dag:
         provision = build_provision_task(tenant)
