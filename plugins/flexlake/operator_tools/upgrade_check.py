@@ -118,7 +118,7 @@ def check_upgrade(product: Path, tenants_dir: Path) -> UpgradeReport:
                 str(product), f"`dbt parse` of the candidate failed: {_error_text(parsed)}", (), invalid
             )
         verdicts = tuple(
-            _check_tenant(tenant, files[tenant.tenant_id], product, Path(work) / tenant.tenant_id)
+            _check_tenant_safely(tenant, files[tenant.tenant_id], product, Path(work) / tenant.tenant_id)
             for tenant in sorted(loaded.tenants, key=lambda tenant: tenant.tenant_id)
         )
     return UpgradeReport(str(product), None, verdicts, invalid)
@@ -127,10 +127,19 @@ def check_upgrade(product: Path, tenants_dir: Path) -> UpgradeReport:
 # --- one tenant -------------------------------------------------------------------------------------------
 
 
-def _check_tenant(tenant: TenantConfig, file: Path, product: Path, work: Path) -> TenantVerdict:
+def _check_tenant_safely(tenant: TenantConfig, file: Path, product: Path, work: Path) -> TenantVerdict:
+    """As the DAG factory: whatever goes wrong checking one tenant is that tenant's BREAKS, the others are checked."""
     warehouse = tenant.warehouse.type
     checked = _EXECUTED if warehouse == "duckdb" else _PARSED.format(warehouse=warehouse)
     verdict = TenantVerdict(tenant.tenant_id, str(file), warehouse, checked)
+    try:
+        return _check_tenant(verdict, tenant, product, work)
+    except Exception as error:  # reported as that tenant's finding, with the exception's type
+        problem = f"the check itself failed ({type(error).__name__}): {error}"
+        return _with(verdict, [Finding("breaks", "upgrade-check", problem, "fix the cause above and run it again")])
+
+
+def _check_tenant(verdict: TenantVerdict, tenant: TenantConfig, product: Path, work: Path) -> TenantVerdict:
     project, problem = _tenant_project(tenant, product, work)
     if problem is not None:
         return _with(verdict, [problem])
