@@ -7,15 +7,16 @@
 #   tasks on AIRFLOW__CELERY__BROKER_URL (Redis) and FLEXLAKE_CELERY_WORKERS `airflow celery worker`
 #   processes run them, named flexlake-worker-N (Celery node flexlake-worker-N@<host>).
 #
-# Then browse http://localhost:8080 and log in as admin / admin (override below). Each component logs to
+# Then browse http://localhost:8080 and log in as admin / admin (override below; FAB auth manager: tenant users
+# come from `flexlake access add-user`). Each component logs to
 # $AIRFLOW_HOME/logs/components/<name>.log; the console shows the banner and why a component stopped.
 # Ctrl-C (SIGINT) or SIGTERM stops every component with SIGINT (SIGTERM leaves Airflow's workers behind),
 # waits for them, and kills whatever is left after FLEXLAKE_STOP_TIMEOUT seconds.
 #
 # Knobs (environment; everything else comes from scripts/airflow-env.sh):
 #   FLEXLAKE_API_PORT      API/UI port (default 8080)
-#   FLEXLAKE_API_HOST      address the API binds to (default 127.0.0.1: SimpleAuthManager is dev-only)
-#   FLEXLAKE_ADMIN_PASSWORD password of the `admin` user (default admin; local development only)
+#   FLEXLAKE_API_HOST      address the API binds to (default 127.0.0.1: the default admin password is a dev one)
+#   FLEXLAKE_ADMIN_PASSWORD password of the FAB `admin` user (default admin; local development only)
 #   FLEXLAKE_DATA_DIR, AIRFLOW_HOME, FLEXLAKE_TENANT_CONFIGS_DIR  where state and tenant files live
 #   FLEXLAKE_STOP_TIMEOUT  seconds to wait for a clean stop before SIGKILL (default 30)
 #   AIRFLOW__CORE__EXECUTOR  LocalExecutor (default) or CeleryExecutor; the latter also needs
@@ -82,22 +83,11 @@ export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=${AIRFLOW__DAG_PROCESSO
 # it); 300 s is Airflow's default, kept: listing the bundle is cheap but nothing here needs it faster.
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-300}
 
-# --- Login: SimpleAuthManager (Airflow 3's default auth manager; dev only, passwords in plain text) ---------
-# Users come from simple_auth_manager_users; passwords from a JSON file {"user": "password"}. Without our
-# file Airflow generates a random password into AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
-# on first start. We write a fixed, documented dev password instead; users added to ..._USERS without an
-# entry here still get a generated one, appended to this file and printed in the api-server log.
-export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
-export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}
-export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=$AIRFLOW_HOME/simple_auth_manager_passwords.json
-FLEXLAKE_ADMIN_PASSWORD=$admin_password python - <<'EOF'
-import json, os, pathlib
-path = pathlib.Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-passwords = json.loads(path.read_text() or "{}") if path.exists() else {}
-passwords["admin"] = os.environ["FLEXLAKE_ADMIN_PASSWORD"]
-path.write_text(json.dumps(passwords) + "\n")
-path.chmod(0o600)
-EOF
+# --- Login: the FAB auth manager (users and roles in the metadata DB; per-tenant roles, docs/deploy.md) -----
+# The admin user is created (or its password reset) from FLEXLAKE_ADMIN_PASSWORD by `flexlake access sync
+# --admin admin` below, which also creates one role per tenant file. The default `admin` password is for local
+# development only: compose and Helm refuse to start without a password of your own.
+export AIRFLOW__CORE__AUTH_MANAGER=airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager
 
 # --- Start ---------------------------------------------------------------------------------------------------
 if [[ ! -f $root/include/dbt/target/manifest.json ]]; then
@@ -108,6 +98,11 @@ fi
 echo "flexlake: AIRFLOW_HOME=$AIRFLOW_HOME, tenants from ${FLEXLAKE_TENANT_CONFIGS_DIR:-$root/tenant_configs}"
 echo "flexlake: airflow db migrate"
 airflow db migrate >"$log_dir/db-migrate.log" 2>&1 || { tail -n 40 "$log_dir/db-migrate.log" >&2; exit 1; }
+# Before anything serves a login: the admin, and each tenant's role with its grants on the tenant's DAG. ~10 s (FAB's
+# app and the plugins load); sequential, because the api-server's own FAB start-up writes the same tables.
+echo "flexlake: flexlake access sync --admin admin (roles: one per tenant file)"
+FLEXLAKE_ADMIN_PASSWORD=$admin_password flexlake access sync --admin admin >"$log_dir/access-sync.log" 2>&1 \
+  || { tail -n 40 "$log_dir/access-sync.log" >&2; exit 1; }
 
 declare -A pids=()
 stopping=0
