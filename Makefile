@@ -3,6 +3,10 @@ SHELL := /bin/bash
 ENV := source scripts/airflow-env.sh &&
 DBT := .venv/bin/dbt
 MANIFEST := include/dbt/target/manifest.json
+# Test processes (pytest-xdist): most of an integration test's wall time is waiting on Airflow's scheduler and
+# triggerer loops, so two modules side by side use the 2 cores CI has. One module stays on one process
+# (--dist loadfile): its module-scoped stack or build is shared by its tests. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 
 .PHONY: help venv manifest demo test lint typecheck validate dbt-parse up schema rehearse-image sbom license-check
 
@@ -19,7 +23,7 @@ demo: venv manifest ## Run the demo tenants end to end on DuckDB and print a sum
 	@$(ENV) flexlake demo
 
 test: venv manifest ## Run every test (unit, DAG integrity, integration with PostgreSQL and Airflow)
-	@$(ENV) pytest
+	@$(ENV) pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv ## Ruff lint and format check
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .

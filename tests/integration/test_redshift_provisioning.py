@@ -12,6 +12,7 @@ stored password is the one set is covered for PostgreSQL by test_warehouse_provi
 """
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,22 @@ class RedshiftOnPostgres(RedshiftWarehouse):
         )
         connection.autocommit = True
         return connection
+
+
+@pytest.fixture(scope="module")
+def postgres_server(postgres_server: PostgresServer) -> PostgresServer:
+    """The session's server with a database of this module's own. Redshift's bookkeeping table
+    (flexlake_admin.provisioning, dbapi_warehouse.py) has another layout than PostgreSQL's: a real server is one or
+    the other, so sharing a database with the PostgreSQL tenants' tests would make the outcome depend on test order."""
+    database = "flexlake_redshift"
+    connection = psycopg2.connect(**postgres_server.connection_kwargs)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("select 1 from pg_database where datname = %s", (database,))
+        if cursor.fetchone() is None:
+            cursor.execute(f"create database {database} owner {postgres_server.user}")
+    connection.close()
+    return dataclasses.replace(postgres_server, dbname=database)
 
 
 @pytest.fixture(scope="module")
