@@ -2,8 +2,8 @@
 
 One stack per module (scripts/airflow_up.sh on a free port, temp Airflow home, data and tenant folder):
 a starter tenant's run end to end, a tenant onboarded by dropping a file in, a broken file that shows up as
-an error DAG without hiding any other tenant, a failed model then cleared on DuckDB and PostgreSQL at once, and a
-PostgreSQL tenant offboarded with `flexlake remove-tenant`.
+an error DAG without hiding any other tenant, a failed model then cleared on DuckDB and PostgreSQL at once, typed
+run parameters (refused, checked, honoured), and a PostgreSQL tenant offboarded with `flexlake remove-tenant`.
 """
 
 import logging
@@ -315,6 +315,44 @@ def test_d_a_failed_model_fails_its_task_and_clearing_it_rebuilds_only_it_and_it
     for scenario in scenarios:
         after = wait_for_run(airflow_stack, scenario.dag_id, run_ids[scenario.dag_id], timeout=RUN_TIMEOUT_SECONDS)
         _assert_green_after_the_clear(airflow_stack, scenario, after)
+
+
+def test_e_run_parameters_are_typed_checked_before_any_work_and_honoured(airflow_stack: AirflowStack) -> None:
+    """Issue 20 item 1 through the real API server: a wrong type is refused when the run is created (HTTP 400 naming
+    the parameter); an unknown key fails the run in its first task, naming the key and the allowed ones; skip_sync
+    with a dbt selection builds only that mart from the raw data already there (test_a synced it), the other
+    models' tasks skipped in the triggerer, the catalog published. The two runs overlap (two tenants)."""
+    from airflow_client.client import DagRunApi, TaskInstanceApi, TriggerDAGRunPostBody  # noqa: PLC0415
+    from airflow_client.client.exceptions import ApiException  # noqa: PLC0415
+
+    starter, fresh = f"flexlake__{STARTER_TENANT}", "flexlake__dora_deli"  # dora_deli: onboarded by test_b
+    with airflow_stack.api_client() as client, pytest.raises(ApiException) as refused:
+        wrong_type = TriggerDAGRunPostBody(logical_date=None, conf={"full_refresh": "yes"})
+        DagRunApi(client).trigger_dag_run(starter, wrong_type)
+    assert refused.value.status == 400 and "full_refresh" in str(refused.value.body), refused.value
+
+    narrowed = unpause_and_trigger(airflow_stack, starter, {"skip_sync": True, "select": "mart_revenue_daily"})
+    typo = unpause_and_trigger(airflow_stack, fresh, {"fullrefresh": True})
+    run = wait_for_run(airflow_stack, starter, narrowed, timeout=RUN_TIMEOUT_SECONDS)
+    failed = wait_for_run(airflow_stack, fresh, typo, timeout=RUN_TIMEOUT_SECONDS)
+
+    states = run.task_states
+    assert run.state == "success", states
+    assert states["airbyte_sync__webshop"] == "skipped", states
+    assert states["dbt_build"] == states["dbt_transform.mart_revenue_daily.run"] == "success", states
+    assert states["dbt_transform.mart_revenue_daily.test"] == "success", "the selected mart's tests ran with it"
+    assert states["dbt_transform.fct_orders.run"] == "skipped", "a model outside the selection is not built"
+    assert states["publish_catalog"] == "success", states
+    assert failed.state == "failed" and failed.task_states["provision_warehouse"] == "failed", failed.task_states
+    assert failed.task_states["airbyte_sync__webshop"] == "upstream_failed", "nothing ran after the refusal"
+    with airflow_stack.api_client() as client:
+        task_api = TaskInstanceApi(client)
+        skipped = task_api.get_task_instance(starter, narrowed, "dbt_transform.fct_orders.run")
+        build_log = str(task_api.get_log(starter, narrowed, "dbt_build", try_number=1, full_content=True).content)
+        refusal = str(task_api.get_log(fresh, typo, "provision_warehouse", try_number=1, full_content=True).content)
+    assert skipped.queued_when is None and not skipped.hostname, f"a skipped report task went to a worker: {skipped}"
+    assert "mart_revenue_daily" in build_log and "--select" in build_log, build_log[-3000:]
+    assert "'fullrefresh'" in refusal and "allowed keys are full_refresh" in refusal, refusal[-2000:]
 
 
 def test_f_remove_tenant_offboards_a_postgres_tenant(

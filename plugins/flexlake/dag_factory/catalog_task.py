@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import Context
+from airflow.sdk import Context, TriggerRule
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake import settings
@@ -22,6 +22,7 @@ from flexlake.catalog import CATALOG_RETENTION, catalog_root, prune_catalog, pub
 from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_cli_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
+from flexlake.dag_factory.run_params import run_conf
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse, model_schema_name
 
@@ -42,6 +43,7 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
         callback=publish_tenant_run,
         callback_args={"tenant": tenant},
         doc_md="Generate dbt docs and publish them with the run's artifacts and summary.",
+        trigger_rule=TriggerRule.NONE_FAILED,  # models outside the run's `select` are skipped, not failed
     )
 
 
@@ -53,6 +55,7 @@ def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:
         task_id=PUBLISH_TASK_ID,
         python_callable=publish_summary,
         doc_md="Publish the run's merged dbt results and summary (no docs generation: starter tier).",
+        trigger_rule=TriggerRule.NONE_FAILED,
     )
     return operator
 
@@ -83,6 +86,7 @@ def _run_summary(tenant: TenantConfig, context: Context | dict[str, Any]) -> dic
         "run_id": context["run_id"],
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "catalog": tenant.catalog_enabled,
-        "ingestion": ingestion,
+        "ingestion": ingestion,  # None for a source the run did not sync (skip_sync, sources)
+        "run_conf": dict(run_conf(context)),
         "mart_rows": get_warehouse(tenant.warehouse.type).table_row_counts(tenant, marts_schema),
     }

@@ -22,7 +22,7 @@ from airflow.sdk import Context
 from cosmos.operators.local import DbtBuildLocalOperator
 
 from flexlake.dag_factory.data_test_window import data_test_env, describe_data_test_window
-from flexlake.dag_factory.dbt_reports import SUCCESS_STATUSES, report_key
+from flexlake.dag_factory.dbt_reports import NOT_SELECTED_STATUS, SUCCESS_STATUSES, report_key
 from flexlake.dag_factory.dbt_results_only import write_run_results
 
 _LOG_LEVELS = frozenset({"info", "warn", "error"})
@@ -66,12 +66,13 @@ def node_results(execution: Any, logs: Mapping[str, list[str]]) -> dict[str, dic
 
 
 def reports_by_task(
-    results: Mapping[str, dict[str, Any]], nodes_of_task: Mapping[str, tuple[str, ...]]
+    results: Mapping[str, dict[str, Any]], nodes_of_task: Mapping[str, tuple[str, ...]], missing_status: str = "not_run"
 ) -> dict[str, list[dict[str, Any]]]:
-    """What each report task shows: its nodes' results, or a `not_run` entry for a node dbt returned nothing for."""
+    """What each report task shows: its nodes' results, or a `missing_status` entry for a node dbt returned nothing
+    for (`not_run`; `not_selected` when the run narrowed the build to a dbt selection)."""
 
     def result_of(uid: str) -> dict[str, Any]:
-        return dict(results.get(uid) or {"unique_id": uid, "status": "not_run", "message": "", "log": []})
+        return dict(results.get(uid) or {"unique_id": uid, "status": missing_status, "message": "", "log": []})
 
     return {task_id: [result_of(uid) for uid in uids] for task_id, uids in nodes_of_task.items()}
 
@@ -79,14 +80,27 @@ def reports_by_task(
 class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
     """Cosmos's `dbt build` operator (in-process dbt runner), reporting per node instead of failing on the first.
 
-    `nodes_of_task` (report task id -> node unique ids) says which results go to which report task.
+    `nodes_of_task` (report task id -> node unique ids) says which results go to which report task. A run with a
+    dbt selection (`run_select`, the `select` run parameter) builds it minus the tenant's removed models
+    (`tenant_exclude`), with the tests whose parents are all selected (dbt's cautious indirect selection); the
+    nodes it leaves out are reported `not_selected`, so their tasks are skipped rather than built.
     """
 
-    def __init__(self, *, nodes_of_task: Mapping[str, tuple[str, ...]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        nodes_of_task: Mapping[str, tuple[str, ...]],
+        tenant_exclude: tuple[str, ...] = (),
+        run_select: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._collector = NodeLogCollector()
         kwargs["dbt_runner_callbacks"] = [*(kwargs.get("dbt_runner_callbacks") or []), self._collector]
+        if run_select:
+            kwargs.update(select=[run_select], exclude=list(tenant_exclude), indirect_selection="cautious")
         super().__init__(**kwargs)
         self.nodes_of_task = dict(nodes_of_task)
+        self.missing_status = NOT_SELECTED_STATUS if run_select else "not_run"
 
     def get_env(self, context: Context) -> dict[str, Any]:
         """Cosmos's environment for dbt, plus which rows the run's data tests read (dag_factory/data_test_window.py)."""
@@ -105,7 +119,7 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
 
     def _push_reports(self, context: Context, results: Mapping[str, dict[str, Any]]) -> None:
         task_instance = context["ti"]
-        for task_id, reports in reports_by_task(results, self.nodes_of_task).items():
+        for task_id, reports in reports_by_task(results, self.nodes_of_task, self.missing_status).items():
             # The build's attempt rides along: a report task whose own attempt is later is a retry (dbt_operator).
             for report in reports:
                 report["build_try_number"] = task_instance.try_number

@@ -14,7 +14,7 @@ from typing import Any
 
 from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtDocsLocalOperator
 
@@ -29,10 +29,12 @@ from flexlake.dag_factory.dbt_reports import (
     SUCCESS_STATUSES,
     all_succeeded,
     is_rerun,
+    none_selected,
     report_key,
     report_lines,
 )
 from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, RESULTS_ONLY_OPERATORS
+from flexlake.dag_factory.run_params import FULL_REFRESH_PARAM, SELECT_PARAM, VARS_PARAM, requested, run_dbt_vars
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
@@ -57,10 +59,8 @@ NO_COLORS_FLAG = "--no-use-colors"
 # DuckDB allows one writer per file: a model task that runs dbt itself takes the tenant's lock (single_writer_lock).
 SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
 RunCallback = Callable[..., Any]
-# The run parameter asking for `--full-refresh` (tenant_dag.run_params), and the commands it applies to: those
-# that build models and seeds (`build`, and `run`/`seed` when a model task runs dbt itself); tests and docs read
-# what is there.
-FULL_REFRESH_PARAM = "full_refresh"
+# The commands the `full_refresh` run parameter (run_params.py) applies to: those that build models and seeds
+# (`build`, and `run`/`seed` when a model task runs dbt itself); tests and docs read what is there.
 _FULL_REFRESH_COMMANDS = frozenset({"run", "seed", "build"})
 
 
@@ -120,10 +120,15 @@ class DbtNodeOperator(BaseOperator):
         return _COSMOS_OPERATORS[command]
 
     def cosmos_operator_for_run(self, context: Context) -> BaseOperator:
-        """The Cosmos operator for this run: with `--full-refresh` when the run asked for it."""
+        """The Cosmos operator for this run's parameters (run_params.py): `--full-refresh` when asked for, the
+        run's vars over the tenant's, and the build narrowed to the run's dbt selection."""
         kwargs = self.cosmos_kwargs()
         if self.command in _FULL_REFRESH_COMMANDS and full_refresh_requested(context):
             kwargs["full_refresh"] = True
+        if requested(context, VARS_PARAM):
+            kwargs["vars"] = dbt_vars(self.tenant, run_dbt_vars(context, self.tenant))
+        if self.command == "build" and (select := requested(context, SELECT_PARAM)):
+            kwargs["run_select"] = select
         return self.cosmos_operator(self.command)(**kwargs)
 
     def execute(self, context: Context) -> Any:
@@ -159,6 +164,8 @@ class DbtNodeReportOperator(DbtNodeOperator):
                 self.log.info("%s", line)
         if is_rerun(reports, task_instance.try_number):
             return self._build_it_now(context, "a rerun of this task (a retry, or the task cleared)")
+        if none_selected(reports):
+            raise AirflowSkipException("not in this run's dbt selection (its `select` run parameter)")
         if all_succeeded(reports):
             return None
         if failed := [r for r in reports if r["status"] in FAILED_STATUSES]:
@@ -234,11 +241,13 @@ def _needs_deps(tenant: TenantConfig) -> bool:
     return not (tenant_dbt_project_dir(tenant) / OVERLAY_PRODUCT_PATH / "dbt_project.yml").is_file()
 
 
-def dbt_vars(tenant: TenantConfig) -> dict[str, Any]:
-    """Warehouse location vars last, so a tenant's own vars cannot move its data elsewhere by accident. The tenant
-    id names the tenant in every query's tag (include/dbt/macros/query_tags.sql: cost attribution)."""
+def dbt_vars(tenant: TenantConfig, definition_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The tenant's definition vars (its file's, or a run's merge: run_params.run_dbt_vars), then the product's,
+    then warehouse location vars last, so no definition var can move its data elsewhere. The tenant id names the
+    tenant in every query's tag (include/dbt/macros/query_tags.sql: cost attribution)."""
+    definitions = tenant.dbt.vars.as_dbt_vars() if definition_vars is None else definition_vars
     product = {"flexlake_tenant_id": tenant.tenant_id, "flexlake_pass_through_columns": tenant.dbt.pass_through_var()}
-    return {**tenant.dbt.vars.as_dbt_vars(), **product, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
+    return {**definitions, **product, **get_warehouse(tenant.warehouse.type).dbt_vars(tenant)}
 
 
 def stage_task_run_results(project_dir: str, tenant_id: str, context: Context) -> None:

@@ -5,7 +5,8 @@ with its nodes: it shows dbt's log lines and succeeds. Run as a task process tha
 interpreter parsing the DAG file), which for ~110 report tasks is more than the dbt build itself (issue 13). So
 the report task starts in the triggerer (Airflow's `start_from_trigger`): `BuildReportTrigger` reads the
 build's XCom there and, when every node succeeded on the task's first report, ends the task with
-`TaskSuccessEvent` — no worker process at all. Anything else (a failed, skipped or unrun node, a retry or a
+`TaskSuccessEvent` — no worker process at all (a task whose nodes the run's `select` left out ends skipped
+there). Anything else (a failed, skipped or unrun node, a retry or a
 cleared task, no report) resumes the task on a worker, whose `execute` fails with dbt's message or runs dbt.
 
 This module imports neither Cosmos nor dbt: the triggerer loads it for every report task.
@@ -14,13 +15,15 @@ This module imports neither Cosmos nor dbt: the triggerer loads it for every rep
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TaskSuccessEvent, TriggerEvent
+from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 
 BUILD_TASK_ID = "dbt_build"
 # dbt's statuses for a node that did its work (`warn`: a test whose failures are only warnings).
 SUCCESS_STATUSES = frozenset({"success", "pass", "warn"})
 # ... and for a node that failed (a model's error, a test's failure or error); anything else was not run.
 FAILED_STATUSES = frozenset({"error", "fail"})
+# A node outside the run's dbt selection (the `select` run parameter): its task is skipped, not built.
+NOT_SELECTED_STATUS = "not_selected"
 # The method a report task resumes with on a worker when the trigger cannot end it (DbtNodeReportOperator).
 RESUME_METHOD = "resume_on_worker"
 TRIGGER_CLASSPATH = f"{__name__}.BuildReportTrigger"
@@ -43,7 +46,14 @@ def is_rerun(reports: Sequence[Report], try_number: int) -> bool:
 
 
 def all_succeeded(reports: Sequence[Report]) -> bool:
-    return bool(reports) and all(report["status"] in SUCCESS_STATUSES for report in reports)
+    """Every selected node did its work (a test task may have some tests outside the run's selection)."""
+    statuses = {report["status"] for report in reports}
+    return bool(statuses - {NOT_SELECTED_STATUS}) and statuses <= SUCCESS_STATUSES | {NOT_SELECTED_STATUS}
+
+
+def none_selected(reports: Sequence[Report]) -> bool:
+    """The run's `select` left out every node of this task: it is skipped."""
+    return bool(reports) and all(report["status"] == NOT_SELECTED_STATUS for report in reports)
 
 
 def report_lines(report: Report) -> list[str]:
@@ -78,8 +88,15 @@ class BuildReportTrigger(BaseTrigger):
         except Exception as error:  # the worker reads the XCom again and fails or builds with a clear message
             yield _resume_on_worker(f"reading the build's report failed: {error}")
             return
-        if not reports or is_rerun(reports, task_instance.try_number) or not all_succeeded(reports):
-            yield _resume_on_worker("the build did not succeed with this task's nodes on this attempt")
+        if not reports or is_rerun(reports, task_instance.try_number):
+            yield _resume_on_worker("no build result for this task on this attempt")
+            return
+        if none_selected(reports):
+            self.log.info("not in this run's dbt selection (its `select` run parameter): skipped")
+            yield TaskSkippedEvent()
+            return
+        if not all_succeeded(reports):
+            yield _resume_on_worker("the build did not succeed with this task's nodes")
             return
         for report in reports:
             for line in report_lines(report):

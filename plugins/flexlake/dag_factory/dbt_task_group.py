@@ -7,7 +7,7 @@ A tenant's model subset is select/exclude (its graph shrinks); its definitions a
 added models come from its overlay dbt project (dbt_project.py), whose manifest the graph then renders from.
 """
 
-from airflow.sdk import TaskGroup
+from airflow.sdk import TaskGroup, TriggerRule
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake.dag_factory.dbt_graph import selected_graph
@@ -89,7 +89,12 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
 
     def report_task(task_id: str, command: str, select: str, unique_ids: tuple[str, ...]) -> BaseOperator:
         task = dbt_node_task(
-            task_id=task_id, tenant=tenant, command=command, select=select, operator_class=DbtNodeReportOperator
+            task_id=task_id,
+            tenant=tenant,
+            command=command,
+            select=select,
+            operator_class=DbtNodeReportOperator,
+            trigger_rule=TriggerRule.NONE_FAILED,  # a model outside the run's `select` is skipped, not failed
         )
         nodes_of_task[task.task_id] = unique_ids
         return task
@@ -112,7 +117,8 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
         tenant=tenant,
         command="build",
         select=build_selection(nodes_of_task),
-        cosmos_extra={"nodes_of_task": nodes_of_task},
+        cosmos_extra={"nodes_of_task": nodes_of_task, "tenant_exclude": dbt_cli_exclude(tenant)},
+        trigger_rule=TriggerRule.NONE_FAILED,  # after syncs the run skipped (skip_sync, sources)
         doc_md="One `dbt build` of the tenant's models and tests (the tier's threads). Each model's task in "
         "dbt_transform shows what it did for that model; a failed model fails its own task.",
     )

@@ -1,7 +1,8 @@
 """One ingestion task per source, run in parallel: each syncs its source into the tenant's raw schema.
 
 Sources with `engine: airbyte` get a deferrable task (the wait runs in the triggerer, no worker slot held),
-preceded by one `airbyte_provision` task per tenant that ensures the Airbyte objects first.
+preceded by one `airbyte_provision` task per tenant that ensures the Airbyte objects first. A run with
+`skip_sync`, or `sources` naming others, skips a source's task (dag_factory/run_params.py); dbt still builds.
 """
 
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk.bases.operator import BaseOperator
 
+from flexlake.dag_factory.run_params import check_run_conf, skip_unless_synced
 from flexlake.ingestion import get_engine
 from flexlake.ingestion.base import RawDestination, SyncRequest
 from flexlake.ingestion.destinations import raw_destination
@@ -42,6 +44,7 @@ def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
             task_id=AIRBYTE_PROVISION_TASK_ID,
             tenant=tenant,
             destinations=raw_destinations,
+            pre_execute=_check_conf_then_skip_unless_synced([source.name for source in airbyte_sources]),
             doc_md="Ensure the tenant's Airbyte workspace, sources, destinations and connections "
             "(created when missing, patched when changed). Returns the connection id per source.",
         )
@@ -51,12 +54,24 @@ def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
                 tenant=tenant,
                 source_name=source.name,
                 provision_task_id=AIRBYTE_PROVISION_TASK_ID,
+                pre_execute=skip_unless_synced([source.name]),
                 doc_md=f"Sync source `{source.name}` ({source.system}) on the Airbyte server; waits in the "
                 "triggerer. Returns the job's stats (XCom), shown in the run summary.",
             )
             provision >> sync
             tasks.append(sync)
     return tasks
+
+
+def _check_conf_then_skip_unless_synced(source_names: list[str]) -> Any:
+    """airbyte_provision starts beside provision_warehouse, so it checks the run's conf too (run_params.py)."""
+    skip = skip_unless_synced(source_names)
+
+    def pre_execute(context: Any) -> None:
+        check_run_conf(context)
+        skip(context)
+
+    return pre_execute
 
 
 def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator:
@@ -70,6 +85,7 @@ def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator
     operator: BaseOperator = PythonOperator(
         task_id=ingestion_task_id(source.name),
         python_callable=sync_source,
+        pre_execute=skip_unless_synced([source.name]),
         doc_md=f"Sync source `{source.name}` ({source.system}) with the `{source.engine}` engine "
         "into the tenant's raw schema. Returns records per stream (XCom), shown in the run summary.",
     )

@@ -1,5 +1,7 @@
 """`provision_warehouse`: the first task of every tenant DAG, before ingestion.
 
+Before anything else it refuses a run whose conf has unknown keys or invalid vars (dag_factory/run_params.py).
+
 It runs the same provisioning as `flexlake provision` (schemas, transformer role, read-only reader), so a
 new tenant's first run, and every run after its config changed, finds its warehouse ready. It is cheap
 otherwise: the warehouse records the fingerprint of the last plan it executed (table
@@ -17,6 +19,7 @@ from typing import Any
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk.bases.operator import BaseOperator
 
+from flexlake.dag_factory.run_params import check_run_conf
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.reader_credentials import TaskCredentialStore
@@ -37,6 +40,7 @@ def build_provision_task(tenant: TenantConfig) -> BaseOperator:
     operator: BaseOperator = PythonOperator(
         task_id=PROVISION_TASK_ID,
         python_callable=provision_warehouse,
+        pre_execute=check_run_conf,  # the first task: a run with unknown or invalid conf stops before any work
         doc_md="Create the tenant's schemas, transformer role and read-only reader when the provisioning plan "
         "changed (idempotent; skipped when the fingerprint recorded in the warehouse matches). Returns what it "
         "did (XCom). Reader credentials missing? Run `flexlake provision <tenant_id>`.",

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, get_parsing_context, task
+from airflow.sdk import DAG, CronTriggerTimetable, get_parsing_context, task
 from airflow.sdk.definitions.dag import TAG_MAX_LEN
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -19,10 +19,10 @@ from flexlake.dag_factory.dag_docs import (
     tenant_description,
     tenant_doc_md,
 )
-from flexlake.dag_factory.dbt_operator import FULL_REFRESH_PARAM
 from flexlake.dag_factory.dbt_task_group import build_dbt_tasks
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
+from flexlake.dag_factory.run_params import run_params
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_configs
 from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
 
@@ -134,23 +134,6 @@ def _sanitized(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", text.lower())[:60].strip("_") or "file"
 
 
-def run_params() -> dict[str, Param]:
-    """What a manual run may ask for (the trigger form in the UI, `conf` in the REST API's dagRuns POST).
-
-    full_refresh: rebuild incremental models from scratch (`dbt run --full-refresh`), as dbt Cloud's
-    "run with full refresh" does. Needed after an upgrade changed an incremental fact's logic: an
-    incremental run only replaces rows whose keys it reads again, so rows written by the old logic stay.
-    """
-    return {
-        FULL_REFRESH_PARAM: Param(
-            False,
-            type="boolean",
-            title="Full refresh",
-            description="Rebuild incremental models from scratch (dbt --full-refresh). Off: an incremental run.",
-        )
-    }
-
-
 def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
     with DAG(
         dag_id=tenant_dag_id(tenant.tenant_id),
@@ -168,7 +151,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
             f"schedule:{tenant.effective_schedule}"[:TAG_MAX_LEN],
         ],
         doc_md=tenant_doc_md(tenant, source_file.name),
-        params=run_params(),
+        params=run_params(tenant),
         default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
         # No access_control: `flexlake access sync` grants tenant_<id> this DAG. A role missing at parse time would
         # mark every DAG of the factory file stale (flexlake/access/roles.py says why).

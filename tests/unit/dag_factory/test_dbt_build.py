@@ -13,8 +13,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException
-from airflow.triggers.base import BaseTaskEndEvent, TaskSuccessEvent
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+from airflow.triggers.base import BaseTaskEndEvent, TaskSkippedEvent, TaskSuccessEvent
 from flexlake.dag_factory import dbt_operator
 from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV
 from flexlake.dag_factory.dbt_build import reports_by_task
@@ -244,3 +244,41 @@ def test_the_runs_dbt_build_names_the_tenant_and_gets_the_data_test_window(tmp_p
     assert operator.get_env(context)[DATA_TESTS_SINCE_ENV] == "2026-12-06 07:00:00"
     context["params"] = {"full_refresh": True}
     assert DATA_TESTS_SINCE_ENV not in build.cosmos_operator_for_run(context).get_env(context)
+
+
+def test_a_task_whose_nodes_the_runs_select_left_out_is_skipped_in_the_triggerer_and_on_a_worker(
+    report_task: Any,
+) -> None:
+    """A run with `select` (run_params.py): a model outside it is skipped (not built by its own task); a test task
+    with some of its tests selected reports those."""
+    task, built = report_task
+    events = _trigger_events([_report("not_selected")])
+    assert len(events) == 1 and isinstance(events[0], TaskSkippedEvent), events
+    with pytest.raises(AirflowSkipException, match="select"):
+        _execute(task, [_report("not_selected")])
+    assert _trigger_events([_report("pass"), _report("not_selected")])[0].__class__ is TaskSuccessEvent
+    _execute(task, [_report("pass"), _report("not_selected")])
+    assert built == [], "nothing outside the selection is built"
+
+
+def test_a_runs_select_narrows_the_build_to_it_within_the_tenants_models(tmp_path: Path) -> None:
+    """`select` reaches dbt as --select, minus what the tenant removed, tests by cautious indirect selection; the
+    nodes it leaves out are reported not_selected. Without it the build names the DAG's nodes exactly."""
+    path = tmp_path / "shop.yaml"
+    path.write_text(
+        "tenant_id: shop\ndisplay_name: S\ntier: starter\nwarehouse: {type: duckdb}\n"
+        "sources: [{system: faker, name: shop}]\ndbt: {disabled_marts: [customers]}\n"
+    )
+    from airflow.sdk import DAG  # noqa: PLC0415
+    from flexlake.dag_factory.dbt_task_group import build_dbt_tasks  # noqa: PLC0415
+
+    with DAG("flexlake__shop", schedule=None):
+        build, _ = build_dbt_tasks(load_tenant_config(path))
+    context: Any = {"dag_run": SimpleNamespace(start_date=None, run_id="manual__x"), "params": {}}
+    plain = build.cosmos_operator_for_run(context)  # type: ignore[attr-defined]
+    assert plain.indirect_selection == "empty" and plain.missing_status == "not_run"
+    context["params"] = {"select": "fct_orders+"}
+    narrowed = build.cosmos_operator_for_run(context)  # type: ignore[attr-defined]
+    assert narrowed.select == ["fct_orders+"] and narrowed.indirect_selection == "cautious"
+    assert "path:models/marts/customers" in narrowed.exclude, narrowed.exclude
+    assert narrowed.missing_status == "not_selected"

@@ -1,0 +1,112 @@
+"""Typed run parameters (dag_factory/run_params.py): refused at trigger time where Airflow's Params can, by the first
+task otherwise, and honoured by the tasks they concern. The real API server refusing a wrong type and a run with
+skip_sync + select are in tests/integration/test_rest_and_onboarding.py."""
+
+import copy
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from airflow.sdk import TriggerRule
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, ParamValidationError
+from flexlake.dag_factory import build_tenant_dags
+from flexlake.dag_factory.run_params import RUN_PARAM_NAMES, check_run_conf, skip_unless_synced
+
+DAG_ID = "flexlake__acme_outdoor"
+
+
+def _params(tenant_folder: Path) -> Any:
+    return copy.deepcopy(build_tenant_dags(tenant_folder)[DAG_ID].params)
+
+
+def _context(conf: dict[str, Any]) -> dict[str, Any]:
+    return {"dag_run": SimpleNamespace(conf=conf), "params": conf}
+
+
+def test_every_run_parameter_is_optional_and_a_plain_run_needs_none(tenant_folder: Path) -> None:
+    """The trigger form marks a field required unless its type allows null (issue 20: Full refresh was)."""
+    params = _params(tenant_folder)
+    assert set(params) == set(RUN_PARAM_NAMES)
+    for name in RUN_PARAM_NAMES:
+        assert "null" in params.get_param(name).schema["type"], name
+    defaults = {"full_refresh": False, "skip_sync": False, "sources": None, "select": None, "vars": None}
+    assert params.validate() == defaults
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("full_refresh", "yes"),
+        ("skip_sync", 1),
+        ("sources", ["not_a_source_of_acme"]),
+        ("sources", "webshop"),
+        ("select", "fct_orders; drop table x"),
+        ("vars", {"revenue_basis": "weird"}),
+        ("vars", {"flexlake_schema_prefix": "elsewhere"}),
+        ("vars", {"active_customer_window_days": "30"}),
+    ],
+)
+def test_a_wrong_type_or_value_is_refused_at_trigger_time_naming_the_parameter(
+    tenant_folder: Path, name: str, value: Any
+) -> None:
+    params = _params(tenant_folder)
+    with pytest.raises(ParamValidationError, match=name):
+        params[name] = value
+
+
+def test_valid_values_are_accepted_at_trigger_time(tenant_folder: Path) -> None:
+    params = _params(tenant_folder)
+    source = build_tenant_dags(tenant_folder)[DAG_ID].params.get_param("sources").schema["items"]["enum"][0]
+    for name, value in {
+        "full_refresh": True,
+        "skip_sync": True,
+        "sources": [source],
+        "select": "fct_orders+ tag:mart:revenue,path:models/marts",
+        "vars": {"revenue_basis": "gross", "as_of_date": "2026-01-31"},
+    }.items():
+        params[name] = value
+    assert params.validate()["vars"] == {"revenue_basis": "gross", "as_of_date": "2026-01-31"}
+
+
+def test_the_first_task_refuses_unknown_keys_naming_them_and_the_allowed_ones() -> None:
+    """Airflow stores conf keys no param declares; the run then fails before any work (no retry)."""
+    with pytest.raises(AirflowFailException, match=r"'fullrefresh'.*allowed keys are full_refresh, skip_sync"):
+        check_run_conf(_context({"fullrefresh": True}))
+    with pytest.raises(AirflowFailException, match=r"vars\.calendar_start_date"):
+        check_run_conf(_context({"vars": {"calendar_start_date": 20260101}}))
+    check_run_conf(_context({"full_refresh": True, "vars": {"revenue_basis": "gross"}}))
+    check_run_conf({"dag_run": SimpleNamespace(conf=None), "params": {}})  # a scheduled run
+
+
+def test_sync_tasks_skip_on_skip_sync_and_for_sources_not_named() -> None:
+    hook = skip_unless_synced(["webshop"])
+    hook(_context({}))
+    hook(_context({"sources": ["webshop", "billing"]}))
+    with pytest.raises(AirflowSkipException, match="skip_sync"):
+        hook(_context({"skip_sync": True}))
+    with pytest.raises(AirflowSkipException, match="billing"):
+        hook(_context({"sources": ["billing"]}))
+
+
+def test_the_dag_checks_conf_first_and_builds_after_skipped_syncs(tenant_folder: Path) -> None:
+    """Skipped syncs and models outside `select` must not skip the build, the report tasks or the catalog; a failure
+    still marks what depends on it upstream_failed (none_failed, not all_done)."""
+    dag = build_tenant_dags(tenant_folder)[DAG_ID]
+    assert dag.get_task("provision_warehouse")._pre_execute_hook is check_run_conf
+    syncs = [task for task in dag.tasks if task.task_id.startswith("airbyte_sync__")]
+    assert syncs and all(task._pre_execute_hook is not None for task in syncs)
+    for task_id in ("dbt_build", "dbt_transform.fct_orders.run", "dbt_transform.fct_orders.test", "publish_catalog"):
+        assert dag.get_task(task_id).trigger_rule == TriggerRule.NONE_FAILED, task_id
+
+
+def test_a_runs_vars_go_over_the_tenants_but_never_over_where_its_data_lives(tenant_folder: Path) -> None:
+    dag = build_tenant_dags(tenant_folder)["flexlake__cobalt_cycles"]
+    task = dag.get_task("dbt_build")
+    tenant_vars = task.cosmos_kwargs()["vars"]
+    assert tenant_vars["revenue_basis"] == "gross"
+    context: Any = {**_context({"vars": {"revenue_basis": "net", "fiscal_year_start_month": 4}}), "ti": None}
+    run_vars = task.cosmos_operator_for_run(context).vars
+    assert run_vars["revenue_basis"] == "net" and run_vars["fiscal_year_start_month"] == 4
+    location = {key: value for key, value in tenant_vars.items() if key.startswith("flexlake_")}
+    assert location and all(run_vars[key] == value for key, value in location.items())
