@@ -194,6 +194,18 @@ def _wait_until_healthy(stack: AirflowStack, timeout: float) -> None:
     raise AirflowStackError(f"the API was not healthy after {timeout:.0f} s\n{stack.log_tails()}")
 
 
+def _wait_until_every_tenant_file_is_listed(stack: AirflowStack, timeout: float) -> None:
+    """Healthy is not ready: the dag-processor's first parse can end after the health check passes (the FAB
+    start-up made that the usual order). Every tenant file becomes a DAG (a valid one, or its error DAG)."""
+    files = [path for path in stack.tenant_configs_dir.glob("*.yaml") if not path.name.startswith(("_", "."))]
+    deadline = time.monotonic() + timeout
+    while len(list_dag_ids(stack)) < len(files):
+        if time.monotonic() > deadline:
+            listed = sorted(list_dag_ids(stack))
+            raise AirflowStackError(f"{len(files)} tenant files, DAGs listed after {timeout:.0f} s: {listed}")
+        time.sleep(0.5)
+
+
 def _session_processes(session_id: int) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter():
@@ -274,6 +286,7 @@ def running_airflow_stack(
     stack.dag_processor_rss.start()
     try:
         _wait_until_healthy(stack, ready_timeout)
+        _wait_until_every_tenant_file_is_listed(stack, ready_timeout)
         stack.ready_seconds = time.monotonic() - started_at
         log.info("Airflow stack on %s healthy after %.1f s", stack.base_url, stack.ready_seconds)
         yield stack

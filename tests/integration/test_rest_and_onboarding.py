@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import yaml
+from flexlake.access.sync import FAB_AUTH_MANAGER
 
 from tests.integration.airflow_servers import (
     AirflowStack,
@@ -374,6 +375,8 @@ def test_f_remove_tenant_offboards_a_postgres_tenant(
     )
     environment = _cli_environment(airflow_stack, postgres_server)
     _flexlake(environment, "provision", "gone_pg")
+    _flexlake(environment, "access", "sync")  # the tenant's role, as an operator onboards one (issue 15)
+    _flexlake(environment, "access", "add-user", "gone_pg", "gone_analyst", "--password-stdin", stdin="s3cret-pw\n")
     with psycopg2.connect(**postgres_server.connection_kwargs) as connection, connection.cursor() as cursor:
         cursor.execute("create table gone_pg_marts.orders as select 1 as order_id")
     connection.close()
@@ -386,7 +389,7 @@ def test_f_remove_tenant_offboards_a_postgres_tenant(
 
     output = _flexlake(environment, "remove-tenant", "gone_pg", "--apply", "--drop-data", "--yes")
 
-    assert "access roles and users: none exist yet (issue 15)" in output, output
+    assert "removed role tenant_gone_pg; users deleted: gone_analyst" in output, output
     with airflow_stack.api_client() as client:
         assert DAGApi(client).get_dag(dag_id).is_paused, f"{dag_id} is not paused:\n{output}"
         with pytest.raises(NotFoundException):
@@ -404,22 +407,29 @@ def test_f_remove_tenant_offboards_a_postgres_tenant(
 
 
 def _cli_environment(stack: AirflowStack, server: PostgresServer) -> dict[str, str]:
-    """What an operator's shell on the stack's machine has: its Airflow home (metadata DB), data and tenant folders,
-    and the warehouse connection."""
+    """What an operator's shell on the stack's machine has: its Airflow home (metadata DB), auth manager (FAB, as
+    scripts/airflow_up.sh sets it), data and tenant folders, and the warehouse connection."""
     uri = f"postgres://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
     return {
         **os.environ,
         "AIRFLOW_HOME": str(stack.airflow_home),
+        "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
         "FLEXLAKE_DATA_DIR": str(stack.data_dir),
         "FLEXLAKE_TENANT_CONFIGS_DIR": str(stack.tenant_configs_dir),
         f"AIRFLOW_CONN_{PG_CONNECTION_ID.upper()}": uri,
     }
 
 
-def _flexlake(environment: dict[str, str], *arguments: str) -> str:
+def _flexlake(environment: dict[str, str], *arguments: str, stdin: str | None = None) -> str:
     """The console script, as an operator runs it; its stdout (the command must succeed)."""
     result = subprocess.run(
-        [str(FLEXLAKE), *arguments], env=environment, capture_output=True, text=True, timeout=300, check=False
+        [str(FLEXLAKE), *arguments],
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, (
         f"flexlake {' '.join(arguments)} exited {result.returncode}:\n{result.stderr[-3000:]}"

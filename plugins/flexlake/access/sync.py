@@ -166,6 +166,32 @@ def add_tenant_user(tenant_id: str, username: str, email: str, password: str) ->
         manager.add_user(username, username, tenant_id, email, role, password)
 
 
+def remove_tenant_access(tenant_id: str) -> str:
+    """Offboarding (`flexlake remove-tenant`): delete the tenant's role and the users whose only role it was, as
+    `airflow users delete` does; a user who also holds another role keeps that one. What happened, for the log."""
+    role_name = tenant_role_name(tenant_id)
+    with security_manager() as manager:
+        role = manager.find_role(role_name)
+        if role is None:
+            return f"no role {role_name}: nothing to remove"
+        deleted, kept = [], []
+        for user in list(manager.get_all_users()):
+            if role_name not in {held.name for held in user.roles}:
+                continue
+            if len(user.roles) == 1:
+                user.roles.clear()
+                manager.del_register_user(user)
+                deleted.append(user.username)
+            else:
+                user.roles = [held for held in user.roles if held.name != role_name]
+                manager.update_user(user)
+                kept.append(user.username)
+        manager.delete_role(role_name)
+    return f"removed role {role_name}; users deleted: {', '.join(sorted(deleted)) or 'none'}" + (
+        f"; users kept for their other roles: {', '.join(sorted(kept))}" if kept else ""
+    )
+
+
 def generate_password() -> str:
     """A random password for `add-user` without --password-stdin, shown once by the CLI and stored hashed."""
     return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)

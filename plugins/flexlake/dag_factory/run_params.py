@@ -14,6 +14,7 @@ parameter). Airflow accepts keys no parameter declares, so the DAG's first task 
 them, and checks the vars with the tenant file's own rules, before anything is synced or built.
 """
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -36,6 +37,8 @@ RUN_PARAM_NAMES = (FULL_REFRESH_PARAM, SKIP_SYNC_PARAM, SOURCES_PARAM, SELECT_PA
 # dbt's node selection syntax (names, `+`/`@` graph operators, `tag:`/`path:`/`fqn:` methods, `*` wildcards,
 # `,` intersections, spaces for unions); nothing else reaches dbt's command line.
 SELECT_PATTERN = r"^[A-Za-z0-9_.:/*+@, -]{1,500}$"
+
+log = logging.getLogger(__name__)
 
 
 def run_params(tenant: TenantConfig) -> dict[str, Param]:
@@ -101,17 +104,23 @@ def requested(context: Mapping[str, Any], name: str) -> Any:
 def check_run_conf(context: Mapping[str, Any]) -> None:
     """The first task's `pre_execute`: unknown keys and invalid vars fail the run before any work, naming the key
     and what is allowed (AirflowFailException: a retry would fail the same way)."""
-    conf = run_conf(context)
+    if problem := run_conf_problem(run_conf(context)):
+        log.error("%s", problem)  # the task log's own line: the REST API's structured log keeps no exception text
+        raise AirflowFailException(problem)
+
+
+def run_conf_problem(conf: Mapping[str, Any]) -> str | None:
+    """The first thing wrong with a run's conf, said with the fix; None when it is fine."""
     if unknown := sorted(set(conf) - set(RUN_PARAM_NAMES)):
-        raise AirflowFailException(
+        return (
             f"run conf: unknown key(s) {', '.join(map(repr, unknown))}; the allowed keys are "
             f"{', '.join(RUN_PARAM_NAMES)}. Trigger again without them."
         )
-    problems = run_vars_problems(conf.get(VARS_PARAM))
-    if problems:
-        raise AirflowFailException("run conf: " + "; ".join(problems))
+    if problems := run_vars_problems(conf.get(VARS_PARAM)):
+        return "run conf: " + "; ".join(problems)
     if (select := conf.get(SELECT_PARAM)) is not None and not re.fullmatch(SELECT_PATTERN, str(select)):
-        raise AirflowFailException(f"run conf: select {select!r} is not a dbt selector ({SELECT_PATTERN})")
+        return f"run conf: select {select!r} is not a dbt selector ({SELECT_PATTERN})"
+    return None
 
 
 def run_vars_problems(run_vars: Any) -> list[str]:

@@ -2,7 +2,8 @@
 
 1. pause its DAG (Airflow's own DagModel in the metadata DB, as `airflow dags pause` does), so no new run starts;
 2. archive its published catalog under `<catalog base>/_offboarded/` (or delete it);
-3. access roles and users: none exist yet (issue 15), said in the plan;
+3. its access role `tenant_<id>` and the users whose only role it was (flexlake.access), when FAB is the auth
+   manager;
 4. with --drop-data only: drop its schemas and roles (PostgreSQL, in one transaction under provisioning's lock) or
    delete its DuckDB folder, and its reader's Airflow connection;
 5. remove its tenant file and overlay folder, last: until then a failed step can simply be retried.
@@ -21,6 +22,8 @@ from typing import Any
 from psycopg2 import sql
 
 from flexlake import settings
+from flexlake.access.roles import tenant_role_name
+from flexlake.access.sync import AccessError, remove_tenant_access
 from flexlake.catalog import catalog_root
 from flexlake.dag_factory import tenant_dag_id
 from flexlake.tenant_config import TenantConfig
@@ -32,7 +35,6 @@ from flexlake.warehouses.provisioning import BOOKKEEPING_SCHEMA, BOOKKEEPING_TAB
 from flexlake.warehouses.schema_ownership import OWNERS_TABLE
 
 ARCHIVE_FOLDER = "_offboarded"
-ACCESS_NOTE = "access roles and users: none exist yet (issue 15), nothing to remove"
 # Provisioning's advisory lock key (postgres_provisioning): offboarding and provisioning of one database serialize.
 _PROVISIONING_LOCK_KEY = "flexlake_provisioning"
 _DROP_DATA_WAREHOUSES = ("postgres", "duckdb")
@@ -79,7 +81,7 @@ def offboarding_plan(
         steps=(
             _pause_step(tenant_dag_id(tenant.tenant_id)),
             _catalog_step(tenant.tenant_id, delete=delete_catalog),
-            Step(ACCESS_NOTE, lambda: ACCESS_NOTE),
+            _access_step(tenant.tenant_id),
             _data_step(tenant) if drop_data else _kept_data_step(tenant),
             _files_step(tenant, tenant_file),
         ),
@@ -168,6 +170,18 @@ def _delete_catalog(root: Any) -> str:
 
 
 # --- 4. the data --------------------------------------------------------------------------------------------
+
+
+def _access_step(tenant_id: str) -> Step:
+    role = tenant_role_name(tenant_id)
+    return Step(f"remove access role {role} and the users whose only role it is", lambda: _remove_access(tenant_id))
+
+
+def _remove_access(tenant_id: str) -> str:
+    try:
+        return remove_tenant_access(tenant_id)
+    except AccessError as refused:  # not FAB: no tenant roles exist to remove (every user sees every tenant)
+        return f"no tenant roles to remove: {refused}"
 
 
 def _kept_data_step(tenant: TenantConfig) -> Step:

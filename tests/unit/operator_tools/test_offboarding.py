@@ -32,13 +32,13 @@ def folder(tmp_path: Path) -> Path:
 def test_the_dry_run_lists_every_step_in_order_and_changes_nothing(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Pause, archive the catalog, access (not there yet), data kept, file deleted last; exit 0, file still there."""
+    """Pause, archive the catalog, access role and users, data kept, file deleted last; exit 0, file still there."""
     exit_code, out, err = _remove(capsys, folder)
     assert exit_code == 0, err
     steps = [
         "1. pause DAG flexlake__gone_pg",
         "2. archive the published catalog",
-        "3. access roles and users: none exist yet (issue 15)",
+        "3. remove access role tenant_gone_pg and the users whose only role it is",
         "4. keep the data (postgres schemas gone_pg_raw_shop, gone_pg_staging",
         "5. delete " + str(folder / "gone_pg.yaml"),
     ]
