@@ -11,6 +11,7 @@ from airflow.sdk.definitions.dag import TAG_MAX_LEN
 from airflow.sdk.exceptions import AirflowFailException
 
 from flexlake import settings
+from flexlake.alerts.callbacks import alert_callbacks
 from flexlake.dag_factory.catalog_task import build_publish_catalog_task
 from flexlake.dag_factory.dag_docs import (
     config_error_description,
@@ -156,6 +157,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         # No access_control: `flexlake access sync` grants tenant_<id> this DAG. A role missing at parse time would
         # mark every DAG of the factory file stale (flexlake/access/roles.py says why).
         auto_register=False,
+        **alert_callbacks(tenant),  # one email / Slack message per failed run (flexlake/alerts)
     ) as dag:
         provision = build_provision_task(tenant)
         ingestion = build_ingestion_tasks(tenant)

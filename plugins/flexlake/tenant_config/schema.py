@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from flexlake.tenant_config.alerts_schema import AlertsConfig
 from flexlake.tenant_config.dbt_schema import DbtCustomization
 from flexlake.tenant_config.derived_names import name_length_problems
 from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
@@ -232,6 +233,7 @@ class TenantConfig(StrictModel):
     )
     dbt: DbtCustomization = Field(default_factory=DbtCustomization)
     catalog: CatalogOptions = Field(default_factory=CatalogOptions)
+    alerts: AlertsConfig | None = Field(default=None, description="Email / Slack on failed runs and warning tests.")
 
     @model_validator(mode="after")
     def _source_names_are_unique(self) -> "TenantConfig":

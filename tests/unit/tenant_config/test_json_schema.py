@@ -27,6 +27,7 @@ def test_the_generated_schema_is_json_for_editors_naming_every_top_level_field()
         "dbt",
         "catalog",
         "airbyte",
+        "alerts",
     }
     assert set(schema["properties"]) == expected, sorted(schema["properties"])
     assert set(schema["required"]) == {"tenant_id", "display_name", "tier", "warehouse", "sources"}, schema["required"]
