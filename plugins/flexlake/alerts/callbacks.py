@@ -66,7 +66,8 @@ def _alert(tenant: TenantConfig, alerts: AlertsConfig, context: Context, *, fail
     dag_id, run_id = context["dag"].dag_id, str(context["run_id"])
     with_warnings = "test_warnings" in alerts.notify_on
     outcome = read_run_outcome(dag_id, run_id, with_warnings=with_warnings and not failed)
-    message = choose_message(tenant, alerts, outcome, run_link(_base_url(), dag_id, run_id), failed=failed)
+    link = run_link(_base_url(), dag_id, run_id)
+    message = choose_message(tenant, alerts, outcome, link, failed=failed, reason=str(context.get("reason") or ""))
     if message is None:
         log.info("alerts: run %s of tenant %s needs no alert", run_id, tenant.tenant_id)
         return
@@ -74,11 +75,11 @@ def _alert(tenant: TenantConfig, alerts: AlertsConfig, context: Context, *, fail
 
 
 def choose_message(
-    tenant: TenantConfig, alerts: AlertsConfig, outcome: RunOutcome, link: str, *, failed: bool
+    tenant: TenantConfig, alerts: AlertsConfig, outcome: RunOutcome, link: str, *, failed: bool, reason: str = ""
 ) -> AlertMessage | None:
     """Which message a finished run sends under the tenant's `notify_on`, or None for no message."""
     if failed:
-        return failure_message(tenant, outcome, link) if "failure" in alerts.notify_on else None
+        return failure_message(tenant, outcome, link, reason) if "failure" in alerts.notify_on else None
     warned = outcome.warned_tests if "test_warnings" in alerts.notify_on else ()
     stale = outcome.freshness_breaches if "freshness" in alerts.notify_on else ()
     if not warned and not stale:

@@ -47,9 +47,11 @@ def run_link(base_url: str | None, dag_id: str, run_id: str) -> str:
     return f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
 
 
-def failure_message(tenant: TenantConfig, outcome: RunOutcome, link: str) -> AlertMessage:
+def failure_message(tenant: TenantConfig, outcome: RunOutcome, link: str, reason: str = "") -> AlertMessage:
+    """A failed run; with no failed task (a run timeout, a deadlock) Airflow's reason stands in for the list."""
     count = len(outcome.failed_tasks)
-    lines = [*_header(tenant, outcome, link), f"Failed tasks ({count}):"]
+    lines = _header(tenant, outcome, link)
+    lines.append(f"Failed tasks ({count}):" if count else f"No task failed; Airflow's reason: {reason or 'unknown'}")
     for failed in outcome.failed_tasks[:MAX_LISTED]:
         lines.append(f"- {failed.task_id}")
         lines.extend(f"    {_node_line(node)}" for node in failed.nodes)
@@ -58,8 +60,9 @@ def failure_message(tenant: TenantConfig, outcome: RunOutcome, link: str) -> Ale
         lines.append(f"Not run because of these failures: {outcome.upstream_failed} task(s).")
     lines.extend(_warnings_lines(outcome.warned_tests))
     lines.extend(_freshness_lines(outcome.freshness_breaches))
-    names = ", ".join(_failed_names(outcome)[:3]) or "the run"
-    return AlertMessage(f"[flexlake] {tenant.display_name} ({tenant.tenant_id}): run failed in {names}", tuple(lines))
+    names = ", ".join(_failed_names(outcome)[:3])
+    where = f" in {names}" if names else ""
+    return AlertMessage(f"[flexlake] {tenant.display_name} ({tenant.tenant_id}): run failed{where}", tuple(lines))
 
 
 def attention_message(tenant: TenantConfig, outcome: RunOutcome, link: str) -> AlertMessage:

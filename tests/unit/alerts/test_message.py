@@ -57,3 +57,10 @@ def test_a_successful_run_with_warnings_says_how_many_and_which(tenant: TenantCo
     message = attention_message(tenant, outcome, LINK)
     assert message.subject == "[flexlake] Acme Books (acme): run succeeded, 1 test(s) warned", message.subject
     assert "- recent_orders (warn): Got 3" in message.text, message.text
+
+
+def test_a_failed_run_without_a_failed_task_gives_airflow_s_reason(tenant: TenantConfig) -> None:
+    """A run failed by a timeout or a deadlock has no failed task to name: the reason is shown instead."""
+    message = failure_message(tenant, RunOutcome("flexlake__acme", RUN_ID), LINK, "all_tasks_deadlocked")
+    assert "No task failed; Airflow's reason: all_tasks_deadlocked" in message.text, message.text
+    assert message.subject == "[flexlake] Acme Books (acme): run failed", message.subject
