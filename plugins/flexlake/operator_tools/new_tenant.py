@@ -120,6 +120,10 @@ def next_steps(created: CreatedTenant) -> str:
     steps.append(f"  - flexlake provision {created.path} --dry-run   (then without --dry-run)")
     steps.append(f"  - reader access for the customer: {_reader_access(tenant)}")
     steps.append(f"  - flexlake plan {created.path}   (what its DAG will run), then commit the file")
+    steps.append(
+        f"  - once its DAG is listed: flexlake access sync --tenants {folder}, then flexlake access add-user "
+        f"{tenant.tenant_id} <username>   (the customer's people see only this tenant)"
+    )
     return "\n".join(steps)
 
 

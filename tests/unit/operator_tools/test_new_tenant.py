@@ -46,6 +46,7 @@ def test_each_warehouse_type_gives_a_file_the_loader_and_the_folder_accept(
     assert config.warehouse.type == warehouse, config.warehouse
     _assert_folder_accepts(tenants, "new_co")
     assert "flexlake provision" in out and "flexlake validate" in out, out
+    assert "flexlake access add-user new_co" in out, "the next steps give the customer access (issue 15)"
     if warehouse not in {"duckdb", "postgres"}:
         assert config.sources[0].engine == "airbyte" and "airbyte_default: the Airbyte server" in out, out
     if warehouse != "duckdb":
