@@ -27,9 +27,17 @@ _KEY_VALUE_SECRET = re.compile(
 )
 
 
+# A URL whose path carries a token (a Slack or Teams webhook, a signed link): a path segment of 16+ token characters.
+_URL_TOKEN_PATH = re.compile(
+    r"(?P<keep>\bhttps?://[^\s/'\"]{1,256})/(?=[^\s'\"]{0,512}?[A-Za-z0-9_-]{16})[^\s'\"]{1,1024}", re.IGNORECASE
+)
+
+
 def redact(text: str) -> str:
-    """`postgresql://user:***@host`, `password=***`: the secret part of anything that looks like a credential."""
-    return _KEY_VALUE_SECRET.sub(r"\g<keep>***", _URI_PASSWORD.sub(r"\g<keep>***", text))
+    """`postgresql://user:***@host`, `password=***`, `https://hooks.slack.com/***`: the secret part of anything that
+    looks like a credential, a webhook URL's token path included."""
+    text = _URL_TOKEN_PATH.sub(r"\g<keep>/***", _URI_PASSWORD.sub(r"\g<keep>***", text))
+    return _KEY_VALUE_SECRET.sub(r"\g<keep>***", text)
 
 
 def shown(value: Any) -> str:

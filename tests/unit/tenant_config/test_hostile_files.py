@@ -214,6 +214,16 @@ def test_a_pasted_connection_uri_is_redacted_in_the_error(tmp_path: Path) -> Non
     assert "'postgresql://admin:***@db.example.com/prod' must be the id of an Airflow connection" in str(raised.value)
 
 
+def test_a_pasted_webhook_url_is_redacted_in_the_error(tmp_path: Path) -> None:
+    """A Slack webhook URL pasted as slack_connection_id has its token in the path: the error shows the host only."""
+    token = "T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx"
+    alerts = f'alerts: {{slack_connection_id: "https://hooks.slack.com/services/{token}"}}\n'
+    with pytest.raises(TenantConfigError) as raised:
+        load_tenant_config(_file(tmp_path, _good() + alerts))
+    assert "abcdefghijklmnopqrstuvwx" not in str(raised.value) and "B0456EFGH" not in str(raised.value)
+    assert "alerts.slack_connection_id: 'https://hooks.slack.com/***'" in str(raised.value), str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("dates", "expected"),
     [
