@@ -23,6 +23,7 @@ from flexlake.dag_factory.dag_docs import (
 from flexlake.dag_factory.dbt_task_group import build_dbt_tasks
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
+from flexlake.dag_factory.realtime_schedule import tenant_schedule
 from flexlake.dag_factory.run_params import run_params
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_configs
 from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
@@ -140,7 +141,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         dag_id=tenant_dag_id(tenant.tenant_id),
         dag_display_name=tenant.display_name,
         description=tenant_description(tenant),
-        schedule=tenant_timetable(tenant),
+        schedule=tenant_schedule(tenant, tenant_timetable(tenant)),  # events + floor for realtime tenants
         catchup=False,
         max_active_runs=1,
         max_active_tasks=MAX_ACTIVE_TASKS,

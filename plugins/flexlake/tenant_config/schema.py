@@ -14,6 +14,7 @@ from flexlake.tenant_config.alerts_schema import AlertsConfig
 from flexlake.tenant_config.dbt_schema import DbtCustomization
 from flexlake.tenant_config.derived_names import name_length_problems
 from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
+from flexlake.tenant_config.realtime_schema import RealtimeConfig
 from flexlake.tenant_config.schedule import schedule_problem
 from flexlake.tenant_config.warehouse_schema import (
     CONNECTION_ID_PATTERN,
@@ -234,6 +235,9 @@ class TenantConfig(StrictModel):
     dbt: DbtCustomization = Field(default_factory=DbtCustomization)
     catalog: CatalogOptions = Field(default_factory=CatalogOptions)
     alerts: AlertsConfig | None = Field(default=None, description="Email / Slack on failed runs and warning tests.")
+    realtime: RealtimeConfig | None = Field(
+        default=None, description="Enterprise: runs started by messages on a Redis, Kafka or SQS queue."
+    )
 
     @model_validator(mode="after")
     def _source_names_are_unique(self) -> "TenantConfig":
@@ -299,8 +303,25 @@ class TenantConfig(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _realtime_is_paid_for(self) -> "TenantConfig":
+        if self.realtime is not None and self.tier != "enterprise":
+            raise ValueError(
+                f"realtime: event-driven runs are part of the enterprise tier, not {self.tier}; "
+                "remove the `realtime:` block or set tier: enterprise"
+            )
+        if self.realtime is not None and self.schedule is not None:
+            raise ValueError(
+                "schedule: a realtime tenant's schedule is its floor, realtime.max_staleness_minutes; "
+                "remove `schedule:` and set realtime.max_staleness_minutes"
+            )
+        return self
+
     @property
     def effective_schedule(self) -> str:
+        """The cron the tenant runs on: for a realtime tenant, the floor under its event-driven runs."""
+        if self.realtime is not None:
+            return self.realtime.floor_cron
         return self.schedule or TIER_SCHEDULES[self.tier]
 
     @property
