@@ -1,0 +1,122 @@
+"""What the portal reads from a tenant's published catalog: its runs, its versions and their dbt docs.
+
+The run summaries come through `flexlake cost`'s reader (flexlake.operator_tools.cost), the one place that walks
+a tenant's version folders; the catalog root through flexlake.catalog (ObjectStoragePath: file://, s3://, ... with
+FLEXLAKE_CATALOG_CONN_ID's credentials). Every name joined to a path went through flexlake.portal.paths first.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from airflow.sdk import ObjectStoragePath
+from upath import UPath
+
+from flexlake import settings
+from flexlake.catalog.publish import LATEST_POINTER, VERSION_TIME_FORMAT, catalog_root
+from flexlake.operator_tools.cost import _summaries as published_summaries
+from flexlake.portal.paths import PathRefused, checked_version, links_leaving, version_file
+
+DOCS_FILE = "static_index.html"
+# Summary keys a sync may carry for the data's freshness, best first: the newest `_airbyte_extracted_at` the run
+# loaded, else the sync's end. Neither is written yet (flexlake.dag_factory.catalog_task): then "not recorded".
+FRESHNESS_KEYS = ("newest_extracted_at", "finished_at")
+
+
+@dataclass(frozen=True)
+class StreamRows:
+    source: str
+    stream: str
+    records: int
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One published run as the Runs view shows it."""
+
+    version: str
+    published: datetime
+    run_id: str
+    streams: tuple[StreamRows, ...]
+    models: dict[str, int]
+    tests: dict[str, int]
+    sync_seconds: float
+    dbt_seconds: float
+    freshness: datetime | None
+    location: str
+
+    @property
+    def rows_synced(self) -> int:
+        return sum(stream.records for stream in self.streams)
+
+    def tests_with(self, *statuses: str) -> int:
+        return sum(self.tests.get(status, 0) for status in statuses)
+
+
+def tenant_root(tenant_id: str) -> ObjectStoragePath:
+    """The tenant's catalog prefix; `tenant_id` must already be checked (flexlake.portal.paths.tenant_of_dag)."""
+    return catalog_root(settings.CATALOG_BASE_URI, tenant_id, settings.CATALOG_CONN_ID)
+
+
+def runs(root: ObjectStoragePath) -> list[RunRow]:
+    """Every published run kept by retention, oldest first; PathRefused if a local link leaves the prefix."""
+    if not root.exists():
+        return []
+    leaving = links_leaving(root)
+    if leaving:
+        raise PathRefused(f"the tenant's catalog folder holds links out of it: {', '.join(leaving)}")
+    return [_run_row(published, summary) for published, summary in published_summaries(cast(UPath, root), None)]
+
+
+def latest_version(root: ObjectStoragePath) -> str | None:
+    pointer = root / LATEST_POINTER
+    return checked_version(pointer.read_text().strip()) if pointer.exists() else None
+
+
+def docs_html(root: ObjectStoragePath, version: str) -> bytes | None:
+    """The version's self-contained dbt docs page; None when it has none (starter tier, docs disabled)."""
+    path = version_file(root, version, DOCS_FILE)
+    return path.read_bytes() if path.exists() else None
+
+
+def _run_row(published: datetime, summary: dict[str, Any]) -> RunRow:
+    syncs = [sync for sync in (summary.get("ingestion") or {}).values() if sync]
+    dbt = summary.get("dbt") or {}
+    return RunRow(
+        version=str(summary.get("version", "")),
+        published=published,
+        run_id=str(summary.get("run_id", "")),
+        streams=tuple(
+            StreamRows(str(sync.get("source_name", "")), str(stream.get("stream", "")), int(stream.get("records", 0)))
+            for sync in syncs
+            for stream in sync.get("streams") or ()
+        ),
+        models={str(k): int(v) for k, v in (dbt.get("models") or {}).items()},
+        tests={str(k): int(v) for k, v in (dbt.get("tests") or {}).items()},
+        sync_seconds=sum(float(sync.get("duration_seconds") or 0) for sync in syncs),
+        dbt_seconds=float(dbt.get("execution_seconds") or 0),
+        freshness=_freshness(syncs),
+        location=str(summary.get("location", "")),
+    )
+
+
+def _freshness(syncs: list[dict[str, Any]]) -> datetime | None:
+    """The newest data time any sync of the run recorded (see FRESHNESS_KEYS); None when none did."""
+    for key in FRESHNESS_KEYS:
+        times = [datetime.fromisoformat(str(sync[key])) for sync in syncs if sync.get(key)]
+        if times:
+            return max(times)
+    return None
+
+
+def latest_run(root: ObjectStoragePath) -> RunRow | None:
+    """The run `latest` points at, read alone (the Tenants page shows one run per tenant)."""
+    version = latest_version(root)
+    if version is None:
+        return None
+    path = version_file(root, version, "summary.json")
+    if not path.exists():
+        return None
+    summary = json.loads(path.read_text())
+    return _run_row(datetime.strptime(version[:16], VERSION_TIME_FORMAT).replace(tzinfo=UTC), summary)

@@ -1,0 +1,35 @@
+"""The flexlake Airflow plugin: the portal (flexlake.portal) mounted at /flexlake, and its tabs in the UI.
+
+Registration only. Airflow imports this module in every component, so it imports nothing heavy: the portal's
+FastAPI app is imported on its first request (flexlake.portal.mount). Tabs on every DAG page (destination "dag"):
+the UI replaces {DAG_ID}; on a DAG that is not a tenant's the portal answers 404.
+"""
+
+from airflow.plugins_manager import AirflowPlugin
+from flexlake.portal.mount import PORTAL_URL_PREFIX, LazyPortalApp
+
+
+class FlexlakePlugin(AirflowPlugin):
+    name = "flexlake"
+    fastapi_apps = [{"app": LazyPortalApp(), "url_prefix": PORTAL_URL_PREFIX, "name": "flexlake portal"}]
+    external_views = [
+        {
+            "name": "Catalog",
+            "href": f"{PORTAL_URL_PREFIX}/dags/{{DAG_ID}}/catalog",
+            "destination": "dag",
+            "url_route": "flexlake-catalog",
+        },
+        {
+            "name": "Runs",
+            "href": f"{PORTAL_URL_PREFIX}/dags/{{DAG_ID}}/runs",
+            "destination": "dag",
+            "url_route": "flexlake-runs",
+        },
+        {
+            "name": "Tenants",
+            "href": f"{PORTAL_URL_PREFIX}/tenants",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "flexlake-tenants",
+        },
+    ]
