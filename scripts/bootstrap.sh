@@ -32,7 +32,21 @@ ensure_libodbc() {
   fi
 }
 
+# The portal's browser test (tests/integration/test_portal.py) drives Debian's chromium through playwright:
+# playwright's own browser download needs the internet, Debian's package does not.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing chromium (Debian) for the portal's browser test"
+    apt-get install -y -q --no-install-recommends chromium >/dev/null \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+  else
+    echo "bootstrap: chromium is missing; the portal's browser test skips (Debian: apt-get install chromium)" >&2
+  fi
+}
+
 ensure_libodbc
+ensure_chromium
 PYTHON=$(find_python312)
 UV=.venvs/uv/bin/uv
 if [ ! -x "$UV" ]; then
