@@ -68,7 +68,8 @@ def tenants(user: GetUserDep, session: SessionDep) -> HTMLResponse:
 
 @app.get("/dags/{dag_id}/catalog", response_class=HTMLResponse, dependencies=[CanReadDag])
 def catalog(dag_id: str, version: Annotated[str | None, Query()] = None) -> HTMLResponse:
-    root = reads.tenant_root(tenant_of_dag(dag_id))
+    tenant_id = tenant_of_dag(dag_id)
+    root = reads.tenant_root(tenant_id)
     latest = reads.latest_version(root)
     versions = [run.version for run in reversed(reads.runs(root))]
     selected = checked_version(version) if version else latest
@@ -77,7 +78,7 @@ def catalog(dag_id: str, version: Annotated[str | None, Query()] = None) -> HTML
             status.HTTP_404_NOT_FOUND, f"no published version {selected} (retention may have removed it)"
         )
     has_docs = selected is not None and reads.docs_html(root, selected) is not None
-    return _html(catalog_page(dag_id, versions, selected, has_docs))
+    return _html(catalog_page(tenant_id, versions, selected, has_docs))
 
 
 @app.get("/dags/{dag_id}/catalog/{version}/docs", dependencies=[CanReadDag])

@@ -117,9 +117,8 @@ def runs_chart(rows: Sequence[RunRow]) -> str:
     )
 
 
-def catalog_page(dag_id: str, versions: Sequence[str], selected: str | None, has_docs: bool) -> str:
+def catalog_page(tenant: str, versions: Sequence[str], selected: str | None, has_docs: bool) -> str:
     """A version picker (a plain GET form) above the selected version's dbt docs in a sandboxed frame."""
-    tenant = dag_id.removeprefix("flexlake__")
     if selected is None:
         return page(f"Catalog of {tenant}", "<p>No catalog published yet: the first run publishes it.</p>")
     options = "".join(

@@ -87,7 +87,7 @@ def test_the_catalog_page_lists_versions_and_frames_the_selected_docs(
 ) -> None:
     """The picker lists every version, latest first; the docs frame is sandboxed and points at the version."""
     _, versions = published
-    html = catalog_page("flexlake__acme", list(reversed(versions)), versions[0], has_docs=True)
+    html = catalog_page("acme", list(reversed(versions)), versions[0], has_docs=True)
     assert html.index(versions[1]) < html.index(versions[0])
     assert f'src="catalog/{versions[0]}/docs"' in html
     assert 'sandbox="allow-scripts"' in html and "allow-same-origin" not in html
@@ -95,7 +95,7 @@ def test_the_catalog_page_lists_versions_and_frames_the_selected_docs(
 
 def test_the_catalog_page_says_when_nothing_is_published() -> None:
     """No version yet: a sentence, no frame."""
-    html = catalog_page("flexlake__acme", [], None, has_docs=False)
+    html = catalog_page("acme", [], None, has_docs=False)
     assert "No catalog published yet" in html and "<iframe" not in html
 
 
