@@ -65,7 +65,8 @@ def _alert(tenant: TenantConfig, alerts: AlertsConfig, context: Context, *, fail
 
     dag_id, run_id = context["dag"].dag_id, str(context["run_id"])
     with_warnings = "test_warnings" in alerts.notify_on
-    outcome = read_run_outcome(dag_id, run_id, with_warnings=with_warnings and not failed)
+    freshness_of = tenant.tenant_id if "freshness" in alerts.notify_on and not failed else None
+    outcome = read_run_outcome(dag_id, run_id, with_warnings=with_warnings and not failed, freshness_of=freshness_of)
     link = run_link(_base_url(), dag_id, run_id)
     message = choose_message(tenant, alerts, outcome, link, failed=failed, reason=str(context.get("reason") or ""))
     if message is None:

@@ -29,5 +29,5 @@ class RunOutcome:
     failed_tasks: tuple[FailedTask, ...] = ()
     upstream_failed: int = 0
     warned_tests: tuple[NodeProblem, ...] = ()
-    # Sources whose raw data is older than the tier allows: filled once freshness checks exist (issue 17 item 5).
+    # One line per source whose raw data is older than its thresholds (flexlake.freshness.freshness_breaches).
     freshness_breaches: tuple[str, ...] = ()

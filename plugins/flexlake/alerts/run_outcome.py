@@ -7,15 +7,18 @@ answers those reads; `airflow dags test` runs it in its own process without one,
 the in-process Execution API that `dag.test()` itself uses for triggers (supervisor.InProcessTestSupervisor).
 """
 
+import json
 import logging
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from flexlake.alerts.outcome import FailedTask, NodeProblem, RunOutcome
 from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, FAILED_STATUSES, report_key
+from flexlake.freshness import freshness_breaches
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ DBT_GROUP_PREFIX = "dbt_transform."
 FAILED_STATE = "failed"
 UPSTREAM_FAILED_STATE = "upstream_failed"
 WARN_STATUS = "warn"
+SUMMARY_FILE = "summary.json"  # flexlake.catalog.publish writes it in each version folder
 
 
 Report = Mapping[str, Any]
@@ -61,14 +65,41 @@ def _message(report: Report) -> str:
     return " ".join(str(report.get("message") or "").split())
 
 
-def read_run_outcome(dag_id: str, run_id: str, *, with_warnings: bool) -> RunOutcome:
-    """Read the run's states and reports: the failed dbt tasks' reports, and every dbt task's for warnings."""
+def read_run_outcome(dag_id: str, run_id: str, *, with_warnings: bool, freshness_of: str | None = None) -> RunOutcome:
+    """Read the run's states and reports: the failed dbt tasks' reports, and every dbt task's for warnings; with
+    `freshness_of` (the tenant id), the freshness its published summary recorded."""
     with _task_sdk_comms():
         states = _task_states(dag_id, run_id)
         dbt_tasks = [task_id for task_id in sorted(states) if task_id.startswith(DBT_GROUP_PREFIX)]
         wanted = dbt_tasks if with_warnings else [t for t in dbt_tasks if states[t] == FAILED_STATE]
         reports = {task_id: _report(dag_id, run_id, task_id) for task_id in wanted}
-    return summarize_run(dag_id, run_id, states, reports)
+        freshness = read_run_freshness(freshness_of, run_id) if freshness_of else None
+    outcome = summarize_run(dag_id, run_id, states, reports)
+    return replace(outcome, freshness_breaches=freshness_breaches(freshness))
+
+
+def read_run_freshness(tenant_id: str, run_id: str) -> Mapping[str, Any] | None:
+    """The `freshness` of the summary this run published (flexlake.catalog: the version folder whose name ends
+    with `__<run key>`); None when the run published none (a run that failed before publish_catalog).
+
+    The summary, not a second warehouse read: the alert says what the run recorded, and costs no warehouse time.
+    """
+    from flexlake import settings  # noqa: PLC0415
+    from flexlake.catalog import catalog_root, run_key  # noqa: PLC0415 (ObjectStoragePath: Airflow)
+
+    root = catalog_root(settings.CATALOG_BASE_URI, tenant_id, settings.CATALOG_CONN_ID)
+    try:
+        suffix = f"__{run_key(run_id)}"
+        versions = sorted(path.name for path in root.iterdir() if path.name.endswith(suffix)) if root.exists() else []
+        if not versions:
+            log.info("alerts: run %s of tenant %s published no summary: no freshness to report", run_id, tenant_id)
+            return None
+        summary = json.loads((root / versions[-1] / SUMMARY_FILE).read_text())
+    except (OSError, ValueError) as error:  # the other alerts must still go out
+        log.exception("alerts: could not read the summary of run %s under %s", run_id, root)
+        return {"status": "unknown", "error": f"the run's summary could not be read ({type(error).__name__})"}
+    freshness = summary.get("freshness")
+    return freshness if isinstance(freshness, Mapping) else None
 
 
 def _task_states(dag_id: str, run_id: str) -> dict[str, str | None]:

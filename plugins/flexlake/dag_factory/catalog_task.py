@@ -23,6 +23,7 @@ from flexlake.dag_factory.dbt_operator import dbt_node_task
 from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_cli_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.dag_factory.run_params import run_conf
+from flexlake.freshness import check_source_freshness
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse, model_schema_name
 
@@ -89,4 +90,5 @@ def _run_summary(tenant: TenantConfig, context: Context | dict[str, Any]) -> dic
         "ingestion": ingestion,  # None for a source the run did not sync (skip_sync, sources)
         "run_conf": dict(run_conf(context)),
         "mart_rows": get_warehouse(tenant.warehouse.type).table_row_counts(tenant, marts_schema),
+        "freshness": check_source_freshness(tenant),  # per source and stream; alerts read it (docs/alerts.md)
     }

@@ -14,6 +14,7 @@ from flexlake.tenant_config.alerts_schema import AlertsConfig
 from flexlake.tenant_config.dbt_schema import DbtCustomization
 from flexlake.tenant_config.derived_names import name_length_problems
 from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
+from flexlake.tenant_config.freshness_schema import FreshnessConfig, freshness_problems
 from flexlake.tenant_config.realtime_schema import RealtimeConfig
 from flexlake.tenant_config.schedule import schedule_problem
 from flexlake.tenant_config.warehouse_schema import (
@@ -238,6 +239,9 @@ class TenantConfig(StrictModel):
     realtime: RealtimeConfig | None = Field(
         default=None, description="Enterprise: runs started by messages on a Redis, Kafka or SQS queue."
     )
+    freshness: FreshnessConfig | None = Field(
+        default=None, description="Source freshness thresholds overriding the tier's (docs/alerts.md)."
+    )
 
     @model_validator(mode="after")
     def _source_names_are_unique(self) -> "TenantConfig":
@@ -317,12 +321,25 @@ class TenantConfig(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _freshness_fits_the_sources(self) -> "TenantConfig":
+        if self.freshness is None:
+            return self
+        problems = freshness_problems(self.tier, self.effective_schedule, self.freshness, self.source_names)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     @property
     def effective_schedule(self) -> str:
         """The cron the tenant runs on: for a realtime tenant, the floor under its event-driven runs."""
         if self.realtime is not None:
             return self.realtime.floor_cron
         return self.schedule or TIER_SCHEDULES[self.tier]
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self.sources)
 
     @property
     def catalog_enabled(self) -> bool:

@@ -57,6 +57,11 @@ class Warehouse(Protocol):
         """Rows per table (and view) of one schema, for the run summary; empty when the schema is missing."""
         ...
 
+    def newest_extracted_at(self, tenant: TenantConfig) -> dict[str, dict[str, Any]]:
+        """Per source, per raw table (lower-case): the newest `_airbyte_extracted_at` as the driver returns it
+        (None for an empty table; a missing schema or table is absent). One connection for all sources."""
+        ...
+
     def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
         """Schemas, roles and grants the tenant needs, as SQL; no I/O (validates the names it derives)."""
         ...

@@ -29,6 +29,7 @@ from flexlake.warehouses.provisioning import (
     Statement,
     render_sql,
 )
+from flexlake.warehouses.raw_freshness import newest_by_table
 from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, reader_password
 from flexlake.warehouses.schema_ownership import check_schema_owners, record_schema_owners
 from flexlake.warehouses.sizing import sizing_for
@@ -127,6 +128,17 @@ class DbApiWarehouse(ABC):
             )
             names = [str(row[0]) for row in cursor.fetchall()]
             return {name.lower(): self._count(cursor, schema, name) for name in names}
+        finally:
+            connection.close()
+
+    def newest_extracted_at(self, tenant: TenantConfig) -> dict[str, dict[str, Any]]:
+        connection = self.connect(tenant, airflow_connection(self.config(tenant).connection_id))
+        try:
+            cursor = connection.cursor()
+            return {
+                source.name: newest_by_table(cursor, raw_schema_name(tenant, source.name), self.param)
+                for source in tenant.sources
+            }
         finally:
             connection.close()
 

@@ -37,6 +37,7 @@ from flexlake.warehouses.provisioning import (
     Statement,
     render_sql,
 )
+from flexlake.warehouses.raw_freshness import newest_by_table
 from flexlake.warehouses.reader_credentials import CredentialStore
 from flexlake.warehouses.source_vars import source_system_vars
 
@@ -96,6 +97,18 @@ class DuckDBWarehouse:
                 name: _count(connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone())
                 for (name,) in names
             }
+
+    def newest_extracted_at(self, tenant: TenantConfig) -> dict[str, dict[str, Any]]:
+        """Each source's raw file, read-only (ingestion is over; dbt attaches the files read-only too)."""
+        newest: dict[str, dict[str, Any]] = {}
+        for source in tenant.sources:
+            path = self.raw_path(tenant, source.name)
+            if not path.exists():  # the source's first sync has not run
+                newest[source.name] = {}
+                continue
+            with duckdb.connect(str(path), read_only=True) as connection:
+                newest[source.name] = newest_by_table(connection.cursor(), raw_schema_name(tenant, source.name), "?")
+        return newest
 
     def reader_path(self, tenant: TenantConfig) -> Path:
         return self.warehouse_path(tenant).parent / READER_FILE_NAME

@@ -21,6 +21,7 @@ from flexlake.warehouses.base import (
 )
 from flexlake.warehouses.postgres_provisioning import execute_plan, postgres_plan, recorded_fingerprint
 from flexlake.warehouses.provisioning import ProvisioningPlan, ProvisioningResult
+from flexlake.warehouses.raw_freshness import newest_by_table
 from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, reader_password
 from flexlake.warehouses.sizing import sizing_for
 from flexlake.warehouses.source_vars import source_system_vars
@@ -81,6 +82,17 @@ class PostgresWarehouse:
                     row = cursor.fetchone()
                     counts[name] = int(row[0]) if row else 0
                 return counts
+        finally:
+            connection.close()
+
+    def newest_extracted_at(self, tenant: TenantConfig) -> dict[str, dict[str, Any]]:
+        connection = _connect(self._config(tenant))
+        try:
+            with connection.cursor() as cursor:
+                return {
+                    source.name: newest_by_table(cursor, raw_schema_name(tenant, source.name), "%s")
+                    for source in tenant.sources
+                }
         finally:
             connection.close()
 
