@@ -8,10 +8,12 @@
     FLEXLAKE_DATA_TESTS_SINCE holds a timestamp (naive UTC, 'YYYY-MM-DD HH:MM:SS'), the tests of an
     incremental model that declares a `loaded_at` column read only its rows with loaded_at at or after it.
     Every row such a run writes qualifies: a fact row's loaded_at is the latest extraction of the records it is
-    made of (macros/incremental.sql). The tenant DAG sets it (dag_factory/data_test_window.py) to the start of
+    made of (macros/incremental.sql); a staging row's is the extraction of the version it keeps, and a key
+    re-ranked without a new latest version keeps the row already tested (macros/staging_incremental.sql). The
+    tenant DAG sets it (dag_factory/data_test_window.py) to the start of
     the previous successful run minus var incremental_lookback_hours, and leaves it unset on a full refresh,
     on a tenant's first run and on its first run of each UTC day, so everything is tested at least daily.
-    Tables that are rebuilt in full (staging, input layer, dimensions, marts) and the singular reconciliation
+    Tables that are rebuilt in full (input layer, dimensions, marts) and the singular reconciliation
     tests (tests/) always read everything: they stay exact.
 
     An environment variable, not a --vars value: a var that changes every run changes dbt's vars hash, and dbt

@@ -11,7 +11,7 @@
 {% macro flexlake_stripe_latest_ctes(stream, columns, cursor='updated') -%}
 raw_{{ stream }} as (
 
-    {{ flexlake_raw_stream('stripe', stream, columns) | indent(4) }}
+    {{ flexlake_staging_raw('stripe', stream, columns) | indent(4) }}
 
 ),
 

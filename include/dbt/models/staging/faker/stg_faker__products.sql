@@ -1,4 +1,8 @@
 {#- faker's products: the latest version of each record per raw schema (Airbyte appends one per sync). -#}
+{{ config(
+    unique_key=['source_relation', 'product_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('faker', 'products') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('make', 'string'),
@@ -11,7 +15,7 @@
 -- depends_on: {{ source('faker', 'products') }}
 with raw_products as (
 
-    {{ flexlake_raw_stream('faker', 'products', columns) | indent(4) }}
+    {{ flexlake_staging_raw('faker', 'products', columns) | indent(4) }}
 
 ),
 

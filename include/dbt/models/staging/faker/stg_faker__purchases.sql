@@ -1,4 +1,8 @@
 {#- faker's purchases: the latest version of each record per raw schema (Airbyte appends one per sync). -#}
+{{ config(
+    unique_key=['source_relation', 'purchase_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('faker', 'purchases') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('user_id', 'integer'),
@@ -12,7 +16,7 @@
 -- depends_on: {{ source('faker', 'purchases') }}
 with raw_purchases as (
 
-    {{ flexlake_raw_stream('faker', 'purchases', columns) | indent(4) }}
+    {{ flexlake_staging_raw('faker', 'purchases', columns) | indent(4) }}
 
 ),
 

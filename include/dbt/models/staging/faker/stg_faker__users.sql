@@ -1,4 +1,8 @@
 {#- faker's users: the latest version of each record per raw schema (Airbyte appends one per sync). -#}
+{{ config(
+    unique_key=['source_relation', 'user_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('faker', 'users') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('created_at', 'timestamp'),
@@ -21,7 +25,7 @@
 -- depends_on: {{ source('faker', 'users') }}
 with raw_users as (
 
-    {{ flexlake_raw_stream('faker', 'users', columns) | indent(4) }}
+    {{ flexlake_staging_raw('faker', 'users', columns) | indent(4) }}
 
 ),
 

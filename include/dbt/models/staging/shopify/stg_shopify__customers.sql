@@ -1,4 +1,8 @@
 {#- Shopify customers: the latest version of each record per raw schema (cursor updated_at; no deletions). -#}
+{{ config(
+    unique_key=['source_relation', 'customer_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('shopify', 'customers') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('email', 'string'),
@@ -16,7 +20,7 @@
 -- depends_on: {{ source('shopify', 'customers') }}
 with raw_customers as (
 
-    {{ flexlake_raw_stream('shopify', 'customers', columns) | indent(4) }}
+    {{ flexlake_staging_raw('shopify', 'customers', columns) | indent(4) }}
 
 ),
 

@@ -3,10 +3,14 @@
     discount: the sum of its discount_allocations (decimal strings, major units). A line carries its order's
     currency, is_deleted, updated_at and loaded_at (it is part of the order record).
 -#}
+{{ config(
+    unique_key=['source_relation', 'order_id'],
+    post_hook="{{ flexlake_delete_orphaned_children(ref('stg_shopify__orders'), 'order_id') }}",
+) }}
 {%- set discount_allocations = flexlake_json_extract_string('line_items.line_item', 'discount_allocations') -%}
 with orders as (
 
-    select * from {{ ref('stg_shopify__orders') }}
+    {{ flexlake_changed_parents(ref('stg_shopify__orders')) | indent(4) }}
 
 ),
 

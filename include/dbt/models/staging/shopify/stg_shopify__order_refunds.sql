@@ -2,6 +2,10 @@
     Shopify refunds: the latest version of each record per raw schema (cursor created_at; never updated).
     The refund's transactions stay JSON here and are exploded by stg_shopify__refund_transactions.
 -#}
+{{ config(
+    unique_key=['source_relation', 'refund_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('shopify', 'order_refunds') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('order_id', 'integer'),
@@ -14,7 +18,7 @@
 -- depends_on: {{ source('shopify', 'order_refunds') }}
 with raw_refunds as (
 
-    {{ flexlake_raw_stream('shopify', 'order_refunds', columns) | indent(4) }}
+    {{ flexlake_staging_raw('shopify', 'order_refunds', columns) | indent(4) }}
 
 ),
 

@@ -5,6 +5,10 @@
     record is left out (macro flexlake_airbyte_latest). The nested arrays stay JSON here (line_items,
     shipping_lines) and are exploded by stg_shopify__order_lines and the adapters.
 -#}
+{{ config(
+    unique_key=['source_relation', 'order_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('shopify', 'orders') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('name', 'string'),
@@ -34,7 +38,7 @@
 -- depends_on: {{ source('shopify', 'orders') }}
 with raw_orders as (
 
-    {{ flexlake_raw_stream('shopify', 'orders', columns) | indent(4) }}
+    {{ flexlake_staging_raw('shopify', 'orders', columns) | indent(4) }}
 
 ),
 

@@ -1,4 +1,8 @@
 {#- Shopify product variants: the latest version of each record per raw schema (cursor updated_at). -#}
+{{ config(
+    unique_key=['source_relation', 'variant_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('shopify', 'product_variants') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('product_id', 'integer'),
@@ -13,7 +17,7 @@
 -- depends_on: {{ source('shopify', 'product_variants') }}
 with raw_variants as (
 
-    {{ flexlake_raw_stream('shopify', 'product_variants', columns) | indent(4) }}
+    {{ flexlake_staging_raw('shopify', 'product_variants', columns) | indent(4) }}
 
 ),
 

@@ -4,6 +4,10 @@
     full version with is_deleted = 1 (so the input layer can remove it downstream), loaded_at of the deletion
     (macro flexlake_airbyte_latest; a product known only by its deletion record is left out).
 -#}
+{{ config(
+    unique_key=['source_relation', 'product_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('shopify', 'products') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('title', 'string'),
@@ -20,7 +24,7 @@
 -- depends_on: {{ source('shopify', 'products') }}
 with raw_products as (
 
-    {{ flexlake_raw_stream('shopify', 'products', columns) | indent(4) }}
+    {{ flexlake_staging_raw('shopify', 'products', columns) | indent(4) }}
 
 ),
 

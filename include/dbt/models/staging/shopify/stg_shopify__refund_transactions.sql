@@ -2,9 +2,13 @@
     The transactions of each Shopify refund, exploded from order_refunds.transactions (the amount is a
     decimal string there, major units). A refund's money is the sum of its successful refund transactions.
 -#}
+{{ config(
+    unique_key=['source_relation', 'refund_id'],
+    post_hook="{{ flexlake_delete_orphaned_children(ref('stg_shopify__order_refunds'), 'refund_id') }}",
+) }}
 with refunds as (
 
-    select * from {{ ref('stg_shopify__order_refunds') }}
+    {{ flexlake_changed_parents(ref('stg_shopify__order_refunds')) | indent(4) }}
 
 ),
 

@@ -1,4 +1,8 @@
 {#- Shopify payment transactions: the latest version of each record per raw schema (cursor created_at; never updated). -#}
+{{ config(
+    unique_key=['source_relation', 'transaction_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('shopify', 'transactions') }}",
+) }}
 {%- set columns = [
     ('id', 'integer'),
     ('order_id', 'integer'),
@@ -16,7 +20,7 @@
 -- depends_on: {{ source('shopify', 'transactions') }}
 with raw_transactions as (
 
-    {{ flexlake_raw_stream('shopify', 'transactions', columns) | indent(4) }}
+    {{ flexlake_staging_raw('shopify', 'transactions', columns) | indent(4) }}
 
 ),
 

@@ -2,6 +2,10 @@
     Stripe charges: the latest version of each charge per raw schema (a refund makes a new version with
     amount_refunded), amounts in major units (seed currencies).
 -#}
+{{ config(
+    unique_key=['source_relation', 'charge_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'charges') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('customer', 'string'),

@@ -1,4 +1,8 @@
 {#- Stripe customers: the latest version of each customer per raw schema; a deleted one keeps its row, flagged. -#}
+{{ config(
+    unique_key=['source_relation', 'customer_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'customers') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('email', 'string'),

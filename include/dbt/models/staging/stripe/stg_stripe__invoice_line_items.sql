@@ -2,6 +2,10 @@
     Stripe invoice line items: the latest extraction of each line per raw schema (lines have no cursor),
     with the embedded price's id, product and unit amount and the billed period.
 -#}
+{{ config(
+    unique_key=['source_relation', 'invoice_line_item_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'invoice_line_items') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('invoice_id', 'string'),

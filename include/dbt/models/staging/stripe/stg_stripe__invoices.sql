@@ -2,6 +2,10 @@
     Stripe invoices: the latest version of each invoice per raw schema, amounts in major units (seed
     currencies), epoch timestamps as naive UTC; a deleted (draft) invoice keeps its row, flagged.
 -#}
+{{ config(
+    unique_key=['source_relation', 'invoice_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'invoices') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('number', 'string'),

@@ -2,6 +2,10 @@
     Stripe prices: the latest version of each price per raw schema, amounts in major units (seed currencies
     gives the exponent), recurring interval unpacked; a deleted one keeps its row, flagged.
 -#}
+{{ config(
+    unique_key=['source_relation', 'price_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'prices') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('product', 'string'),

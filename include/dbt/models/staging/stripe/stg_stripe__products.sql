@@ -1,4 +1,8 @@
 {#- Stripe products: the latest version of each product per raw schema; a deleted one keeps its row, flagged. -#}
+{{ config(
+    unique_key=['source_relation', 'product_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'products') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('name', 'string'),

@@ -1,4 +1,8 @@
 {#- Stripe refunds: the latest version of each refund per raw schema, amounts in major units (seed currencies). -#}
+{{ config(
+    unique_key=['source_relation', 'refund_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'refunds') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('charge', 'string'),

@@ -2,6 +2,10 @@
     Stripe subscription items: the latest version of each item per raw schema (cursor: its parent's
     `subscription_updated`), with the price it bills (the price object is embedded as JSON).
 -#}
+{{ config(
+    unique_key=['source_relation', 'subscription_item_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'subscription_items') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('subscription', 'string'),

@@ -3,6 +3,10 @@
     latest; the billing history is in invoice lines). customer.subscription.deleted is a cancellation: the
     row stays, flagged is_deleted.
 -#}
+{{ config(
+    unique_key=['source_relation', 'subscription_id'],
+    post_hook="{{ flexlake_delete_vanished_locations('stripe', 'subscriptions') }}",
+) }}
 {%- set columns = [
     ('id', 'string'),
     ('customer', 'string'),
