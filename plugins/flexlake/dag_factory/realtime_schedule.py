@@ -7,9 +7,11 @@ AssetDagRunQueue row per asset and DAG). Which sources a run syncs comes from th
 (`sources_named_by_events`).
 
 The trigger per broker:
-- redis: common.messaging's `MessageQueueTrigger(scheme="redis+pubsub")`, i.e. the redis provider's
-  AwaitMessageTrigger (fires once per message, then the triggerer starts it again);
-- sqs: `MessageQueueTrigger(scheme="sqs")`, the amazon provider's SqsSensorTrigger: one event per received batch;
+- redis: flexlake's RedisChannelTrigger (dag_factory/redis_channel_trigger.py), which stays subscribed and fires one
+  event per burst. common.messaging's `MessageQueueTrigger(scheme="redis+pubsub")` ends after each message and lost
+  the messages published before the triggerer started it again (that module says how this was measured);
+- sqs: `MessageQueueTrigger(scheme="sqs")`, the amazon provider's SqsSensorTrigger: one event per received batch,
+  messages deleted once received;
 - kafka: the kafka provider's `KafkaSharedStreamTrigger`, the one trigger with Airflow 3.3's shared stream polling
   (MessageQueueTrigger does not pass `shared_stream_key` on): tenants on one topic and connection share one consumer
   in the triggerer, and offsets are committed only once the event is stored.
@@ -26,6 +28,7 @@ from typing import Any
 from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable
 from airflow.triggers.base import BaseEventTrigger
 
+from flexlake.dag_factory.redis_channel_trigger import RedisChannelTrigger
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.realtime_schema import RealtimeConfig
 
@@ -35,6 +38,9 @@ SOURCES_KEY = "sources"
 # SQS: up to 10 messages per receive (the API's maximum) and 10 receives per poll, so a burst is one event.
 SQS_MAX_MESSAGES = 10
 SQS_BATCHES = 10
+# A run that starts later than this after its first event may have missed messages (sources_named_by_events): the
+# scheduler creates and starts an unblocked run within a loop or two (~1-2 s measured here).
+PROMPT_START_SECONDS = 5
 
 
 def tenant_schedule(
@@ -81,11 +87,8 @@ def broker_trigger(realtime: RealtimeConfig) -> BaseEventTrigger:
             num_batches=SQS_BATCHES,
             waiter_delay=realtime.debounce_seconds,
         )
-    return MessageQueueTrigger(
-        scheme="redis+pubsub",
-        channels=[realtime.topic],
-        redis_conn_id=connection_id,
-        poll_interval=float(realtime.debounce_seconds),
+    return RedisChannelTrigger(
+        channel=realtime.topic, redis_conn_id=connection_id, debounce_seconds=float(realtime.debounce_seconds)
     )
 
 
@@ -100,11 +103,26 @@ def _realtime(tenant: TenantConfig) -> RealtimeConfig:
 
 def sources_named_by_events(context: Mapping[str, Any]) -> list[str] | None:
     """The sources the asset events that started this run name, sorted; None (sync all) when the run was not started
-    by events (cron floor, manual trigger) or when any event names none: a message without a list means "all"."""
+    by events (cron floor, manual trigger), when any event names none (a message without a list means "all"), or
+    when the run started late.
+
+    Late: on Airflow 3.3.2 a run's events are those up to the *first* event queued for it (the AssetDagRunQueue row
+    keeps its first created_at, on PostgreSQL and SQLite alike), and the row is deleted when the run is created. The
+    messages that came after the first one and before the run was created belong to no run; when the run was created
+    at once that window is the scheduler's reaction time, when it waited behind another run (max_active_runs=1) it is
+    that whole run. A run that started more than PROMPT_START_SECONDS after its first event syncs every source.
+    """
     events = [event for _, asset_events in _triggering_events(context) for event in asset_events]
-    if not events:
+    if not events or _started_late(context.get("dag_run")):
         return None
     return sources_named_by_payloads(getattr(event, "extra", None) or {} for event in events)
+
+
+def _started_late(dag_run: Any) -> bool:
+    run_after, start_date = getattr(dag_run, "run_after", None), getattr(dag_run, "start_date", None)
+    if run_after is None or start_date is None:
+        return True
+    return bool((start_date - run_after).total_seconds() > PROMPT_START_SECONDS)
 
 
 def sources_named_by_payloads(extras: Iterable[Mapping[str, Any]]) -> list[str] | None:
@@ -121,11 +139,14 @@ def sources_named_by_payloads(extras: Iterable[Mapping[str, Any]]) -> list[str] 
 
 
 def message_bodies(payload: Any) -> list[Any]:
-    """The messages in one trigger event: SQS's batch (each message's Body), Redis pub/sub's `data`, Kafka's value."""
+    """The messages in one trigger event: SQS's batch (each message's Body), RedisChannelTrigger's `messages`,
+    Redis pub/sub's `data` (the redis provider's trigger), Kafka's value."""
     if isinstance(payload, Mapping) and isinstance(payload.get("message_batch"), list):
         return [
             message.get("Body") if isinstance(message, Mapping) else message for message in payload["message_batch"]
         ]
+    if isinstance(payload, Mapping) and isinstance(payload.get("messages"), list):
+        return list(payload["messages"])
     if isinstance(payload, Mapping) and "channel" in payload and "data" in payload:
         return [payload["data"]]
     return [payload]

@@ -52,11 +52,12 @@ class RealtimeConfig(StrictModel):
         'may name the sources to sync, {"sources": ["shop"]}; any other message syncs all.',
     )
     debounce_seconds: int = Field(
-        default=5,
+        default=2,
         ge=1,
         le=300,
-        description="How often the triggerer polls the queue when it is idle: messages within that window become "
-        "one run (SQS: one batch). Lower is faster, higher polls the broker less.",
+        description="redis: after a burst's first message, how long the watcher keeps reading before it fires "
+        "one event for all of them; sqs: how often an idle queue is polled (each poll takes up to 100 messages as one "
+        "event); kafka: unused (one event per message). Events queued before a run starts always make one run.",
     )
     max_staleness_minutes: int = Field(
         default=60,
