@@ -20,7 +20,7 @@ class FlexlakePlugin(AirflowPlugin):
             "url_route": "flexlake-catalog",
         },
         {
-            "name": "Runs",
+            "name": "Run history",  # "Runs" is a core tab of the DAG page already
             "href": f"{PORTAL_URL_PREFIX}/dags/{{DAG_ID}}/runs",
             "destination": "dag",
             "url_route": "flexlake-runs",
