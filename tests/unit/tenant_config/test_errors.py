@@ -86,8 +86,8 @@ def test_a_key_with_no_close_match_lists_the_allowed_keys() -> None:
     """When nothing is close, the operator sees what is allowed at that place."""
     problems = _problems(zzzzzz=1)
     expected = (
-        "zzzzzz: unexpected field. Allowed here: airbyte, alerts, catalog, dbt, display_name, owner, schedule, "
-        "sources, tenant_id, tier, warehouse"
+        "zzzzzz: unexpected field. Allowed here: airbyte, alerts, catalog, dbt, display_name, freshness, owner, "
+        "realtime, schedule, sources, tenant_id, tier, warehouse"
     )
     assert problems == [expected], problems
 

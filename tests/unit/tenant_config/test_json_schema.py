@@ -28,6 +28,8 @@ def test_the_generated_schema_is_json_for_editors_naming_every_top_level_field()
         "catalog",
         "airbyte",
         "alerts",
+        "freshness",
+        "realtime",
     }
     assert set(schema["properties"]) == expected, sorted(schema["properties"])
     assert set(schema["required"]) == {"tenant_id", "display_name", "tier", "warehouse", "sources"}, schema["required"]
