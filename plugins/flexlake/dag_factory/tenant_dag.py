@@ -141,7 +141,7 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         dag_id=tenant_dag_id(tenant.tenant_id),
         dag_display_name=tenant.display_name,
         description=tenant_description(tenant),
-        schedule=tenant_schedule(tenant, tenant_timetable(tenant)),  # events + floor for realtime tenants
+        schedule=tenant_schedule(tenant, tenant_timetable(tenant)),
         catchup=False,
         max_active_runs=1,
         max_active_tasks=MAX_ACTIVE_TASKS,
