@@ -30,7 +30,7 @@ Tier = Literal["starter", "professional", "enterprise"]
 OWNER_PATTERN = r"^[^\x00-\x1f\x7f]{1,100}$"
 PATTERN_EXPLANATIONS[OWNER_PATTERN] = "must be 1-100 characters on one line (no newlines or control characters)"
 
-# Cron presets per tier. Enterprise runs every 15 minutes until event-driven runs exist.
+# Cron presets per tier. An enterprise tenant with a `realtime:` block runs on its events instead, over a floor cron.
 TIER_SCHEDULES: dict[str, str] = {
     "starter": "@daily",
     "professional": "@hourly",
@@ -215,7 +215,10 @@ class TenantConfig(StrictModel):
 
     tenant_id: str = Field(pattern=IDENTIFIER_PATTERN, description="Used in the DAG id, schema names and paths.")
     display_name: str = Field(min_length=1, max_length=120, description="Shown in the Airflow UI.")
-    tier: Tier = Field(description="starter: daily; professional: hourly + catalog; enterprise: every 15 min.")
+    tier: Tier = Field(
+        description="starter: daily; professional: hourly + catalog; enterprise: every 15 min, or event-driven "
+        "with a `realtime:` block.",
+    )
     schedule: str | None = Field(
         default=None,
         max_length=100,
