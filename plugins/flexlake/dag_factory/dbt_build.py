@@ -7,14 +7,18 @@ independent branches still build). The per-model tasks stay, with their ids (`db
 `.test`, `<test>_test`): each reads its nodes' results from this task and succeeds or fails with dbt's message
 and its own dbt log lines (dag_factory/dbt_operator.DbtNodeReportOperator), started in the triggerer and ended
 there when its nodes succeeded (dag_factory/dbt_reports.py), so a green run costs one worker process for dbt.
-Unlike Cosmos's WATCHER mode, no task waits for another: `airflow dags test` (the demo) runs the report tasks
-in-process, every executor runs them as is.
+The build reports each task as soon as dbt has finished its nodes (`ProgressReporter`, from dbt's own
+NodeFinished events), and the first model tasks start with the build: the chain of model tasks overlaps the
+build, as Cosmos's WATCHER consumers do, instead of following it. `airflow dags test` (the demo) runs the
+report tasks in-process; one that comes before the build is rescheduled until the build has run.
 
 The task fails only when dbt could not run the build at all (a compilation or connection error): a failed
 model is its own task's failure. What each report task shows is pushed to XCom under `report_key(task_id)`.
 """
 
-from collections.abc import Mapping
+import functools
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +34,77 @@ MAX_LOG_LINES_PER_NODE = 200
 MAX_LOG_LINE_CHARS = 2000
 
 
+NodeFinishedHook = Callable[[str, dict[str, Any]], None]
+
+
 class NodeLogCollector:
-    """A dbtRunner callback: keeps each node's own log lines (what dbt prints about it), bounded per node."""
+    """A dbtRunner callback: keeps each node's own log lines (what dbt prints about it), bounded per node, and
+    hands each finished node's result to `on_node_finished` (set for the run: `ProgressReporter`)."""
 
     def __init__(self) -> None:
         self.lines: dict[str, list[str]] = {}
+        self.on_node_finished: NodeFinishedHook | None = None
 
     def __call__(self, event: Any) -> None:
-        unique_id = getattr(getattr(getattr(event, "data", None), "node_info", None), "unique_id", "")
+        data = getattr(event, "data", None)
+        unique_id = getattr(getattr(data, "node_info", None), "unique_id", "")
         info = getattr(event, "info", None)
-        if not unique_id or info is None or info.level not in _LOG_LEVELS or not info.msg:
+        if not unique_id or info is None:
+            return
+        if info.name == "NodeFinished":
+            if self.on_node_finished is not None:
+                self.on_node_finished(unique_id, finished_node_report(data, self.lines.get(unique_id, ())))
+            return
+        if info.level not in _LOG_LEVELS or not info.msg:
             return
         lines = self.lines.setdefault(unique_id, [])
         if len(lines) < MAX_LOG_LINES_PER_NODE:
             lines.append(f"{info.ts.ToJsonString()[11:19]} {info.msg[:MAX_LOG_LINE_CHARS]}")
+
+
+def finished_node_report(data: Any, log_lines: Sequence[str]) -> dict[str, Any]:
+    """One node's result from dbt's NodeFinished event (its run_result message), shaped as `node_results` does."""
+    result = data.run_result
+    timing = [t for t in result.timing_info if t.started_at.seconds and t.completed_at.seconds]
+    return {
+        "unique_id": data.node_info.unique_id,
+        "name": data.node_info.node_name,
+        "status": str(result.status),
+        "message": result.message or "",
+        "execution_time": round(float(result.execution_time or 0.0), 3),
+        "started_at": timing[0].started_at.ToDatetime().isoformat() if timing else None,
+        "completed_at": timing[-1].completed_at.ToDatetime().isoformat() if timing else None,
+        "log": list(log_lines),
+    }
+
+
+class ProgressReporter:
+    """Pushes a report task's results the moment dbt has finished all of its nodes (called from dbt's threads).
+
+    `push(task_id, reports)` returns whether it pushed; the tasks it pushed are in `pushed`, and the build pushes
+    the others (nodes dbt never reached) when it ends.
+    """
+
+    def __init__(self, nodes_of_task: Mapping[str, tuple[str, ...]], push: Callable[[str, list[dict[str, Any]]], bool]):
+        self._nodes_of_task = nodes_of_task
+        self._tasks_of_node: dict[str, list[str]] = {}
+        for task_id, unique_ids in nodes_of_task.items():
+            for unique_id in unique_ids:
+                self._tasks_of_node.setdefault(unique_id, []).append(task_id)
+        self._finished: dict[str, dict[str, Any]] = {}
+        self._push = push
+        self._lock = threading.Lock()
+        self.pushed: set[str] = set()
+
+    def __call__(self, unique_id: str, report: dict[str, Any]) -> None:
+        with self._lock:
+            self._finished[unique_id] = report
+            for task_id in self._tasks_of_node.get(unique_id, ()):
+                unique_ids = self._nodes_of_task[task_id]
+                if task_id in self.pushed or any(uid not in self._finished for uid in unique_ids):
+                    continue
+                if self._push(task_id, [dict(self._finished[uid]) for uid in unique_ids]):
+                    self.pushed.add(task_id)
 
 
 def node_results(execution: Any, logs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -110,20 +171,39 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
         return {**env, **window}
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
-        result = super().run_dbt_runner(command, env, cwd, **kwargs)
-        write_run_results(result, Path(cwd))
         context = kwargs.get("context")
+        progress = None
+        if context is not None:
+            progress = ProgressReporter(self.nodes_of_task, functools.partial(self._push, context))
+        self._collector.on_node_finished = progress
+        try:
+            result = super().run_dbt_runner(command, env, cwd, **kwargs)
+        finally:
+            self._collector.on_node_finished = None
+        write_run_results(result, Path(cwd))
         if context is not None and getattr(result, "result", None) is not None:
-            self._push_reports(context, node_results(result.result, self._collector.lines))
+            pushed = progress.pushed if progress is not None else set()
+            self._push_reports(context, node_results(result.result, self._collector.lines), pushed)
         return result
 
-    def _push_reports(self, context: Context, results: Mapping[str, dict[str, Any]]) -> None:
+    def _push(self, context: Context, task_id: str, reports: list[dict[str, Any]]) -> bool:
+        """One report task's results to XCom, with the build's attempt (a report task whose own attempt is later
+        is a retry or a clear of that task: dbt_reports.is_rerun). False when the push failed (logged)."""
         task_instance = context["ti"]
-        for task_id, reports in reports_by_task(results, self.nodes_of_task, self.missing_status).items():
-            # The build's attempt rides along: a report task whose own attempt is later is a retry (dbt_operator).
-            for report in reports:
-                report["build_try_number"] = task_instance.try_number
+        for report in reports:
+            report["build_try_number"] = task_instance.try_number
+        try:
             task_instance.xcom_push(key=report_key(task_id), value=reports)
+        except Exception:  # from one of dbt's threads: never break the build; the task is pushed again at its end
+            self.log.exception("reporting %s to its task failed; it is reported when the build ends", task_id)
+            return False
+        return True
+
+    def _push_reports(self, context: Context, results: Mapping[str, dict[str, Any]], pushed: set[str]) -> None:
+        """What the build has not reported yet (nodes dbt never reached, or whose push failed), once it ended."""
+        for task_id, reports in reports_by_task(results, self.nodes_of_task, self.missing_status).items():
+            if task_id not in pushed:
+                self._push(context, task_id, reports)
         failed = sorted(r["name"] for r in results.values() if r["status"] not in SUCCESS_STATUSES)
         if failed:
             self.log.warning("dbt build: %d node(s) did not succeed (their tasks say why): %s", len(failed), failed)

@@ -9,12 +9,18 @@ dbt runner, profile from the tenant's warehouse, run_results staged by the callb
 import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Context
 from airflow.sdk.bases.operator import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowRescheduleException,
+    AirflowSkipException,
+)
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtDocsLocalOperator
 
@@ -23,17 +29,21 @@ from flexlake.catalog import catalog_root, run_key, stage_run_results
 from flexlake.dag_factory.dbt_build import DbtTenantBuildOperator
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
 from flexlake.dag_factory.dbt_reports import (
+    BUILD_ENDED_STATES,
     BUILD_TASK_ID,
     FAILED_STATUSES,
+    POLL_SECONDS,
     REPORT_START_TRIGGER_ARGS,
     SUCCESS_STATUSES,
     all_succeeded,
+    build_state,
+    is_current,
     is_rerun,
     none_selected,
     report_key,
     report_lines,
 )
-from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, RESULTS_ONLY_OPERATORS
+from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, NODE_BUILD_COMMAND, RESULTS_ONLY_OPERATORS
 from flexlake.dag_factory.run_params import FULL_REFRESH_PARAM, SELECT_PARAM, VARS_PARAM, requested, run_dbt_vars
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
@@ -48,6 +58,7 @@ _COSMOS_OPERATORS: dict[str, type[BaseOperator]] = {
 _RESULTS_ONLY_COMMANDS = frozenset({*RESULTS_ONLY_OPERATORS, "build"})
 _UI_COLORS = {
     "build": "#5A3FA0",
+    NODE_BUILD_COMMAND: "#7352BA",
     "run": "#7352BA",
     "test": "#8194E0",
     "seed": "#F58D7E",
@@ -61,7 +72,9 @@ SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
 RunCallback = Callable[..., Any]
 # The commands the `full_refresh` run parameter (run_params.py) applies to: those that build models and seeds
 # (`build`, and `run`/`seed` when a model task runs dbt itself); tests and docs read what is there.
-_FULL_REFRESH_COMMANDS = frozenset({"run", "seed", "build"})
+_FULL_REFRESH_COMMANDS = frozenset({"run", "seed", "build", NODE_BUILD_COMMAND})
+# Commands that select a model and run the tests of it (and of no model outside the selection).
+_CAUTIOUS_TEST_COMMANDS = frozenset({"test", NODE_BUILD_COMMAND})
 
 
 class DbtNodeOperator(BaseOperator):
@@ -108,7 +121,7 @@ class DbtNodeOperator(BaseOperator):
             "callback_args": dict(self.callback_args),
             **self.cosmos_extra,
         }
-        if self.command == "test":
+        if self.command in _CAUTIOUS_TEST_COMMANDS:
             kwargs["indirect_selection"] = "cautious"
         if self.command == "build":  # it names every test it runs (dbt_task_group.build_selection)
             kwargs["indirect_selection"] = "empty"
@@ -157,6 +170,8 @@ class DbtNodeReportOperator(DbtNodeOperator):
     def execute(self, context: Context) -> Any:
         task_instance = context["ti"]
         reports = task_instance.xcom_pull(task_ids=BUILD_TASK_ID, key=report_key(self.task_id))
+        if not is_current(reports, task_instance.try_number):
+            self._check_build_ended(task_instance, has_reports=bool(reports))
         if not reports:
             return self._build_it_now(context, "the run's dbt build left no result for it")
         for report in reports:
@@ -172,6 +187,19 @@ class DbtNodeReportOperator(DbtNodeOperator):
             raise AirflowException("dbt: " + "; ".join(f"{r['name']} {r['status']}: {r['message']}" for r in failed))
         undone = [r for r in reports if r["status"] not in SUCCESS_STATUSES]
         return self._build_it_now(context, ", ".join(sorted({r["status"] for r in undone})) + " in the run's dbt build")
+
+    def _check_build_ended(self, task_instance: Any, *, has_reports: bool) -> None:
+        """Reschedules this task while the build has not run (`airflow dags test` runs a first model task beside the
+        build, not after it), and fails it when the build ended without reaching it."""
+        state = build_state(task_instance.dag_id, task_instance.run_id)
+        if state not in BUILD_ENDED_STATES:
+            self.log.info("%s has not run yet (%s): looking again in %s s", BUILD_TASK_ID, state, POLL_SECONDS)
+            raise AirflowRescheduleException(datetime.now(UTC) + timedelta(seconds=POLL_SECONDS))
+        if not has_reports and state != "success":
+            raise AirflowFailException(
+                f"not built: {BUILD_TASK_ID} ended {state} before dbt reached this model (its log says why); "
+                "clear the run once the cause is fixed"
+            )
 
     def _build_it_now(self, context: Context, reason: str) -> Any:
         self.log.info("running dbt %s for %s itself: %s", self.command, self.select, reason)

@@ -9,9 +9,15 @@ build's XCom there and, when every node succeeded on the task's first report, en
 there). Anything else (a failed, skipped or unrun node, a retry or a
 cleared task, no report) resumes the task on a worker, whose `execute` fails with dbt's message or runs dbt.
 
+The first model tasks start with the build, not after it, and the build reports each task as soon as dbt has
+finished its nodes (dbt_build.py): the chain of model tasks (dbt's dependencies, one scheduler and triggerer
+round of ~3.5 s per hop on Airflow 3.3) then overlaps the build instead of following it. A trigger whose nodes
+are not finished yet waits (`POLL_SECONDS`) until they are or the build has ended.
+
 This module imports neither Cosmos nor dbt: the triggerer loads it for every report task.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -31,6 +37,11 @@ REPORT_START_TRIGGER_ARGS = StartTriggerArgs(
     trigger_cls=TRIGGER_CLASSPATH, trigger_kwargs={}, next_method=RESUME_METHOD, next_kwargs=None, timeout=None
 )
 
+# How often a waiting report task looks again for its nodes' results (two small reads through the API server).
+POLL_SECONDS = 1.0
+# The build task's states after which it reports nothing more.
+BUILD_ENDED_STATES = frozenset({"success", "failed", "upstream_failed", "skipped", "removed"})
+
 Report = dict[str, Any]
 
 
@@ -43,6 +54,21 @@ def is_rerun(reports: Sequence[Report], try_number: int) -> bool:
     """A task attempt later than the build's is a retry or a clear of that task alone: it runs dbt itself."""
     build_try_number: int = reports[0].get("build_try_number", 1)
     return try_number > build_try_number
+
+
+def is_current(reports: Sequence[Report] | None, try_number: int) -> bool:
+    """Results of the build attempt this task attempt belongs to: not none yet, not an earlier build's for a
+    retried or cleared task (whose clear of the whole run re-runs the build: its new results are awaited)."""
+    return bool(reports) and not is_rerun(reports or (), try_number)
+
+
+def build_state(dag_id: str, run_id: str) -> str | None:
+    """The run's build task state, through the Task SDK (a worker's or the triggerer's API client)."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance  # noqa: PLC0415 (only when running)
+
+    states = RuntimeTaskInstance.get_task_states(dag_id=dag_id, task_ids=[BUILD_TASK_ID], run_ids=[run_id])
+    state = states.get(run_id, {}).get(BUILD_TASK_ID)
+    return str(state) if state is not None else None
 
 
 def all_succeeded(reports: Sequence[Report]) -> bool:
@@ -84,7 +110,7 @@ class BuildReportTrigger(BaseTrigger):
         if task_instance is None:  # only a task's trigger has one; this trigger is never an asset's
             raise RuntimeError("BuildReportTrigger runs for a report task only")
         try:
-            reports = await self._reports(task_instance)
+            reports = await self._wait_for_reports(task_instance)
         except Exception as error:  # the worker reads the XCom again and fails or builds with a clear message
             yield _resume_on_worker(f"reading the build's report failed: {error}")
             return
@@ -102,6 +128,23 @@ class BuildReportTrigger(BaseTrigger):
             for line in report_lines(report):
                 self.log.info("%s", line)
         yield TaskSuccessEvent()
+
+    async def _wait_for_reports(self, task_instance: Any) -> list[Report] | None:
+        """This attempt's results once dbt has finished the task's nodes, else what is there when the build ends."""
+        from asgiref.sync import sync_to_async  # noqa: PLC0415
+
+        waiting_logged = False
+        while True:
+            reports = await self._reports(task_instance)
+            if is_current(reports, task_instance.try_number):
+                return reports
+            state = await sync_to_async(build_state)(task_instance.dag_id, task_instance.run_id)
+            if state in BUILD_ENDED_STATES:  # it may have reported just before ending
+                return await self._reports(task_instance)
+            if not waiting_logged:
+                self.log.info("waiting for %s (%s) to finish this task's nodes", BUILD_TASK_ID, state or "not started")
+                waiting_logged = True
+            await asyncio.sleep(POLL_SECONDS)
 
     @staticmethod
     async def _reports(task_instance: Any) -> list[Report] | None:

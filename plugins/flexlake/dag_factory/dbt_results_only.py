@@ -18,6 +18,7 @@ from typing import Any
 
 from airflow.sdk.bases.operator import BaseOperator
 from cosmos.operators.local import (
+    DbtBuildLocalOperator,
     DbtRunLocalOperator,
     DbtSeedLocalOperator,
     DbtSnapshotLocalOperator,
@@ -25,6 +26,9 @@ from cosmos.operators.local import (
 )
 
 NO_WRITE_JSON_FLAG = "--no-write-json"
+# A model task whose model has tests runs `dbt build --select <model>` when it runs dbt itself (a retry, a clear):
+# the model and its tests, as the task reports them (dag_factory/dbt_task_group.py).
+NODE_BUILD_COMMAND = "build_node"
 RUN_RESULTS_FILE = Path("target") / "run_results.json"
 
 
@@ -65,7 +69,12 @@ class DbtSnapshotResultsOnlyOperator(_WritesRunResultsOnly, DbtSnapshotLocalOper
     """`dbt snapshot` for one snapshot."""
 
 
+class DbtNodeBuildResultsOnlyOperator(_WritesRunResultsOnly, DbtBuildLocalOperator):  # type: ignore[misc]
+    """`dbt build` of one model and its tests (a model task that runs dbt itself)."""
+
+
 RESULTS_ONLY_OPERATORS: dict[str, type[BaseOperator]] = {
+    NODE_BUILD_COMMAND: DbtNodeBuildResultsOnlyOperator,
     "run": DbtRunResultsOnlyOperator,
     "test": DbtTestResultsOnlyOperator,
     "seed": DbtSeedResultsOnlyOperator,

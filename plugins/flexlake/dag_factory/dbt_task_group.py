@@ -1,8 +1,14 @@
-"""The tenant's dbt build: one `dbt build` task, then a task group with one task per model, its tests after it.
+"""The tenant's dbt build: one `dbt build` task and, beside it, a task group with one task per model and its tests
+(the group's first tasks start with the build and follow its progress: dag_factory/dbt_reports.py).
 
 The graph is Cosmos's (manifest built ahead of time, no dbt at parse time, selection computed once per
 distinct selection: dbt_graph.py); the tasks are light until they run (dbt_operator.py). Task ids follow
-Cosmos's layout: `dbt_transform.<model>.run`, `dbt_transform.<model>.test`, `dbt_transform.<test>_test`.
+Cosmos's layout: `dbt_transform.<model>.run` (`.seed`, `.snapshot`), `dbt_transform.<test>_test` for a test of
+several models. A model's tests are reported by its own task, as Cosmos's `TestBehavior.BUILD` does, not by a
+`.test` task after it: a task after each model doubled the chain of tasks a run waits through (one scheduler
+and triggerer round, ~3.5 s, per task on Airflow 3.3) and added a third of the DAG's tasks, for nothing dbt
+does not already show per test in the model's log. A failing test fails its model's task, so what depends on
+the model is "upstream failed", as dbt skips it.
 A tenant's model subset is select/exclude (its graph shrinks); its definitions are vars; its replaced and
 added models come from its overlay dbt project (dbt_project.py), whose manifest the graph then renders from.
 """
@@ -14,6 +20,7 @@ from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project
 from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
+from flexlake.dag_factory.dbt_results_only import NODE_BUILD_COMMAND
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.dbt_schema import PASS_THROUGH_ENTITIES
 from flexlake.tenant_config.schema import SOURCE_SYSTEMS, SUBSCRIPTION_SYSTEMS
@@ -75,7 +82,8 @@ def build_selection(nodes_of_task: dict[str, tuple[str, ...]]) -> str:
 
 
 def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
-    """`dbt_build` (one dbt process for the run: dbt_build.py), then the group of per-model tasks reporting it.
+    """`dbt_build` (one dbt process for the run: dbt_build.py) and the group of per-model tasks reporting it
+    (the caller starts both after the syncs: the model tasks follow the build as dbt finishes their nodes).
 
     The per-model tasks keep Cosmos's layout and dbt's dependencies, so a failed model's downstream tasks show
     "upstream failed" and clearing a task with its downstream re-runs exactly those models.
@@ -84,8 +92,7 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
     project = tenant_dbt_project(tenant)
     graph = selected_graph(project.project_dir, project.manifest, select, exclude)
     nodes_of_task: dict[str, tuple[str, ...]] = {}
-    firsts: dict[str, BaseOperator] = {}
-    lasts: dict[str, BaseOperator] = {}
+    tasks: dict[str, BaseOperator] = {}
 
     def report_task(task_id: str, command: str, select: str, unique_ids: tuple[str, ...]) -> BaseOperator:
         task = dbt_node_task(
@@ -102,16 +109,15 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
     with TaskGroup(group_id=DBT_GROUP_ID, tooltip="one task per model: what the run's dbt build did") as group:
         for node in graph.nodes:
             with TaskGroup(group_id=node.name):
-                command = _COMMANDS[node.resource_type.value]
-                first = report_task(command, command, node.resource_name, (node.unique_id,))
-                firsts[node.unique_id] = lasts[node.unique_id] = first
-                if tests := graph.tests_of.get(node.unique_id):
-                    lasts[node.unique_id] = first >> report_task("test", "test", node.resource_name, tests)
+                task_name = _COMMANDS[node.resource_type.value]
+                tests = graph.tests_of.get(node.unique_id, ())
+                command = NODE_BUILD_COMMAND if tests else task_name
+                tasks[node.unique_id] = report_task(task_name, command, node.resource_name, (node.unique_id, *tests))
         for node in graph.nodes:
-            firsts[node.unique_id].set_upstream([lasts[parent] for parent in node.depends_on if parent in lasts])
+            tasks[node.unique_id].set_upstream([tasks[parent] for parent in node.depends_on if parent in tasks])
         for test in graph.detached_tests:
             detached = report_task(f"{test.name}_test", "test", test.resource_name.split(".")[0], (test.unique_id,))
-            detached.set_upstream([lasts[parent] for parent in test.depends_on])
+            detached.set_upstream([tasks[parent] for parent in test.depends_on])
     build = dbt_node_task(
         task_id=BUILD_TASK_ID,
         tenant=tenant,

@@ -16,6 +16,7 @@ from airflow.sdk import DAG
 
 from flexlake import settings
 from flexlake.catalog import catalog_root
+from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_task_group import DBT_GROUP_ID
 from flexlake.dag_factory.tenant_dag import build_tenant_dag
 from flexlake.ingestion.airbyte_api.connectors import MASK, SourceCredentials, masked, source_configuration
@@ -89,7 +90,7 @@ def _plan(file: Path, tenant: TenantConfig) -> TenantPlan:
         "models_removed": sorted(not_built - skipped),
         "models_of_absent_systems": len(skipped),
         "models_added": sorted(built - set(product)),
-        "tests": len(_dbt_nodes(dag, "test")),
+        "tests": _dbt_test_count(dag),
         "pass_through_columns": {
             entity: [f"{c.system}.{c.column} -> {c.output_name} ({c.type})" for c in columns]
             for entity, columns in tenant.dbt.pass_through_columns.items()
@@ -102,13 +103,21 @@ def _plan(file: Path, tenant: TenantConfig) -> TenantPlan:
     return TenantPlan(tenant_id=tenant.tenant_id, file=str(file), document=document)
 
 
-def _dbt_nodes(dag: DAG, command: str) -> set[str]:
-    """Node names of the dbt task group's tasks running `command` (task ids dbt_transform.<node>.<command>)."""
+def _dbt_nodes(dag: DAG, task_name: str) -> set[str]:
+    """Node names of the dbt task group's tasks named `task_name` (task ids dbt_transform.<node>.<task_name>)."""
     return {
         task.task_id.split(".")[1]
         for task in dag.tasks
-        if task.task_id.startswith(f"{DBT_GROUP_ID}.") and getattr(task, "command", None) == command
+        if task.task_id.startswith(f"{DBT_GROUP_ID}.") and task.task_id.endswith(f".{task_name}")
     }
+
+
+def _dbt_test_count(dag: DAG) -> int:
+    """The data tests the run's `dbt build` runs (every node it reports to a task: dag_factory/dbt_build.py)."""
+    nodes_of_task: dict[str, tuple[str, ...]] = getattr(dag.get_task(BUILD_TASK_ID), "cosmos_extra", {}).get(
+        "nodes_of_task", {}
+    )
+    return len({uid for uids in nodes_of_task.values() for uid in uids if uid.startswith("test.")})
 
 
 def _product_models() -> dict[str, str | None]:

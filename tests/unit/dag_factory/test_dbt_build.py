@@ -13,11 +13,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowRescheduleException,
+    AirflowSkipException,
+)
 from airflow.triggers.base import BaseTaskEndEvent, TaskSkippedEvent, TaskSuccessEvent
-from flexlake.dag_factory import dbt_operator
+from flexlake.dag_factory import dbt_operator, dbt_reports
 from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV
-from flexlake.dag_factory.dbt_build import reports_by_task
+from flexlake.dag_factory.dbt_build import NodeLogCollector, ProgressReporter, reports_by_task
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, BuildReportTrigger, report_key
 from flexlake.tenant_config import load_tenant_config
@@ -27,6 +32,9 @@ TASK_ID = "fct_orders_run"
 
 class _TaskInstance:
     """What the report task reads from the Task SDK: the build's XCom and its own attempt."""
+
+    dag_id = "flexlake__shop"
+    run_id = "manual__1"
 
     def __init__(self, reports: list[dict[str, Any]] | None, try_number: int) -> None:
         self.reports = reports
@@ -52,7 +60,24 @@ def _report(status: str, build_try_number: int = 1, message: str = "") -> dict[s
 
 
 @pytest.fixture
-def report_task(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[DbtNodeReportOperator, list[str]]:
+def build_states(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The build task's state as the Task SDK reports it, last value repeated (default: it succeeded)."""
+    states: list[str | None] = ["success"]
+
+    def build_state(dag_id: str, run_id: str) -> str | None:
+        assert (dag_id, run_id) == ("flexlake__shop", "manual__1")
+        return states.pop(0) if len(states) > 1 else states[0]
+
+    monkeypatch.setattr(dbt_operator, "build_state", build_state)
+    monkeypatch.setattr(dbt_reports, "build_state", build_state)
+    monkeypatch.setattr(dbt_reports, "POLL_SECONDS", 0.0)
+    return states
+
+
+@pytest.fixture
+def report_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, build_states: list[str | None]
+) -> tuple[DbtNodeReportOperator, list[str]]:
     """A report task whose own dbt call only records that it happened."""
     path = tmp_path / "shop.yaml"
     path.write_text(
@@ -149,10 +174,14 @@ def test_a_report_task_resumed_from_the_triggerer_reports_on_the_worker(report_t
     assert built == ["fct_orders"]
 
 
-def _trigger_events(reports: list[dict[str, Any]] | Exception | None, try_number: int = 1) -> list[Any]:
-    """The events BuildReportTrigger yields for a report task attempt, the build's XCom read through the SDK."""
+def _trigger_events(
+    reports: list[dict[str, Any]] | Exception | None, try_number: int = 1, *, later: list[Any] | None = None
+) -> list[Any]:
+    """The events BuildReportTrigger yields for a report task attempt, the build's XCom read through the SDK
+    (`reports` first, then each of `later` on the following reads, the last one repeated)."""
     from airflow.sdk.execution_time.xcom import XCom  # noqa: PLC0415
 
+    values = [reports, *(later or [])]
     trigger = BuildReportTrigger()
     trigger.task_instance = SimpleNamespace(  # type: ignore[assignment]
         dag_id="flexlake__shop", run_id="manual__1", task_id=TASK_ID, try_number=try_number
@@ -161,9 +190,10 @@ def _trigger_events(reports: list[dict[str, Any]] | Exception | None, try_number
 
     def get_one(**kwargs: Any) -> Any:
         reads.append(kwargs)
-        if isinstance(reports, Exception):
-            raise reports
-        return reports
+        value = values.pop(0) if len(values) > 1 else values[0]
+        if isinstance(value, Exception):
+            raise value
+        return value
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(XCom, "get_one", get_one)
@@ -172,14 +202,15 @@ def _trigger_events(reports: list[dict[str, Any]] | Exception | None, try_number
             return [event async for event in trigger.run()]
 
         events = asyncio.run(collect())
-    assert reads == [
-        {"key": report_key(TASK_ID), "dag_id": "flexlake__shop", "task_id": BUILD_TASK_ID, "run_id": "manual__1",
-         "map_index": -1}
-    ]  # fmt: skip
+    assert reads and all(read == {
+        "key": report_key(TASK_ID), "dag_id": "flexlake__shop", "task_id": BUILD_TASK_ID, "run_id": "manual__1",
+        "map_index": -1} for read in reads
+    ), reads  # fmt: skip
     return events
 
 
 @pytest.mark.parametrize("status", ["success", "pass", "warn"])
+@pytest.mark.usefixtures("build_states")
 def test_the_trigger_ends_a_green_report_task_without_a_worker(status: str, capsys: pytest.CaptureFixture[str]) -> None:
     events = _trigger_events([_report(status)])
     assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
@@ -198,10 +229,89 @@ def test_the_trigger_ends_a_green_report_task_without_a_worker(status: str, caps
     ],
     ids=["failed", "skipped", "rerun", "no-report", "xcom-error"],
 )
+@pytest.mark.usefixtures("build_states")
 def test_the_trigger_hands_every_other_case_to_a_worker(reports: Any, try_number: int) -> None:
     events = _trigger_events(reports, try_number)
     assert len(events) == 1 and not isinstance(events[0], BaseTaskEndEvent), events
     assert events[0].payload["reason"], "the worker's log says why it was needed"
+
+
+def test_the_trigger_waits_while_the_build_has_not_finished_its_nodes(build_states: list[str | None]) -> None:
+    """A first model task starts with the build: it waits (no worker) until dbt has finished its nodes."""
+    build_states[:] = [None, "running", "running"]
+    events = _trigger_events(None, later=[None, [_report("success")]])
+    assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
+
+
+def test_after_clearing_the_whole_run_the_trigger_waits_for_the_new_build(build_states: list[str | None]) -> None:
+    """Task and build both cleared (attempt 2): the old build's report is not this attempt's; the new one is."""
+    build_states[:] = ["queued", "running"]
+    events = _trigger_events([_report("error")], try_number=2, later=[[_report("success", build_try_number=2)]])
+    assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
+
+
+def test_the_trigger_hands_a_task_the_ended_build_never_reported_to_a_worker(build_states: list[str | None]) -> None:
+    build_states[:] = ["running", "failed"]
+    events = _trigger_events(None)
+    assert len(events) == 1 and not isinstance(events[0], BaseTaskEndEvent), events
+
+
+def test_under_dags_test_a_first_model_task_before_the_build_is_rescheduled(
+    report_task: Any, build_states: list[str | None]
+) -> None:
+    """`airflow dags test` runs a first model task and the build in either order: before it, look again later."""
+    task, built = report_task
+    build_states[:] = ["scheduled"]
+    with pytest.raises(AirflowRescheduleException):
+        _execute(task, None)
+    assert built == []
+
+
+@pytest.mark.parametrize("state", ["failed", "upstream_failed"])
+def test_a_model_the_failed_build_never_reached_fails_without_running_dbt(
+    report_task: Any, build_states: list[str | None], state: str
+) -> None:
+    task, built = report_task
+    build_states[:] = [state]
+    with pytest.raises(AirflowFailException, match=f"not built: dbt_build ended {state}"):
+        _execute(task, None)
+    assert built == [], "a build that could not run (compilation, connection) is not repeated model by model"
+
+
+def _node_finished(unique_id: str, status: str = "success") -> Any:
+    """dbt's own NodeFinished event for a node, as the dbtRunner callback receives it."""
+    from dbt.events.types import NodeFinished  # noqa: PLC0415
+    from dbt_common.events.base_types import msg_from_base_event  # noqa: PLC0415
+
+    timing = [{"name": "execute", "started_at": "2026-12-06T10:00:00Z", "completed_at": "2026-12-06T10:00:02Z"}]
+    run_result = {"status": status, "message": "OK", "execution_time": 2.0, "timing_info": timing}
+    node_info = {"unique_id": unique_id, "node_name": unique_id.rsplit(".", maxsplit=1)[-1]}
+    return msg_from_base_event(NodeFinished(node_info=node_info, run_result=run_result))
+
+
+def test_the_build_reports_a_task_as_soon_as_dbt_finished_all_its_nodes() -> None:
+    pushes: list[tuple[str, list[dict[str, Any]]]] = []
+    nodes_of_task = {"g.a.run": ("model.flexlake.a",), "g.a.test": ("test.flexlake.t1", "test.flexlake.t2")}
+    collector = NodeLogCollector()
+    collector.on_node_finished = ProgressReporter(nodes_of_task, lambda task_id, r: pushes.append((task_id, r)) or True)
+    collector(_node_finished("model.flexlake.a"))
+    assert [task_id for task_id, _ in pushes] == ["g.a.run"]
+    assert pushes[0][1][0] | {"log": []} == {
+        "unique_id": "model.flexlake.a", "name": "a", "status": "success", "message": "OK", "execution_time": 2.0,
+        "started_at": "2026-12-06T10:00:00", "completed_at": "2026-12-06T10:00:02", "log": [],
+    }  # fmt: skip
+    collector(_node_finished("test.flexlake.t1", "pass"))
+    assert len(pushes) == 1, "a task is reported once all of its nodes finished"
+    collector(_node_finished("test.flexlake.t2", "fail"))
+    assert [task_id for task_id, _ in pushes] == ["g.a.run", "g.a.test"]
+    assert [r["status"] for r in pushes[1][1]] == ["pass", "fail"]
+    assert collector.on_node_finished.pushed == {"g.a.run", "g.a.test"}
+
+
+def test_a_failed_push_is_left_for_the_end_of_the_build() -> None:
+    progress = ProgressReporter({"g.a.run": ("model.flexlake.a",)}, lambda task_id, reports: False)
+    progress("model.flexlake.a", {"unique_id": "model.flexlake.a", "status": "success"})
+    assert progress.pushed == set()
 
 
 def test_report_tasks_start_in_the_triggerer_after_serialization(report_task: Any) -> None:

@@ -11,7 +11,7 @@ def test_run_test_and_seed_tasks_pass_no_write_json_and_the_docs_task_does_not(t
     publish_catalog's `dbt docs generate` writes its artifacts as dbt does."""
     dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
     context = {"params": {"full_refresh": False}}
-    for task_id in ("dbt_transform.fct_orders.run", "dbt_transform.fct_orders.test", "dbt_transform.currencies.seed"):
+    for task_id in ("dbt_transform.fct_orders.run", "dbt_transform.currencies.seed"):
         operator = dag.get_task(task_id).cosmos_operator_for_run(context)
         assert NO_WRITE_JSON_FLAG in operator.dbt_cmd_flags, f"{task_id}: {operator.dbt_cmd_flags}"
         assert type(operator) in RESULTS_ONLY_OPERATORS.values(), f"{task_id}: {type(operator).__name__}"

@@ -36,7 +36,7 @@ def test_the_added_model_has_a_task_after_the_replacement(tenant_folder: Path) -
     """mart_revenue_monthly exists only in the overlay tenant's DAG, downstream of the replaced daily mart."""
     dags = build_tenant_dags(tenant_folder)
     added = dags[OVERLAY_TENANT].get_task("dbt_transform.mart_revenue_monthly.run")
-    assert "dbt_transform.mart_revenue_daily.test" in added.upstream_task_ids, added.upstream_task_ids
+    assert "dbt_transform.mart_revenue_daily.run" in added.upstream_task_ids, added.upstream_task_ids
     for dag_id, dag in dags.items():
         if dag_id != OVERLAY_TENANT:
             assert "mart_revenue_monthly" not in _run_tasks(dag.task_ids), f"{dag_id} got the overlay's model"

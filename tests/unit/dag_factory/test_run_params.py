@@ -96,7 +96,7 @@ def test_the_dag_checks_conf_first_and_builds_after_skipped_syncs(tenant_folder:
     assert dag.get_task("provision_warehouse")._pre_execute_hook is check_run_conf
     syncs = [task for task in dag.tasks if task.task_id.startswith("airbyte_sync__")]
     assert syncs and all(task._pre_execute_hook is not None for task in syncs)
-    for task_id in ("dbt_build", "dbt_transform.fct_orders.run", "dbt_transform.fct_orders.test", "publish_catalog"):
+    for task_id in ("dbt_build", "dbt_transform.fct_orders.run", "publish_catalog"):
         assert dag.get_task(task_id).trigger_rule == TriggerRule.NONE_FAILED, task_id
 
 

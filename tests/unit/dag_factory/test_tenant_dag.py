@@ -38,8 +38,8 @@ def test_every_demo_tenant_gets_one_dag_named_after_it(tenant_folder: Path) -> N
 
 
 def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder: Path) -> None:
-    """provision_warehouse is first, ingestion waits for it, the one dbt build waits for ingestion, the per-model
-    tasks for the build, publish is last."""
+    """provision_warehouse is first, ingestion waits for it, the one dbt build and the first per-model tasks wait
+    for ingestion (those start with the build and report it as it goes: dbt_reports.py), publish is last."""
     dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
     provision = dag.get_task("provision_warehouse")
     sync = dag.get_task("airbyte_sync__shop")
@@ -53,8 +53,9 @@ def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder:
     assert dbt_tasks, "the dbt task group rendered no task"
     roots = [task for task in dbt_tasks if not any(up.startswith("dbt_transform.") for up in task.upstream_task_ids)]
     assert build.upstream_task_ids == {"airbyte_sync__shop"}, "dbt must wait for sync"
-    assert roots and all(task.upstream_task_ids == {"dbt_build"} for task in roots), "model tasks report the build"
-    assert publish.upstream_task_ids and all(up.startswith("dbt_transform.") for up in publish.upstream_task_ids)
+    assert roots and all(task.upstream_task_ids == {"airbyte_sync__shop"} for task in roots), "they start with it"
+    assert "dbt_build" in publish.upstream_task_ids, "the catalog needs the whole build"
+    assert all(up.startswith("dbt_transform.") for up in publish.upstream_task_ids - {"dbt_build"})
     assert not publish.downstream_task_ids, "publish_catalog must be last"
 
 
@@ -138,14 +139,16 @@ def test_a_changed_definition_reaches_dbt_as_a_var(tenant_folder: Path) -> None:
 @pytest.mark.parametrize("requested", [True, False])
 def test_a_run_with_full_refresh_rebuilds_models_and_seeds_but_not_tests(tenant_folder: Path, requested: bool) -> None:
     """The run parameter full_refresh (UI trigger form, REST conf) reaches Cosmos's own operators as dbt's
-    --full-refresh flag for `run` and `seed` tasks; test tasks never get it (dbt test has no such flag)."""
+    --full-refresh flag for a model's or seed's own dbt call (`dbt build` of it and its tests); a task of tests
+    alone never gets it (dbt test has no such flag)."""
     dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
     assert dag.params["full_refresh"] is False, "an ordinary (scheduled) run is incremental"
     context = {"params": {"full_refresh": requested}}
+    tests_only = next(task.task_id for task in dag.tasks if task.task_id.endswith("_test"))
     for task_id, rebuilds in [
         ("dbt_transform.fct_order_lines.run", requested),
         ("dbt_transform.currencies.seed", requested),
-        ("dbt_transform.fct_order_lines.test", False),
+        (tests_only, False),
     ]:
         flags = dag.get_task(task_id).cosmos_operator_for_run(context).add_cmd_flags()
         assert ("--full-refresh" in flags) is rebuilds, f"{task_id}: {flags}"
