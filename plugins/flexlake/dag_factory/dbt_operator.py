@@ -194,7 +194,7 @@ class DbtNodeReportOperator(DbtNodeOperator):
         state = build_state(task_instance.dag_id, task_instance.run_id)
         if state not in BUILD_ENDED_STATES:
             self.log.info("%s has not run yet (%s): looking again in %s s", BUILD_TASK_ID, state, POLL_SECONDS)
-            raise AirflowRescheduleException(datetime.now(UTC) + timedelta(seconds=POLL_SECONDS))
+            raise AirflowRescheduleException(datetime.now(UTC) + timedelta(seconds=POLL_SECONDS))  # type: ignore[no-untyped-call]
         if not has_reports and state != "success":
             raise AirflowFailException(
                 f"not built: {BUILD_TASK_ID} ended {state} before dbt reached this model (its log says why); "
