@@ -1,5 +1,6 @@
 """Source freshness as publish_catalog computes it, on raw tables the test generators write as Airbyte does:
-DuckDB (one raw file per source) and PostgreSQL (one raw schema per source, one connection for all), no Airflow.
+DuckDB (one raw file per source), PostgreSQL (one raw schema per source, one connection for all) and the DB-API
+path of Snowflake, Redshift and SQL Server (a Redshift tenant on the PostgreSQL proxy); no Airflow stack.
 
 One tenant, three faker sources: `shop` lower-case (SYNC_1 users/products, SYNC_2 purchases), `eu` upper-case as
 Airbyte's Snowflake destination writes it, and `late` whose first sync has not run. Judged 3 h after SYNC_2 on the
@@ -10,10 +11,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
+from flexlake import warehouses
 from flexlake.freshness import check_source_freshness, freshness_breaches
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses.duckdb import DuckDBWarehouse
+from flexlake.warehouses.redshift import RedshiftWarehouse
 
 from tests.generators.faker import generate_faker
 from tests.generators.raw_tables import write_duckdb, write_postgres
@@ -26,7 +30,7 @@ NOW = SYNC_2.extracted_at + dt.timedelta(hours=3)
 CONN_ID = "h17f_freshness_pg"
 
 
-def _tenant(tenant_id: str, warehouse: dict[str, Any]) -> TenantConfig:
+def _tenant(tenant_id: str, warehouse: dict[str, Any], engine: str = "embedded") -> TenantConfig:
     return TenantConfig.model_validate(
         {
             "tenant_id": tenant_id,
@@ -34,10 +38,11 @@ def _tenant(tenant_id: str, warehouse: dict[str, Any]) -> TenantConfig:
             "tier": "professional",
             "warehouse": warehouse,
             "sources": [
-                {"name": "shop", "system": "faker"},
-                {"name": "eu", "system": "faker", "streams": ["users", "products"]},
-                {"name": "late", "system": "faker"},
+                {"name": "shop", "system": "faker", "engine": engine},
+                {"name": "eu", "system": "faker", "engine": engine, "streams": ["users", "products"]},
+                {"name": "late", "system": "faker", "engine": engine},
             ],
+            **({"airbyte": {"connection_id": "h17f_airbyte"}} if engine == "airbyte" else {}),
         }
     )
 
@@ -81,4 +86,35 @@ def test_postgres_raw_schemas_are_judged_through_the_tenants_connection(
     dataset = generate_faker(seed=3)
     write_postgres(dataset, postgres_server.connection_kwargs, "fresh_pg_raw_shop")
     write_postgres(dataset, postgres_server.connection_kwargs, "fresh_pg_raw_eu", upper_case=True)
+    _assert_judged(check_source_freshness(tenant, now=NOW))
+
+
+class _RedshiftOnPostgres(RedshiftWarehouse):
+    """The DB-API path Snowflake, Redshift and SQL Server share (DbApiWarehouse.newest_extracted_at), with the
+    driver swapped for psycopg2 as in test_redshift_provisioning.py (redshift_connector's startup parameter is
+    refused by PostgreSQL)."""
+
+    def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
+        connection = psycopg2.connect(
+            host=airflow_connection.host,
+            port=airflow_connection.port,
+            user=airflow_connection.login,
+            password=airflow_connection.password,
+            dbname=self.config(tenant).database,
+        )
+        connection.autocommit = True
+        return connection
+
+
+def test_the_shared_db_api_path_reads_through_the_tenants_connection(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Redshift tenant's raw schemas, read by the server warehouses' shared code on the PostgreSQL proxy."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", postgres_server.url)
+    warehouse = {"type": "redshift", "connection_id": CONN_ID, "database": postgres_server.dbname}
+    tenant = _tenant("fresh_rs", warehouse, engine="airbyte")
+    dataset = generate_faker(seed=3)
+    write_postgres(dataset, postgres_server.connection_kwargs, "fresh_rs_raw_shop")
+    write_postgres(dataset, postgres_server.connection_kwargs, "fresh_rs_raw_eu", upper_case=True)
+    monkeypatch.setitem(warehouses._WAREHOUSES, "redshift", _RedshiftOnPostgres())
     _assert_judged(check_source_freshness(tenant, now=NOW))
