@@ -30,6 +30,7 @@ ENV FLEXLAKE_HOME=/opt/flexlake \
     FLEXLAKE_PYAIRBYTE_PYTHON=/opt/flexlake/venvs/pyairbyte/bin/python \
     FLEXLAKE_CONNECTORS_VENV_DIR=/opt/flexlake/venvs \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/flexlake/dags \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/flexlake/airflow_plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
     AIRFLOW__COSMOS__CACHE_DIR=/opt/flexlake/cache/cosmos \
     AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
@@ -70,6 +71,8 @@ COPY --chown=50000:0 tenant_configs /opt/flexlake/examples/tenant_configs/
 RUN bash /opt/flexlake/build/docker/install.sh dbt
 
 COPY --chown=50000:0 dags /opt/flexlake/dags/
+# The portal's registration (flexlake.portal, served at /flexlake by the api-server; docs/deploy.md, Portal).
+COPY --chown=50000:0 plugins/flexlake_plugin.py /opt/flexlake/airflow_plugins/
 RUN bash /opt/flexlake/build/docker/install.sh layout
 
 # CycloneDX SBOMs with licenses of the three venvs, in /opt/flexlake/sbom (docs/licensing.md); the license

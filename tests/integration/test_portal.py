@@ -8,10 +8,10 @@ one of beta, with docs), and a third tenant file that fails validation is droppe
 The matrix: anonymous / alpha's user / beta's user / admin x every portal route x both tenants, with 401 / 403 /
 200, and no page of one tenant ever carries the other's docs, runs or name; path tricks get 404. Then a real
 browser (Debian's chromium through playwright) logs in on FAB's form as alpha's user: the DAG list shows alpha only,
-the portal's Catalog and Runs pages show alpha's docs and runs, beta's page is refused; as the admin, the Catalog and
-Run history tabs of the DAG page render the portal in their iframes with the UI's cookie (tenant users get no tabs
-yet: their roles may not list plugins, a strict xfail below). Screenshots go to the test's tmp folder and, when
-CI=true, to test-artifacts/portal/. Cost here: ~105 s (setup ~72 s as in test_tenant_access.py, browser ~13 s).
+the portal's Catalog and Runs pages show alpha's docs and runs, beta's page is refused; the Catalog and Run history
+tabs of alpha's DAG page render the portal in their iframes with the UI's cookie. Screenshots go to the test's tmp
+folder and, when CI=true, to test-artifacts/portal/. Cost here: ~105 s (setup ~72 s as in test_tenant_access.py,
+browser ~13 s).
 """
 
 import os
@@ -240,11 +240,9 @@ def test_a_tenant_user_sees_only_their_pipeline_and_portal_in_a_browser(
 def test_the_catalog_and_runs_tabs_show_on_a_tenant_dag_page(
     portal: PortalServer, browser: Browser, tmp_path: Path
 ) -> None:
-    """The Catalog and Run history tabs of the DAG page: their iframes authenticate with the UI's cookie.
-
-    As the admin: the UI lists plugin tabs from /api/v2/plugins, which tenant roles may not read (see the next test).
-    """
-    page = _logged_in(browser, portal, "admin")
+    """The Catalog and Run history tabs of the DAG page, as the tenant's own user: their iframes authenticate with
+    the UI's cookie (the UI lists plugin tabs from /api/v2/plugins, which tenant roles may read: access/roles.py)."""
+    page = _logged_in(browser, portal, "alpha")
     page.goto(f"{portal.base_url}/dags/flexlake__alpha_shop")
     page.get_by_text("Catalog", exact=True).first.click()
     tab = page.frame_locator("iframe").first
@@ -256,11 +254,6 @@ def test_the_catalog_and_runs_tabs_show_on_a_tenant_dag_page(
     _keep_artifacts(shots)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tenant roles hold no can_read on Plugins (plugins/flexlake/access/roles.py, tests/unit/access/"
-    "test_roles.py), so the UI, which lists plugin tabs from /api/v2/plugins, shows a tenant user no portal tab",
-)
 def test_a_tenant_user_may_list_the_plugin_tabs(portal: PortalServer) -> None:
     """The UI shows the Catalog and Runs tabs only to users who may read /api/v2/plugins."""
     assert portal.get("alpha", "/api/v2/plugins").status_code == 200

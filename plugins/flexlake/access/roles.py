@@ -37,6 +37,8 @@ DAG_PERMISSIONS: Mapping[str, frozenset[str]] = {
 # (the DAG page's graph and banner) and HITL Detail (the UI's DAG list, /ui/dags, asks for it). Edits: "DAG Runs"
 # and "Task Instances" can_edit are what clearing a run or task instances needs (FAB has no per-DAG can_edit for
 # runs). Menu entries: the DAG list and browse pages. Own profile and password: FAB's Viewer has them too.
+# Plugins (read): the UI builds the portal's tabs (Catalog, Run history, Tenants) from /api/v2/plugins; it lists
+# the installed plugins' names and routes, no tenant's data, and every portal route checks the tenant's DAG.
 TENANT_ROLE_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
     {
         ("can_read", "DAG Runs"),
@@ -48,6 +50,7 @@ TENANT_ROLE_PERMISSIONS: frozenset[tuple[str, str]] = frozenset(
         ("can_read", "DAG Warnings"),
         ("can_read", "DAG Dependencies"),
         ("can_read", "HITL Detail"),
+        ("can_read", "Plugins"),
         ("can_read", "Website"),
         ("can_read", "My Profile"),
         ("can_edit", "My Profile"),

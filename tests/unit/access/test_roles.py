@@ -66,7 +66,6 @@ def test_every_role_permission_is_a_fab_action_on_a_fab_resource() -> None:
         permissions.RESOURCE_VARIABLE,
         permissions.RESOURCE_POOL,
         permissions.RESOURCE_CONFIG,
-        permissions.RESOURCE_PLUGIN,
         permissions.RESOURCE_USER,
         permissions.RESOURCE_ROLE,
         permissions.RESOURCE_DAG_CODE,
@@ -76,6 +75,13 @@ def test_every_role_permission_is_a_fab_action_on_a_fab_resource() -> None:
 def test_a_tenant_role_has_nothing_on_shared_resources(resource: str) -> None:
     """Connections hold warehouse passwords, variables and pools are shared: no tenant grant touches them."""
     assert not {pair for pair in TENANT_ROLE_PERMISSIONS if pair[1] == resource}
+
+
+def test_a_tenant_role_may_list_plugins_and_nothing_more_on_them() -> None:
+    """The UI shows the portal's tabs only to a user who may read /api/v2/plugins (names and routes, no data)."""
+    assert {pair for pair in TENANT_ROLE_PERMISSIONS if pair[1] == permissions.RESOURCE_PLUGIN} == {
+        (permissions.ACTION_CAN_READ, permissions.RESOURCE_PLUGIN)
+    }
 
 
 def test_a_tenant_role_has_no_global_dag_grant_but_the_menu_entry() -> None:
