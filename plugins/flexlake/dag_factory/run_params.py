@@ -23,6 +23,7 @@ from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from pydantic import ValidationError
 
+from flexlake.dag_factory.realtime_schedule import sources_named_by_events
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.dbt_vars import DbtVars
 from flexlake.tenant_config.errors import describe_validation_error
@@ -170,12 +171,15 @@ def run_dbt_vars(context: Mapping[str, Any], tenant: TenantConfig) -> dict[str, 
 
 
 def skip_unless_synced(source_names: Sequence[str]) -> Any:
-    """A sync task's `pre_execute`: skipped when the run asked for skip_sync, or named sources without these."""
+    """A sync task's `pre_execute`: skipped when the run asked for skip_sync, or named sources without these: in its
+    conf, or (a realtime tenant's event-driven run) in the messages that started it."""
 
     def pre_execute(context: Any) -> None:
         if requested(context, SKIP_SYNC_PARAM) is True:
             raise AirflowSkipException("skip_sync: this run builds from the raw data already there")
         wanted = requested(context, SOURCES_PARAM)
+        if wanted is None:
+            wanted = sources_named_by_events(context)  # None: not started by events, or they asked for all
         if wanted is not None and not set(source_names) & set(wanted):
             raise AirflowSkipException(f"sources: this run syncs only {', '.join(wanted)}")
 

@@ -223,3 +223,14 @@ def test_the_redis_trigger_serializes_to_what_it_was_built_with() -> None:
     classpath, kwargs = trigger.serialize()
     rebuilt = RedisChannelTrigger(**kwargs)
     assert classpath.endswith("RedisChannelTrigger") and rebuilt.serialize() == (classpath, kwargs)
+
+
+def test_a_sync_task_of_a_source_no_event_names_is_skipped_and_the_named_one_runs() -> None:
+    """skip_unless_synced (run_params.py) consults the events when the run's conf names no sources."""
+    from airflow.sdk.exceptions import AirflowSkipException  # noqa: PLC0415
+    from flexlake.dag_factory.run_params import skip_unless_synced  # noqa: PLC0415
+
+    context = {**_context(_event(_redis({"sources": ["shop"]}))), "params": {"sources": None, "skip_sync": False}}
+    skip_unless_synced(["shop"])(context)  # runs
+    with pytest.raises(AirflowSkipException, match="syncs only shop"):
+        skip_unless_synced(["store"])(context)
