@@ -70,7 +70,7 @@ def tenant_costs(base: UPath, tenant_id: str | None = None, since: date | None =
     if not base.exists():
         return []
     roots = [base / tenant_id] if tenant_id else sorted((p for p in base.iterdir() if p.is_dir()), key=_name)
-    costs = [_tenant_cost(root.name, _summaries(root, since)) for root in roots if root.exists()]
+    costs = [_tenant_cost(root.name, published_summaries(root, since)) for root in roots if root.exists()]
     return [cost for cost in costs if cost is not None]
 
 
@@ -78,7 +78,7 @@ def _name(path: UPath) -> str:
     return path.name
 
 
-def _summaries(root: UPath, since: date | None) -> list[tuple[datetime, dict[str, Any]]]:
+def published_summaries(root: UPath, since: date | None) -> list[tuple[datetime, dict[str, Any]]]:
     found = []
     for version in root.iterdir():
         published = _version_time(version.name)

@@ -15,7 +15,7 @@ from upath import UPath
 
 from flexlake import settings
 from flexlake.catalog.publish import LATEST_POINTER, VERSION_TIME_FORMAT, catalog_root
-from flexlake.operator_tools.cost import _summaries as published_summaries
+from flexlake.operator_tools.cost import published_summaries
 from flexlake.portal.paths import PathRefused, checked_version, links_leaving, version_file
 
 DOCS_FILE = "static_index.html"
@@ -96,13 +96,17 @@ def _run_row(published: datetime, summary: dict[str, Any]) -> RunRow:
         tests={str(k): int(v) for k, v in (dbt.get("tests") or {}).items()},
         sync_seconds=sum(float(sync.get("duration_seconds") or 0) for sync in syncs),
         dbt_seconds=float(dbt.get("execution_seconds") or 0),
-        freshness=_freshness(syncs),
+        freshness=_freshness(summary, syncs),
         location=str(summary.get("location", "")),
     )
 
 
-def _freshness(syncs: list[dict[str, Any]]) -> datetime | None:
-    """The newest data time any sync of the run recorded (see FRESHNESS_KEYS); None when none did."""
+def _freshness(summary: dict[str, Any], syncs: list[dict[str, Any]]) -> datetime | None:
+    """The newest `_airbyte_extracted_at` the run's freshness check read (flexlake.freshness), else the newest data
+    time any sync of the run recorded (see FRESHNESS_KEYS); None when neither did."""
+    newest = (summary.get("freshness") or {}).get("newest")
+    if newest:
+        return datetime.fromisoformat(str(newest))
     for key in FRESHNESS_KEYS:
         times = [datetime.fromisoformat(str(sync[key])) for sync in syncs if sync.get(key)]
         if times:

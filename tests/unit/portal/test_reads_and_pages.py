@@ -1,5 +1,6 @@
 """The portal's catalog reads and pages over versions written by the real publish functions (file:// and memory://)."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import fsspec
@@ -105,3 +106,17 @@ def test_the_tenants_page_escapes_everything_and_lists_invalid_files() -> None:
     html = tenants_page([row], [InvalidTenantFile("acme.yaml", ("tier: 'gold' is not one of ...",))])
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "Tenant files that fail validation" in html and "tier: &#x27;gold&#x27;" in html
+
+
+def test_a_runs_freshness_is_the_newest_extraction_its_freshness_check_read() -> None:
+    """The run summary's `freshness.newest` (flexlake.freshness) is the run's data freshness, over any sync time."""
+    summary = {
+        "freshness": {"newest": "2026-12-07T01:00:00+00:00", "sources": {}},
+        "ingestion": {"shop": {"source_name": "shop", "streams": [], "finished_at": "2026-12-07T02:00:00+00:00"}},
+    }
+    row = reads._run_row(datetime(2026, 12, 7, 2, 5, tzinfo=UTC), summary)
+    assert row.freshness == datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    del summary["freshness"]
+    assert reads._run_row(datetime(2026, 12, 7, 2, 5, tzinfo=UTC), summary).freshness == datetime(
+        2026, 12, 7, 2, 0, tzinfo=UTC
+    ), "without a freshness check, the sync's end"
