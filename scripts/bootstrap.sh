@@ -20,29 +20,29 @@ find_python312() {
   return 1
 }
 
-# dbt-sqlserver's pyodbc needs the ODBC driver manager (libodbc.so.2) even to import.
-ensure_libodbc() {
-  ldconfig -p 2>/dev/null | grep -q 'libodbc\.so\.2' && return 0
+# apt_install PACKAGE WHY: a Debian package a test or driver needs, installed when root (sessions, CI), else a hint.
+apt_install() {
+  local package=$1 why=$2
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "bootstrap: installing libodbc2 (Debian) for dbt-sqlserver"
-    apt-get install -y -q --no-install-recommends libodbc2 >/dev/null \
-      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends libodbc2 >/dev/null; }
+    echo "bootstrap: installing $package (Debian) for $why"
+    apt-get install -y -q --no-install-recommends "$package" >/dev/null \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$package" >/dev/null; }
   else
-    echo "bootstrap: libodbc.so.2 is missing; install unixODBC (Debian: apt-get install libodbc2) for SQL Server" >&2
+    echo "bootstrap: $package is missing ($why); install it: apt-get install $package" >&2
   fi
 }
 
+# dbt-sqlserver's pyodbc needs the ODBC driver manager (libodbc.so.2) even to import.
+ensure_libodbc() {
+  ldconfig -p 2>/dev/null | grep -q 'libodbc\.so\.2' && return 0
+  apt_install libodbc2 "dbt-sqlserver (SQL Server)"
+}
+
 # The portal's browser test (tests/integration/test_portal.py) drives Debian's chromium through playwright:
-# playwright's own browser download needs the internet, Debian's package does not.
+# playwright's own browser download needs the internet, Debian's package does not. Without it that test skips.
 ensure_chromium() {
   command -v chromium >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "bootstrap: installing chromium (Debian) for the portal's browser test"
-    apt-get install -y -q --no-install-recommends chromium >/dev/null \
-      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
-  else
-    echo "bootstrap: chromium is missing; the portal's browser test skips (Debian: apt-get install chromium)" >&2
-  fi
+  apt_install chromium "the portal's browser test"
 }
 
 ensure_libodbc
