@@ -8,9 +8,9 @@ independent branches still build). The per-model tasks stay, with their ids (`db
 and its own dbt log lines (dag_factory/dbt_operator.DbtNodeReportOperator), started in the triggerer and ended
 there when its nodes succeeded (dag_factory/dbt_reports.py), so a green run costs one worker process for dbt.
 The build reports each task as soon as dbt has finished its nodes (`ProgressReporter`, from dbt's own
-NodeFinished events), and the first model tasks start with the build: the chain of model tasks overlaps the
-build, as Cosmos's WATCHER consumers do, instead of following it. `airflow dags test` (the demo) runs the
-report tasks in-process; one that comes before the build is rescheduled until the build has run.
+NodeFinished events), so model tasks that start with the build could follow it as Cosmos's WATCHER consumers do
+(measured, not shipped: dbt_reports.py says why). `airflow dags test` (the demo) runs the report tasks
+in-process; one that comes before the build is rescheduled until the build has run.
 
 The task fails only when dbt could not run the build at all (a compilation or connection error): a failed
 model is its own task's failure. What each report task shows is pushed to XCom under `report_key(task_id)`.

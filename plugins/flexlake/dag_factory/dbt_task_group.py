@@ -1,5 +1,4 @@
-"""The tenant's dbt build: one `dbt build` task and, beside it, a task group with one task per model and its tests
-(the group's first tasks start with the build and follow its progress: dag_factory/dbt_reports.py).
+"""The tenant's dbt build: one `dbt build` task, then a task group with one task per model and its tests.
 
 The graph is Cosmos's (manifest built ahead of time, no dbt at parse time, selection computed once per
 distinct selection: dbt_graph.py); the tasks are light until they run (dbt_operator.py). Task ids follow
@@ -82,8 +81,7 @@ def build_selection(nodes_of_task: dict[str, tuple[str, ...]]) -> str:
 
 
 def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
-    """`dbt_build` (one dbt process for the run: dbt_build.py) and the group of per-model tasks reporting it
-    (the caller starts both after the syncs: the model tasks follow the build as dbt finishes their nodes).
+    """`dbt_build` (one dbt process for the run: dbt_build.py), then the group of per-model tasks reporting it.
 
     The per-model tasks keep Cosmos's layout and dbt's dependencies, so a failed model's downstream tasks show
     "upstream failed" and clearing a task with its downstream re-runs exactly those models.
