@@ -390,3 +390,54 @@ def wait_for_run(
 def _state(value: Any) -> str:
     """The client returns enums (DagRunState, TaskInstanceState) or None; compare their string values."""
     return str(getattr(value, "value", value))
+
+
+# ----- An S3-compatible store for s3:// catalogs -----------------------------------------------------------------
+
+MOTO_CREDENTIALS = {"login": "testing", "password": "testing"}  # moto accepts any key; these are its documented ones
+
+
+@dataclass(frozen=True)
+class MotoS3:
+    """moto's S3 in server mode on loopback, and the Airflow `aws` connection that reaches it."""
+
+    endpoint_url: str
+    bucket: str
+
+    def connection_json(self) -> str:
+        """An AIRFLOW_CONN_<ID> value: the amazon provider reads `endpoint_url` from the connection's extra."""
+        extra = {"endpoint_url": self.endpoint_url, "region_name": "us-east-1"}
+        return json.dumps({"conn_type": "aws", **MOTO_CREDENTIALS, "extra": extra})
+
+    def client(self) -> Any:
+        """A plain boto3 S3 client on the server (not the code under test)."""
+        import boto3  # type: ignore[import-untyped]  # noqa: PLC0415 - only the s3 tests need it
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id=MOTO_CREDENTIALS["login"],
+            aws_secret_access_key=MOTO_CREDENTIALS["password"],
+        )
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """Every object key under `prefix`, read with boto3 directly."""
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", ()))
+
+
+@contextlib.contextmanager
+def moto_s3_server(bucket: str) -> Iterator[MotoS3]:
+    """moto's ThreadedMotoServer on a free 127.0.0.1 port with one empty bucket; stopped on exit (~1 s to start)."""
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a test-only dependency (requirements-dev)
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        store = MotoS3(f"http://127.0.0.1:{port}", bucket)
+        store.client().create_bucket(Bucket=bucket)
+        yield store
+    finally:
+        server.stop()

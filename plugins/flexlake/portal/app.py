@@ -71,7 +71,7 @@ def catalog(dag_id: str, version: Annotated[str | None, Query()] = None) -> HTML
     tenant_id = tenant_of_dag(dag_id)
     root = reads.tenant_root(tenant_id)
     latest = reads.latest_version(root)
-    versions = [run.version for run in reversed(reads.runs(root))]
+    versions = reads.versions(root)
     selected = checked_version(version) if version else latest
     if selected is not None and selected not in versions:
         raise HTTPException(

@@ -19,7 +19,7 @@ from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
 DAG_ID_PREFIX = "flexlake__"
 _TENANT_ID = re.compile(IDENTIFIER_PATTERN)
 # flexlake.catalog.publish: f"{VERSION_TIME_FORMAT stamp}__{run_key(run_id)}", run_key() keeps [A-Za-z0-9_.-].
-_VERSION = re.compile(r"^\d{8}T\d{6}Z__[A-Za-z0-9_.-]{1,200}$")
+VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}Z__[A-Za-z0-9_.-]{1,200}$")
 # The files of a version the portal serves; everything else in a version (manifest, run_results) stays unserved.
 SERVED_FILES = frozenset({"static_index.html", "summary.json"})
 
@@ -37,7 +37,7 @@ def tenant_of_dag(dag_id: str) -> str:
 
 
 def checked_version(version: str) -> str:
-    if ".." in version or not _VERSION.fullmatch(version):
+    if ".." in version or not VERSION_PATTERN.fullmatch(version):
         raise PathRefused(f"{version!r} is not a published catalog version (<UTC stamp>__<run key>)")
     return version
 

@@ -16,7 +16,7 @@ from upath import UPath
 from flexlake import settings
 from flexlake.catalog.publish import LATEST_POINTER, VERSION_TIME_FORMAT, catalog_root
 from flexlake.operator_tools.cost import published_summaries
-from flexlake.portal.paths import PathRefused, checked_version, links_leaving, version_file
+from flexlake.portal.paths import VERSION_PATTERN, PathRefused, checked_version, links_leaving, version_file
 
 DOCS_FILE = "static_index.html"
 # Summary keys a sync may carry for the data's freshness, best first: the newest `_airbyte_extracted_at` the run
@@ -67,6 +67,23 @@ def runs(root: ObjectStoragePath) -> list[RunRow]:
     if leaving:
         raise PathRefused(f"the tenant's catalog folder holds links out of it: {', '.join(leaving)}")
     return [_run_row(published, summary) for published, summary in published_summaries(cast(UPath, root), None)]
+
+
+def versions(root: ObjectStoragePath) -> list[str]:
+    """The kept versions' names, newest first, from one listing of the tenant's root (no summary is read).
+
+    Only names of the version shape count (`runs/`, `latest` and anything else are skipped); on a local catalog a
+    link out of the prefix refuses the whole listing, as for the runs."""
+    if not root.exists():
+        return []
+    leaving = links_leaving(root)
+    if leaving:
+        raise PathRefused(f"the tenant's catalog folder holds links out of it: {', '.join(leaving)}")
+    return sorted((entry.name for entry in root.iterdir() if _is_version(entry.name)), reverse=True)
+
+
+def _is_version(name: str) -> bool:
+    return ".." not in name and VERSION_PATTERN.fullmatch(name) is not None
 
 
 def latest_version(root: ObjectStoragePath) -> str | None:

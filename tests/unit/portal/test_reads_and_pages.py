@@ -55,6 +55,17 @@ def test_the_latest_version_and_its_docs_are_read(published: tuple[ObjectStorage
     assert latest is not None and latest.version == versions[-1]
 
 
+def test_versions_are_the_version_folder_names_newest_first(tmp_path: Path) -> None:
+    """The picker's list is one listing of folder names: no summary is read, `runs/`, `latest` and strays skipped."""
+    root = catalog_root(tmp_path.as_uri(), "acme")
+    published = publish_sample_runs(root, tmp_path / "scratch", "acme", RUNS)
+    (root / published[0] / "summary.json").unlink()  # a names-only listing does not need it
+    (root / "not_a_version").mkdir()
+    (root / "20261206T100000Z__..").mkdir()
+    assert reads.versions(root) == list(reversed(published))
+    assert reads.versions(catalog_root(tmp_path.as_uri(), "never_ran")) == []
+
+
 def test_a_missing_catalog_reads_as_no_runs(tmp_path: Path) -> None:
     """A tenant that never published has no runs and no latest version (not an error)."""
     root = catalog_root(tmp_path.as_uri(), "never_ran")
