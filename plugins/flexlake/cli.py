@@ -183,16 +183,11 @@ def _airbyte(args: argparse.Namespace) -> int:
 
 
 def _airbyte_raw_destinations(tenant: TenantConfig) -> dict[str, Any]:
-    """Where each airbyte source's raw tables go: the same translation as the DAG's (ingestion.destinations)."""
-
+    """Where each airbyte source's raw tables go: warehouses.raw_destinations, as the DAG's provision task."""
     from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources  # noqa: PLC0415
-    from flexlake.ingestion.destinations import raw_destination  # noqa: PLC0415
-    from flexlake.warehouses import get_warehouse  # noqa: PLC0415 - cosmos import, only for this command
+    from flexlake.warehouses import raw_destinations  # noqa: PLC0415 - cosmos import, only for this command
 
-    warehouse = get_warehouse(tenant.warehouse.type)
-    return {
-        source.name: raw_destination(warehouse.raw_location(tenant, source.name)) for source in airbyte_sources(tenant)
-    }
+    return raw_destinations(tenant, [source.name for source in airbyte_sources(tenant)])
 
 
 def _tenant_file(tenant: str, folder: Path) -> Path:

@@ -12,11 +12,11 @@ from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake.dag_factory.run_params import check_run_conf, skip_unless_synced
 from flexlake.ingestion import get_engine
-from flexlake.ingestion.base import RawDestination, SyncRequest
-from flexlake.ingestion.destinations import raw_destination
+from flexlake.ingestion.base import SyncRequest
+from flexlake.raw_destination import RawDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import SourceConfig
-from flexlake.warehouses import get_warehouse
+from flexlake.warehouses import get_warehouse, raw_destinations
 
 INGESTION_TASK_PREFIX = "airbyte_sync__"
 AIRBYTE_PROVISION_TASK_ID = "airbyte_provision"
@@ -36,14 +36,13 @@ def build_ingestion_tasks(tenant: TenantConfig) -> list[BaseOperator]:
             AirbyteSyncOperator,
         )
 
-        def raw_destinations() -> dict[str, RawDestination]:
-            warehouse = get_warehouse(tenant.warehouse.type)
-            return {s.name: raw_destination(warehouse.raw_location(tenant, s.name)) for s in airbyte_sources}
+        def destinations() -> dict[str, RawDestination]:
+            return raw_destinations(tenant, [source.name for source in airbyte_sources])
 
         provision = AirbyteProvisionOperator(
             task_id=AIRBYTE_PROVISION_TASK_ID,
             tenant=tenant,
-            destinations=raw_destinations,
+            destinations=destinations,
             pre_execute=_check_conf_then_skip_unless_synced([source.name for source in airbyte_sources]),
             doc_md="Ensure the tenant's Airbyte workspace, sources, destinations and connections "
             "(created when missing, patched when changed). Returns the connection id per source.",
@@ -76,10 +75,8 @@ def _check_conf_then_skip_unless_synced(source_names: list[str]) -> Any:
 
 def _build_sync_task(tenant: TenantConfig, source: SourceConfig) -> BaseOperator:
     def sync_source() -> dict[str, Any]:
-        location = get_warehouse(tenant.warehouse.type).raw_location(tenant, source.name)
-        request = SyncRequest(
-            tenant_id=tenant.tenant_id, source=source, destination=raw_destination(location), server=tenant.airbyte
-        )
+        destination = get_warehouse(tenant.warehouse.type).raw_location(tenant, source.name)
+        request = SyncRequest(tenant_id=tenant.tenant_id, source=source, destination=destination, server=tenant.airbyte)
         return get_engine(source.engine).sync(request).to_dict()
 
     operator: BaseOperator = PythonOperator(

@@ -5,18 +5,12 @@ line in `_ENGINES`.
 """
 
 from flexlake.ingestion.airbyte_api.engine import AirbyteServerEngine
-from flexlake.ingestion.base import (
-    DuckDBDestination,
-    IngestionEngine,
-    IngestionError,
-    PostgresDestination,
-    RawDestination,
-    StreamStats,
-    SyncRequest,
-    SyncResult,
-)
+from flexlake.ingestion.base import IngestionEngine, IngestionError, StreamStats, SyncRequest, SyncResult
 from flexlake.ingestion.embedded_dlt import EmbeddedDltEngine
 from flexlake.ingestion.embedded_pyairbyte import EmbeddedPyAirbyteEngine
+
+# The destinations are flexlake.raw_destination's (the warehouses build them); re-exported for engine callers.
+from flexlake.raw_destination import DuckDBDestination, PostgresDestination, RawDestination
 
 __all__ = [
     "DuckDBDestination",

@@ -1,53 +1,16 @@
 """The interface every ingestion engine implements, and the values it exchanges with the DAG factory.
 
 An engine moves the raw data of one tenant source into one destination schema and reports what it
-moved. The DAG factory only knows `IngestionEngine.sync(SyncRequest) -> SyncResult`; which engine runs
-(embedded PyAirbyte today, an Airbyte server later) is the source config's `engine` field.
+moved. The destination is a flexlake.raw_destination value, exactly as the tenant's warehouse built it. The
+DAG factory only knows `IngestionEngine.sync(SyncRequest) -> SyncResult`; which engine runs (embedded
+PyAirbyte, dlt or an Airbyte server) is the source config's `engine` field.
 """
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Protocol
 
+from flexlake.raw_destination import RawDestination
 from flexlake.tenant_config.schema import AirbyteServerOptions, SourceConfig
-
-
-@dataclass(frozen=True)
-class DuckDBDestination:
-    """Raw data of one source in its own DuckDB file, so that parallel syncs never share a file lock."""
-
-    path: Path
-    schema: str
-
-
-@dataclass(frozen=True)
-class PostgresDestination:
-    host: str
-    port: int
-    user: str
-    password: str = field(repr=False)
-    database: str
-    schema: str
-
-
-@dataclass(frozen=True)
-class ServerDestination:
-    """A Snowflake, Redshift or SQL Server schema (only an Airbyte server writes these)."""
-
-    warehouse_type: str
-    host: str
-    port: int | None
-    user: str
-    password: str = field(repr=False)
-    database: str
-    schema: str
-    # Snowflake only: the account's host is <account>.snowflakecomputing.com; loads use this warehouse and role.
-    account: str | None = None
-    warehouse: str | None = None
-    role: str | None = None
-
-
-RawDestination = DuckDBDestination | PostgresDestination | ServerDestination
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from flexlake import settings
-from flexlake.ingestion.base import (
-    IngestionError,
-    PostgresDestination,
-    RawDestination,
-    SyncRequest,
-    SyncResult,
-)
+from flexlake.ingestion.base import IngestionError, SyncRequest, SyncResult
 from flexlake.ingestion.side_venv_runner import (
     RunnerCall,
     describe_destination,
     run_runner_sync,
     runner_destination_payload,
 )
+from flexlake.raw_destination import PostgresDestination, RawDestination
 from flexlake.tenant_config.schema import FakerSource, SourceConfig
 
 logger = logging.getLogger(__name__)

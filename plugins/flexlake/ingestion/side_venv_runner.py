@@ -16,15 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flexlake.ingestion.base import (
-    DuckDBDestination,
-    IngestionError,
-    RawDestination,
-    ServerDestination,
-    StreamStats,
-    SyncRequest,
-    SyncResult,
-)
+from flexlake.ingestion.base import IngestionError, StreamStats, SyncRequest, SyncResult
+from flexlake.raw_destination import DuckDBDestination, RawDestination, ServerDestination
 
 # Mirrored in pyairbyte_runner.py and dlt_runner.py, which cannot import flexlake.
 RESULT_MARKER = "FLEXLAKE_SYNC_RESULT "

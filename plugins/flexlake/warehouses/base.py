@@ -4,11 +4,11 @@ One small class per warehouse type, registered by the config's `type` in `flexla
 classes hold no state and do no I/O at construction, so the DAG factory can call them at parse time.
 """
 
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cosmos.config import ProfileConfig
 
+from flexlake.raw_destination import RawDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses.provisioning import ProvisioningPlan, ProvisioningResult, validate_identifier
 from flexlake.warehouses.reader_credentials import CredentialStore
@@ -18,24 +18,6 @@ DBT_PROFILE_NAME = "flexlake"
 MODEL_LAYERS = ("staging", "input", "core", "marts", "reference")
 # The only layer a tenant's reader may read.
 READER_LAYER = "marts"
-
-
-@dataclass(frozen=True)
-class RawLocation:
-    """Where one source's raw tables land, as the ingestion engines need it (secrets excluded from repr)."""
-
-    kind: str
-    database: str
-    schema: str
-    path: str | None = None
-    host: str | None = None
-    port: int | None = None
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    # Snowflake: the account, and the warehouse and role raw data is loaded with.
-    account: str | None = None
-    warehouse: str | None = None
-    role: str | None = None
 
 
 class Warehouse(Protocol):
@@ -49,8 +31,9 @@ class Warehouse(Protocol):
         """Vars telling the dbt project where this tenant's raw data lives and where to write."""
         ...
 
-    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
-        """Resolved when a task runs (it may read an Airflow connection)."""
+    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawDestination:
+        """Where an ingestion engine writes the source's raw tables (flexlake.raw_destination, the one shape both
+        sides use). Resolved when a task runs: it may read an Airflow connection, whose secrets it carries."""
         ...
 
     def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:

@@ -19,8 +19,9 @@ from typing import Any
 from cosmos.config import ProfileConfig
 from psycopg2 import sql  # composing and quoting only (render_sql): no PostgreSQL connection
 
+from flexlake.raw_destination import ServerDestination, connection_field
 from flexlake.tenant_config import TenantConfig
-from flexlake.warehouses.base import DBT_PROFILE_NAME, READER_LAYER, RawLocation, model_schema_name, raw_schema_name
+from flexlake.warehouses.base import DBT_PROFILE_NAME, READER_LAYER, model_schema_name, raw_schema_name
 from flexlake.warehouses.provisioning import (
     BOOKKEEPING_SCHEMA,
     BOOKKEEPING_TABLE,
@@ -101,20 +102,21 @@ class DbApiWarehouse(ABC):
         database = self.config(tenant).database
         return {"flexlake_schema_prefix": tenant.schema_prefix, **source_system_vars(tenant, lambda _: database)}
 
-    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
+    def raw_location(self, tenant: TenantConfig, source_name: str) -> ServerDestination:
         connection = airflow_connection(self.config(tenant).connection_id)
         return self.location_from(tenant, source_name, connection)
 
-    def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> RawLocation:
-        """The raw location from the tenant's connection, read once by raw_location."""
-        return RawLocation(
-            kind=self.type,
+    def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> ServerDestination:
+        """The raw location from the tenant's connection, read once by raw_location (a login is required; the
+        host may come from extras, e.g. Snowflake's account)."""
+        return ServerDestination(
+            warehouse_type=self.type,
+            host=connection.host or "",
+            port=int(connection.port) if connection.port else None,
+            user=connection_field(connection.login, self.config(tenant).connection_id, "login"),
+            password=connection.password or "",
             database=self.config(tenant).database,
             schema=raw_schema_name(tenant, source_name),
-            host=connection.host,
-            port=int(connection.port) if connection.port else None,
-            user=connection.login,
-            password=connection.password,
         )
 
     def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:

@@ -17,13 +17,13 @@ from cosmos.config import ProfileConfig
 from psycopg2 import sql
 
 from flexlake import settings
+from flexlake.raw_destination import DuckDBDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.warehouse_schema import DuckDBWarehouse as DuckDBConfig
 from flexlake.warehouses.base import (
     DBT_PROFILE_NAME,
     MODEL_LAYERS,
     READER_LAYER,
-    RawLocation,
     model_schema_name,
     raw_schema_name,
     tenant_schema_names,
@@ -75,12 +75,10 @@ class DuckDBWarehouse:
             **source_system_vars(tenant, lambda source_name: f"raw_{source_name}"),
         }
 
-    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
+    def raw_location(self, tenant: TenantConfig, source_name: str) -> DuckDBDestination:
         path = self.raw_path(tenant, source_name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return RawLocation(
-            kind="duckdb", database=path.stem, schema=raw_schema_name(tenant, source_name), path=str(path)
-        )
+        return DuckDBDestination(path=path, schema=raw_schema_name(tenant, source_name))
 
     def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:
         path = self.warehouse_path(tenant)

@@ -9,12 +9,12 @@ from cosmos.config import ProfileConfig
 from cosmos.profiles.postgres.user_pass import PostgresUserPasswordProfileMapping
 from psycopg2 import sql
 
+from flexlake.raw_destination import PostgresDestination, connection_field
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.warehouse_schema import PostgresWarehouse as PostgresConfig
 from flexlake.warehouses.base import (
     DBT_PROFILE_NAME,
     READER_LAYER,
-    RawLocation,
     model_schema_name,
     raw_schema_name,
     tenant_schema_names,
@@ -52,17 +52,16 @@ class PostgresWarehouse:
         database = self._config(tenant).database
         return {"flexlake_schema_prefix": tenant.schema_prefix, **source_system_vars(tenant, lambda _: database)}
 
-    def raw_location(self, tenant: TenantConfig, source_name: str) -> RawLocation:
+    def raw_location(self, tenant: TenantConfig, source_name: str) -> PostgresDestination:
         config = self._config(tenant)
         connection = _airflow_connection(config.connection_id)
-        return RawLocation(
-            kind="postgres",
+        return PostgresDestination(
+            host=connection_field(connection.host, config.connection_id, "host"),
+            port=int(connection.port or 5432),
+            user=connection_field(connection.login, config.connection_id, "login"),
+            password=connection.password or "",
             database=config.database,
             schema=raw_schema_name(tenant, source_name),
-            host=connection.host,
-            port=int(connection.port or 5432),
-            user=connection.login,
-            password=connection.password,
         )
 
     def table_row_counts(self, tenant: TenantConfig, schema: str) -> dict[str, int]:

@@ -11,8 +11,9 @@ from typing import Any
 
 from cosmos.profiles.snowflake.user_pass import SnowflakeUserPasswordProfileMapping
 
+from flexlake.raw_destination import ServerDestination
 from flexlake.tenant_config import TenantConfig
-from flexlake.warehouses.base import RawLocation, tenant_schema_names
+from flexlake.warehouses.base import tenant_schema_names
 from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse
 from flexlake.warehouses.provisioning import ProvisioningPlan
 from flexlake.warehouses.reader_credentials import ReaderConnection
@@ -45,7 +46,7 @@ class SnowflakeWarehouse(DbApiWarehouse):
             reader_access=config.reader_access,
         )
 
-    def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> RawLocation:
+    def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> ServerDestination:
         """Airbyte's Snowflake destination loads with the transformer role on the tenant's warehouse."""
         location = super().location_from(tenant, source_name, connection)
         extras = connection.extra_dejson

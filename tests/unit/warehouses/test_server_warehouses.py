@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flexlake.ingestion.airbyte_api.connectors import destination_configuration
-from flexlake.ingestion.base import ServerDestination
+from flexlake.raw_destination import ServerDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.provisioning import MASK, ProvisioningPlan, render_sql

@@ -5,7 +5,8 @@ from collections.abc import Callable
 
 from flexlake.ingestion.airbyte_api.client import client_from_airflow
 from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources, provision
-from flexlake.ingestion.base import IngestionError, RawDestination
+from flexlake.ingestion.base import IngestionError
+from flexlake.raw_destination import RawDestination, RawDestinationError
 from flexlake.tenant_config import TenantConfig
 
 
@@ -24,7 +25,7 @@ def run_provisioning(
             result = provision(client, tenant, destinations, read_source_credentials(tenant), apply=apply)
         finally:
             client.close()
-    except IngestionError as error:
+    except (IngestionError, RawDestinationError) as error:
         print(f"airbyte {'apply' if apply else 'plan'} failed for {tenant.tenant_id}: {error}", file=sys.stderr)
         return 1
     print(result.render())

@@ -12,13 +12,8 @@ from typing import Any
 
 from airbyte_api import models
 
-from flexlake.ingestion.base import (
-    DuckDBDestination,
-    IngestionError,
-    PostgresDestination,
-    RawDestination,
-    ServerDestination,
-)
+from flexlake.ingestion.base import IngestionError
+from flexlake.raw_destination import DuckDBDestination, PostgresDestination, RawDestination, ServerDestination
 from flexlake.tenant_config.schema import FakerSource, ShopifySource, SourceConfig, StripeSource
 
 MASK = "**********"

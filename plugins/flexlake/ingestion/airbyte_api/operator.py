@@ -17,7 +17,8 @@ from flexlake.ingestion.airbyte_api.connectors import SourceCredentials
 from flexlake.ingestion.airbyte_api.provisioning import airbyte_sources, provision
 from flexlake.ingestion.airbyte_api.sync import cancel_job, start_sync, sync_result
 from flexlake.ingestion.airbyte_api.trigger import AirbyteJobTrigger
-from flexlake.ingestion.base import IngestionError, RawDestination
+from flexlake.ingestion.base import IngestionError
+from flexlake.raw_destination import RawDestination
 from flexlake.tenant_config import TenantConfig
 
 JOB_ID_XCOM_KEY = "airbyte_job_id"

@@ -32,7 +32,8 @@ from flexlake.ingestion.airbyte_api.plan import (
     described,
     field_differences,
 )
-from flexlake.ingestion.base import IngestionError, RawDestination
+from flexlake.ingestion.base import IngestionError
+from flexlake.raw_destination import RawDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.schema import SourceConfig
 

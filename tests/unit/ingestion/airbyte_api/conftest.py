@@ -7,7 +7,7 @@ import pytest
 from flexlake.ingestion.airbyte_api.client import AirbyteClient
 from flexlake.ingestion.airbyte_api.server_settings import ServerSettings
 from flexlake.ingestion.airbyte_api.transport import RetryPolicy
-from flexlake.ingestion.base import DuckDBDestination, PostgresDestination, RawDestination
+from flexlake.raw_destination import DuckDBDestination, PostgresDestination, RawDestination
 from flexlake.tenant_config import TenantConfig
 
 from tests.fakes.airbyte_server import FakeAirbyteServer

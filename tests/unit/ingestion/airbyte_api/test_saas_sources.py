@@ -9,7 +9,8 @@ from airbyte_api.utils import unmarshal_json
 from flexlake.ingestion.airbyte_api.client import AirbyteClient
 from flexlake.ingestion.airbyte_api.connectors import SourceCredentials, source_configuration
 from flexlake.ingestion.airbyte_api.provisioning import provision
-from flexlake.ingestion.base import IngestionError, PostgresDestination
+from flexlake.ingestion.base import IngestionError
+from flexlake.raw_destination import PostgresDestination
 from flexlake.tenant_config import TenantConfig
 
 from tests.fakes.airbyte_server import FakeAirbyteServer
