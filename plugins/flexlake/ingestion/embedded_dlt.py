@@ -24,13 +24,14 @@ from flexlake.ingestion.side_venv_runner import (
 )
 from flexlake.raw_destination import PostgresDestination, RawDestination
 from flexlake.tenant_config.schema import FakerSource, SourceConfig
+from flexlake.tenant_config.source_systems import systems_on_engine
 
 logger = logging.getLogger(__name__)
 
 RUNNER_SCRIPT = Path(__file__).with_name("dlt_runner.py")
 DLT_VENV = "dlt"  # under settings.CONNECTORS_VENV_DIR, created by scripts/bootstrap.sh from requirements-dlt.txt
-# The systems dlt_runner.py has a source for (tenant validation keeps the others off this engine).
-DLT_SYSTEMS = frozenset({"faker"})
+# The systems dlt_runner.py has a source for: the catalog's (tenant validation keeps the others off this engine).
+DLT_SYSTEMS = systems_on_engine("dlt")
 BOOTSTRAP_HINT = "Run `scripts/bootstrap.sh` to create the virtualenvs (the dlt one from requirements-dlt.txt)."
 _INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 

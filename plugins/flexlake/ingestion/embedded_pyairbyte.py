@@ -45,7 +45,8 @@ class _Connector:
         return settings.CONNECTORS_VENV_DIR / self.venv / "bin" / self.name
 
 
-# Source system (the config's `system`) -> connector. A new Python connector = one line + a venv.
+# Source system (the config's `system`) -> connector: one per system whose catalog row lists the `embedded` engine
+# (tenant_config/source_systems.py; its test checks both ways). A new Python connector = one line + a venv.
 _CONNECTORS: dict[str, _Connector] = {
     "faker": _Connector(name="source-faker", venv="source-faker"),
 }

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from flexlake.tenant_config.dbt_vars import DbtVars
 from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
+from flexlake.tenant_config.source_systems import SourceSystemName
 from flexlake.tenant_config.warehouse_schema import StrictModel
 
 # The marts of the data product a tenant may switch off, as dbt directory names under models/marts/.
@@ -33,7 +34,7 @@ class PassThroughColumn(StrictModel):
     """One raw field of a source system carried to core and marts (customers: dim_customers and
     mart_customer_lifetime; orders: fct_orders; products: dim_products and mart_product_performance)."""
 
-    system: Literal["faker", "shopify", "stripe"] = Field(description="The source system whose stream has it.")
+    system: SourceSystemName = Field(description="The source system whose stream has it.")
     column: str = Field(
         pattern=COLUMN_NAME_PATTERN, description="The field as Airbyte writes it (a top-level column of the stream)."
     )

@@ -6,7 +6,7 @@ and the warehouse code), and carry the only defaults in the product (`Field(defa
 """
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -17,6 +17,15 @@ from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
 from flexlake.tenant_config.freshness_schema import FreshnessConfig, freshness_problems
 from flexlake.tenant_config.realtime_schema import RealtimeConfig
 from flexlake.tenant_config.schedule import schedule_problem
+from flexlake.tenant_config.source_systems import (
+    SOURCE_SYSTEM_CATALOG,
+    EngineName,
+    FakerStream,
+    ShopifyStream,
+    SourceSystemName,
+    StripeStream,
+    engine_problem,
+)
 from flexlake.tenant_config.warehouse_schema import (
     CONNECTION_ID_PATTERN,
     ENGINE_WAREHOUSES,
@@ -60,14 +69,28 @@ class FakerSourceOptions(StrictModel):
     )
 
 
-class FakerSource(StrictModel):
-    system: Literal["faker"]
+class _Source(StrictModel):
+    """What every source has; which engines may run it comes from its row in the catalog (source_systems.py)."""
+
+    system: SourceSystemName
     name: str = Field(
         pattern=IDENTIFIER_PATTERN,
         description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
     )
-    engine: Literal["embedded", "airbyte", "dlt"] = Field(
-        default="embedded",
+    engine: EngineName
+
+    @model_validator(mode="after")
+    def _engine_has_the_connector(self) -> "_Source":
+        problem = engine_problem(self.system, self.engine)
+        if problem:
+            raise ValueError(f"{problem} (source {self.name!r})")
+        return self
+
+
+class FakerSource(_Source):
+    system: Literal["faker"]
+    engine: EngineName = Field(
+        default=SOURCE_SYSTEM_CATALOG["faker"].default_engine,
         description="embedded: PyAirbyte runs the connector inside the Airflow task; "
         "airbyte: an Airbyte server runs it (needs the tenant's `airbyte:` block); "
         "dlt: dlt generates the same records inside the task, Apache-licensed (the hosted tier's engine).",
@@ -77,21 +100,17 @@ class FakerSource(StrictModel):
         pattern=CONNECTION_ID_PATTERN,
         description="Airflow connection holding the source system's credentials (engine airbyte). Faker needs none.",
     )
-    streams: tuple[Literal["users", "products", "purchases"], ...] = Field(
-        default=("users", "products", "purchases"), min_length=1, description="Streams to sync."
+    streams: tuple[FakerStream, ...] = Field(
+        default=get_args(FakerStream), min_length=1, description="Streams to sync."
     )
     options: FakerSourceOptions = Field(default_factory=FakerSourceOptions)
 
 
-class _AirbyteOnlySource(StrictModel):
+class _AirbyteOnlySource(_Source):
     """A SaaS source run by an Airbyte server: its connector is not installed in the image for the
     embedded engine, and it needs credentials from an Airflow connection."""
 
-    name: str = Field(
-        pattern=IDENTIFIER_PATTERN,
-        description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
-    )
-    engine: Literal["embedded", "airbyte", "dlt"] = Field(
+    engine: EngineName = Field(
         default="airbyte", description="airbyte (the only engine with this connector); needs the `airbyte:` block."
     )
     credentials_connection_id: str = Field(
@@ -100,32 +119,14 @@ class _AirbyteOnlySource(StrictModel):
     )
     start_date: date = Field(description="Sync records created or updated from this date (UTC).")
 
-    @model_validator(mode="after")
-    def _engine_has_the_connector(self) -> "_AirbyteOnlySource":
-        if self.engine == "embedded":
-            raise ValueError(
-                f"engine: the embedded engine (PyAirbyte in the image) has no connector for this source; "
-                f"use engine: airbyte with the tenant's `airbyte:` block (source {self.name!r})"
-            )
-        if self.engine == "dlt":
-            raise ValueError(
-                f"engine: the dlt engine has a source for system faker only, not for this one; "
-                f"use engine: airbyte with the tenant's `airbyte:` block (source {self.name!r})"
-            )
-        return self
-
 
 class ShopifySource(_AirbyteOnlySource):
     """A Shopify store, through Airbyte's source-shopify (one source per store)."""
 
     system: Literal["shopify"]
     shop: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$", description="The store's name, as in <shop>.myshopify.com.")
-    streams: tuple[
-        Literal["customers", "products", "product_variants", "orders", "transactions", "order_refunds"], ...
-    ] = Field(
-        default=("customers", "products", "product_variants", "orders", "transactions", "order_refunds"),
-        min_length=1,
-        description="Streams to sync.",
+    streams: tuple[ShopifyStream, ...] = Field(
+        default=get_args(ShopifyStream), min_length=1, description="Streams to sync."
     )
 
 
@@ -134,41 +135,15 @@ class StripeSource(_AirbyteOnlySource):
 
     system: Literal["stripe"]
     account_id: str = Field(pattern=r"^acct_[A-Za-z0-9]{1,40}$", description="The Stripe account id, acct_...")
-    streams: tuple[
-        Literal[
-            "customers",
-            "products",
-            "prices",
-            "subscriptions",
-            "subscription_items",
-            "invoices",
-            "invoice_line_items",
-            "charges",
-            "refunds",
-        ],
-        ...,
-    ] = Field(
-        default=(
-            "customers",
-            "products",
-            "prices",
-            "subscriptions",
-            "subscription_items",
-            "invoices",
-            "invoice_line_items",
-            "charges",
-            "refunds",
-        ),
-        min_length=1,
-        description="Streams to sync.",
+    streams: tuple[StripeStream, ...] = Field(
+        default=get_args(StripeStream), min_length=1, description="Streams to sync."
     )
 
 
 SourceConfig = Annotated[FakerSource | ShopifySource | StripeSource, Field(discriminator="system")]
-# Source systems the data product has adapters for (include/dbt/models/{staging,adapters}/<system>/).
-SOURCE_SYSTEMS = ("faker", "shopify", "stripe")
-# The systems with subscriptions: without one, the subscriptions mart (and its fact) would only build empty.
-SUBSCRIPTION_SYSTEMS = frozenset({"stripe"})
+# The catalog's systems (tenant_config/source_systems.py), as the DAG factory and the operator tools read them.
+SOURCE_SYSTEMS: tuple[str, ...] = tuple(SOURCE_SYSTEM_CATALOG)
+SUBSCRIPTION_SYSTEMS = frozenset(name for name, system in SOURCE_SYSTEM_CATALOG.items() if system.has_subscriptions)
 
 
 class AirbyteServerOptions(StrictModel):

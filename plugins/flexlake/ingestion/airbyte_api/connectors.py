@@ -1,7 +1,8 @@
 """Tenant config → the SDK's typed connector models (never a bare dict: the SDK coerces a dict without
 `sourceType` into whichever connector model happens to fit first).
 
-A source system maps to one Airbyte connector through `_SOURCE_BUILDERS`; Shopify and Stripe read their
+A source system of the catalog (tenant_config/source_systems.py) maps to one Airbyte connector through
+`_SOURCE_BUILDERS`; Shopify and Stripe read their
 secret from the password of the source's Airflow connection (`credentials_connection_id`).
 """
 
@@ -15,6 +16,7 @@ from airbyte_api import models
 from flexlake.ingestion.base import IngestionError
 from flexlake.raw_destination import DuckDBDestination, PostgresDestination, RawDestination, ServerDestination
 from flexlake.tenant_config.schema import FakerSource, ShopifySource, SourceConfig, StripeSource
+from flexlake.tenant_config.source_systems import SOURCE_SYSTEM_CATALOG
 
 MASK = "**********"
 # Configuration keys that hold secrets, across the connectors we build. Masked by Airbyte in responses,
@@ -74,13 +76,14 @@ def _secret(source: SourceConfig, credentials: SourceCredentials | None) -> str:
     return credentials.password
 
 
+# One builder per system of the catalog (tenant_config/source_systems.py) that an Airbyte server runs; its test
+# fails when a system lacks one.
 _SOURCE_BUILDERS: dict[str, SourceBuilder] = {
     "faker": _faker,
     "shopify": _shopify,
     "stripe": _stripe,
 }
-# Systems whose connector needs credentials from an Airflow connection.
-_NEEDS_CREDENTIALS: frozenset[str] = frozenset({"shopify", "stripe"})
+_NEEDS_CREDENTIALS = frozenset(name for name, system in SOURCE_SYSTEM_CATALOG.items() if system.needs_credentials)
 
 
 def source_configuration(source: SourceConfig, credentials: SourceCredentials | None) -> models.SourceConfiguration:
