@@ -1,48 +1,80 @@
-"""Per-tenant access through the real api-server with the FAB auth manager (issue 15 items 2 and 4, core REST).
+"""Per-tenant access and the flexlake portal through ONE real api-server with FAB (issue 15 items 2, 3 and 4).
 
-One api-server for the module, no scheduler or dag-processor: two DuckDB tenants (alpha_shop, beta_shop) in a
-temp tenants folder, `airflow db migrate`, `flexlake access sync --admin admin`, one user per tenant made by
-`flexlake access add-user` (one password from stdin, one generated), `airflow dags reserialize` (the DAGs and
-their access_control into the metadata DB, as the dag-processor would), then `airflow api-server`. Runs are
-created by triggers and never executed: what is under test is who may do what, not the pipeline.
+One module, one api-server (no scheduler or dag-processor): under `--dist loadfile` two modules would each start
+their own on different test processes, so the core REST matrix and the portal share this fixture (~72 s of set-up
+once instead of twice). Set-up: two DuckDB tenants (alpha_shop "Alpha Shop", beta_shop "Beta Shop") in a temp
+tenants folder; their catalogs published by flexlake.catalog's own functions to an s3:// catalog (moto's S3 server
+on loopback, reached through the amazon provider with the `aws` connection in the environment, so the portal's pages
+read s3); `airflow db migrate`; `flexlake access sync --admin admin`; one user per tenant made by `flexlake access
+add-user` (alice's password from stdin, bob's generated); `airflow dags reserialize` (the DAGs and their
+access_control into the metadata DB, as the dag-processor would); a third tenant file that fails validation; then
+`airflow api-server`. Runs are created by triggers and never executed: what is under test is who may do what.
 
-The matrix: anonymous / alpha's user / beta's user / admin x list DAGs, get DAG, trigger, task logs, clear task
+Core REST: anonymous / alpha's user / beta's user / admin x list DAGs, get DAG, trigger, task logs, clear task
 instances, clear a run, task-group dry run, the UI's DAG list and grid and graph data: 401 without a token, 403 on
 the other tenant's DAG for every call, only the tenant's own DAG listed. Comments name the upstream issue a check
 guards against: #51325 / #51881 (a per-DAG user gets 403 or an empty list on the DAG list), #58985 (runs and task
 instances invisible without the global DAGs permission), #62532 (task-group views 404 with per-DAG permissions).
 Plain httpx, not apache-airflow-client: the matrix compares raw status codes (the client raises a different
 exception class per code) and half of the calls are the UI's /ui routes, which the client does not cover.
+
+Portal: the same users x every portal route x both tenants, with 401 / 403 / 200, and no page of one tenant ever
+carries the other's docs, runs or name; path tricks get 404. Then a real browser (Debian's chromium through
+playwright) logs in on FAB's form as alpha's user: the DAG list shows alpha only, the portal's Catalog and Runs pages
+show alpha's docs and runs, beta's page is refused; the Catalog and Run history tabs of alpha's DAG page render the
+portal in their iframes with the UI's cookie. Screenshots go to the test's tmp folder and, when CI=true, to
+test-artifacts/portal/.
+
+The last test removes beta's tenant file (`flexlake access sync` then removes its role): it stays last in the module.
 """
 
 import contextlib
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from flexlake.catalog.publish import catalog_root
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.integration.airflow_servers import PROJECT_ROOT
+from tests.integration.airflow_servers import PROJECT_ROOT, MotoS3, moto_s3_server
+from tests.unit.portal.catalog_samples import SampleRun, docs_marker, publish_sample_runs
 
 pytestmark = pytest.mark.integration
 
-TENANTS = ("alpha_shop", "beta_shop")
-# Who is who in the matrix: each tenant user's tenant (admin and anonymous have none).
+TENANTS = {"alpha_shop": "Alpha Shop", "beta_shop": "Beta Shop"}
+# Who is who in the matrix: each tenant user's tenant (admin and anonymous have none), and their login names.
 USER_TENANT = {"alpha": "alpha_shop", "beta": "beta_shop"}
+USERNAMES = {"alpha": "alice", "beta": "bob", "admin": "admin"}
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 MINIMAL_TENANT = PROJECT_ROOT / "tests" / "fixtures" / "tenant_configs" / "valid" / "minimal_tenant.yaml"
+BROKEN_FILE = "gamma_shop.yaml"
 READY_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 20
 # A task of every tenant DAG, and its dbt task group: the checks read and clear them on a triggered run.
 TASK_ID = "provision_warehouse"
 TASK_GROUP_ID = "dbt_transform"
+# The s3:// catalog every portal page reads: moto's bucket, through this Airflow connection.
+CATALOG_BUCKET = "flexlake-portal"
+CATALOG_CONN_ID = "flexlake_catalog"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _dag_id(tenant: str) -> str:
@@ -50,19 +82,26 @@ def _dag_id(tenant: str) -> str:
 
 
 @dataclass
-class AccessServer:
-    """The running api-server, the users' JWTs (None: anonymous) and a run per DAG made by the admin."""
+class FabServer:
+    """The running api-server, the users' JWTs (None: anonymous) and passwords, a run per DAG made by the admin,
+    and the catalog versions published per tenant (oldest first)."""
 
     base_url: str
     tokens: dict[str, str | None]
-    seed_runs: dict[str, str]
+    passwords: dict[str, str]
     env: dict[str, str]
     tenants_dir: Path
+    versions: dict[str, list[str]]
+    seed_runs: dict[str, str] = field(default_factory=dict)
 
     def client(self, who: str) -> httpx.Client:
         token = self.tokens[who]
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    def get(self, who: str, path: str) -> httpx.Response:
+        with self.client(who) as client:
+            return client.get(path)
 
 
 def _run(command: list[str], env: dict[str, str], stdin: str | None = None) -> str:
@@ -77,11 +116,27 @@ def _run(command: list[str], env: dict[str, str], stdin: str | None = None) -> s
 
 
 def _write_tenants(folder: Path) -> None:
-    """Two starter DuckDB tenants: the minimal valid tenant file under two ids."""
+    """Two starter DuckDB tenants with their own display names (the DAG list shows them)."""
     folder.mkdir(parents=True)
     text = MINIMAL_TENANT.read_text()
-    for tenant in TENANTS:
-        (folder / f"{tenant}.yaml").write_text(text.replace("minimal_tenant", tenant))
+    for tenant, name in TENANTS.items():
+        (folder / f"{tenant}.yaml").write_text(text.replace("minimal_tenant", tenant).replace("Minimal Tenant", name))
+
+
+def _publish_catalogs(s3: MotoS3, scratch: Path) -> dict[str, list[str]]:
+    """Two published runs for alpha (the second with failed tests), one for beta: the real publish functions."""
+    runs = {
+        "alpha_shop": [
+            SampleRun("scheduled__2026-12-06T10:00:00+00:00", 120, 30),
+            SampleRun("scheduled__2026-12-06T11:00:00+00:00", 150, 45, failed_tests=1),
+        ],
+        "beta_shop": [SampleRun("scheduled__2026-12-06T10:00:00+00:00", 999, 999)],
+    }
+    base = f"s3://{s3.bucket}/catalog"
+    return {
+        tenant: publish_sample_runs(catalog_root(base, tenant, CATALOG_CONN_ID), scratch, tenant, tenant_runs)
+        for tenant, tenant_runs in runs.items()
+    }
 
 
 def _environment(root: Path, port: int) -> dict[str, str]:
@@ -159,38 +214,46 @@ def _api_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]
 
 
 @pytest.fixture(scope="module")
-def access_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccessServer]:
-    """Tenants, roles, users and DAGs in a fresh metadata DB, then one api-server with FAB."""
+def fab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabServer]:
+    """Tenants, s3 catalogs, roles, users and DAGs in a fresh metadata DB, then one api-server with FAB."""
     root = tmp_path_factory.mktemp("tenant_access")
-    _write_tenants(root / "tenants")
-    port = _free_port()
-    env = _environment(root, port)
-    admin_password = secrets.token_urlsafe(12)
-    alice_password = secrets.token_urlsafe(12)
-    _run(["airflow", "db", "migrate"], env)
-    synced = _run(
-        ["flexlake", "access", "sync", "--admin", "admin"], {**env, "FLEXLAKE_ADMIN_PASSWORD": admin_password}
-    )
-    assert "created: tenant_alpha_shop, tenant_beta_shop" in synced, synced
-    _run(["flexlake", "access", "add-user", "alpha_shop", "alice", "--password-stdin"], env, stdin=alice_password)
-    created = _run(["flexlake", "access", "add-user", "beta_shop", "bob"], env)
-    generated = re.search(r"password \(shown once, stored hashed\): (\S+)", created)
-    assert generated, f"add-user without --password-stdin printed no password:\n{created}"
-    _run(["airflow", "dags", "reserialize"], env)
-    with _api_server(env, port, root / "api-server.log") as base_url:
-        tokens: dict[str, str | None] = {
-            "anonymous": None,
-            "alpha": _token(base_url, "alice", alice_password),
-            "beta": _token(base_url, "bob", generated.group(1)),
-            "admin": _token(base_url, "admin", admin_password),
+    tenants_dir = root / "tenants"
+    _write_tenants(tenants_dir)
+    with moto_s3_server(CATALOG_BUCKET) as s3, pytest.MonkeyPatch.context() as patch:
+        catalog_env = {
+            "FLEXLAKE_CATALOG_BASE_URI": f"s3://{s3.bucket}/catalog",
+            "FLEXLAKE_CATALOG_CONN_ID": CATALOG_CONN_ID,
+            f"AIRFLOW_CONN_{CATALOG_CONN_ID.upper()}": s3.connection_json(),
         }
-        server = AccessServer(base_url, tokens, {}, env, root / "tenants")
-        with server.client("admin") as admin:
-            for tenant in TENANTS:
-                response = admin.post(f"/api/v2/dags/{_dag_id(tenant)}/dagRuns", json={"logical_date": None})
-                assert response.status_code == 200, f"admin trigger on {tenant}: {response.text}"
-                server.seed_runs[tenant] = response.json()["dag_run_id"]
-        yield server
+        for name, value in catalog_env.items():
+            patch.setenv(name, value)  # this process publishes through the same connection
+        versions = _publish_catalogs(s3, root / "scratch")
+        port = _free_port()
+        env = {**_environment(root, port), **catalog_env}
+        passwords = {"admin": secrets.token_urlsafe(12), "alpha": secrets.token_urlsafe(12)}
+        _run(["airflow", "db", "migrate"], env)
+        synced = _run(
+            ["flexlake", "access", "sync", "--admin", "admin"], {**env, "FLEXLAKE_ADMIN_PASSWORD": passwords["admin"]}
+        )
+        assert "created: tenant_alpha_shop, tenant_beta_shop" in synced, synced
+        _run(["flexlake", "access", "add-user", "alpha_shop", "alice", "--password-stdin"], env, passwords["alpha"])
+        created = _run(["flexlake", "access", "add-user", "beta_shop", "bob"], env)
+        generated = re.search(r"password \(shown once, stored hashed\): (\S+)", created)
+        assert generated, f"add-user without --password-stdin printed no password:\n{created}"
+        passwords["beta"] = generated.group(1)
+        _run(["airflow", "dags", "reserialize"], env)
+        broken = (PROJECT_ROOT / "tests/fixtures/tenant_configs/invalid/source_typo.yaml").read_text()
+        (tenants_dir / BROKEN_FILE).write_text(broken.replace("source_typo", "gamma_shop"))
+        with _api_server(env, port, root / "api-server.log") as base_url:
+            tokens: dict[str, str | None] = {"anonymous": None}
+            tokens |= {who: _token(base_url, USERNAMES[who], password) for who, password in passwords.items()}
+            server = FabServer(base_url, tokens, passwords, env, tenants_dir, versions)
+            with server.client("admin") as admin:
+                for tenant in TENANTS:
+                    response = admin.post(f"/api/v2/dags/{_dag_id(tenant)}/dagRuns", json={"logical_date": None})
+                    assert response.status_code == 200, f"admin trigger on {tenant}: {response.text}"
+                    server.seed_runs[tenant] = response.json()["dag_run_id"]
+            yield server
 
 
 # ----- The matrix ------------------------------------------------------------------------------------------------
@@ -235,13 +298,13 @@ def _expected(who: str, tenant: str, call: str) -> int:
 
 
 @pytest.mark.parametrize("call", sorted(CALLS))
-def test_each_user_reaches_only_their_own_tenant_dag(access_server: AccessServer, call: str) -> None:
+def test_each_user_reaches_only_their_own_tenant_dag(fab_server: FabServer, call: str) -> None:
     """Every REST/UI call per user and tenant DAG: 401 anonymous, 403 cross-tenant, 200 own tenant and admin."""
     got: dict[tuple[str, str], int] = {}
-    for who in access_server.tokens:
-        with access_server.client(who) as client:
+    for who in fab_server.tokens:
+        with fab_server.client(who) as client:
             for tenant in TENANTS:
-                got[who, tenant] = CALLS[call](client, _dag_id(tenant), access_server.seed_runs[tenant]).status_code
+                got[who, tenant] = CALLS[call](client, _dag_id(tenant), fab_server.seed_runs[tenant]).status_code
     expected = {(who, tenant): _expected(who, tenant, call) for who, tenant in got}
     assert got == expected, f"{call}: got {got}, expected {expected}"
 
@@ -249,10 +312,10 @@ def test_each_user_reaches_only_their_own_tenant_dag(access_server: AccessServer
 @pytest.mark.parametrize(
     ("who", "listed"), [("alpha", {"alpha_shop"}), ("beta", {"beta_shop"}), ("admin", set(TENANTS))]
 )
-def test_the_dag_lists_show_only_the_users_tenants(access_server: AccessServer, who: str, listed: set[str]) -> None:
+def test_the_dag_lists_show_only_the_users_tenants(fab_server: FabServer, who: str, listed: set[str]) -> None:
     """The REST and UI DAG lists, and the cross-DAG run and task-instance lists, show only the user's tenants."""
     wanted = {_dag_id(tenant) for tenant in listed}
-    with access_server.client(who) as client:
+    with fab_server.client(who) as client:
         # #51325 / #51881: a per-DAG user must get its DAGs, not a 403 or an empty list, without `DAGs.can_read`.
         rest = client.get("/api/v2/dags")
         ui = client.get("/ui/dags")
@@ -269,18 +332,202 @@ def test_the_dag_lists_show_only_the_users_tenants(access_server: AccessServer, 
     assert seen and seen <= wanted, f"{who} sees task instances of {sorted(seen - wanted)}"
 
 
-def test_anonymous_lists_nothing(access_server: AccessServer) -> None:
+def test_anonymous_lists_nothing(fab_server: FabServer) -> None:
     """Without a token the DAG list is refused (no SimpleAuthManager-style open access)."""
-    with access_server.client("anonymous") as client:
+    with fab_server.client("anonymous") as client:
         assert client.get("/api/v2/dags").status_code == 401
 
 
-def test_sync_is_idempotent_and_removes_the_role_of_a_removed_tenant(access_server: AccessServer) -> None:
+# ----- The portal -------------------------------------------------------------------------------------------------
+
+ROUTES = {
+    "catalog": "/flexlake/dags/{dag}/catalog",
+    "catalog docs": "/flexlake/dags/{dag}/catalog/{version}/docs",
+    "catalog old version": "/flexlake/dags/{dag}/catalog?version={version}",
+    "runs": "/flexlake/dags/{dag}/runs",
+}
+
+
+def _expected_portal(who: str, tenant: str) -> int:
+    if who == "anonymous":
+        return 401
+    return 200 if who == "admin" or USER_TENANT[who] == tenant else 403
+
+
+def test_every_portal_route_answers_only_the_tenants_users(fab_server: FabServer) -> None:
+    """401 anonymous, 403 for the other tenant's user, 200 for the tenant's user and the admin, on every route."""
+    got, expected = {}, {}
+    for who in fab_server.tokens:
+        for tenant in TENANTS:
+            oldest = fab_server.versions[tenant][0]
+            for route, template in ROUTES.items():
+                path = template.format(dag=f"flexlake__{tenant}", version=oldest)
+                got[who, tenant, route] = fab_server.get(who, path).status_code
+                expected[who, tenant, route] = _expected_portal(who, tenant)
+        got[who, "-", "tenants"] = fab_server.get(who, "/flexlake/tenants").status_code
+        expected[who, "-", "tenants"] = 401 if who == "anonymous" else 200
+    wrong = {key: (got[key], expected[key]) for key in got if got[key] != expected[key]}
+    assert not wrong, f"(who, tenant, route): (got, expected): {wrong}"
+
+
+@pytest.mark.parametrize("who", ["alpha", "beta"])
+def test_a_tenant_user_reads_nothing_of_the_other_tenant(fab_server: FabServer, who: str) -> None:
+    """Every page a tenant user gets names their tenant only: docs, runs, versions, the Tenants page."""
+    own = USER_TENANT[who]
+    other = next(tenant for tenant in TENANTS if tenant != own)
+    pages = {
+        "tenants": fab_server.get(who, "/flexlake/tenants").text,
+        "catalog": fab_server.get(who, f"/flexlake/dags/flexlake__{own}/catalog").text,
+        "docs": fab_server.get(who, f"/flexlake/dags/flexlake__{own}/catalog/{fab_server.versions[own][-1]}/docs").text,
+        "runs": fab_server.get(who, f"/flexlake/dags/flexlake__{own}/runs").text,
+    }
+    assert docs_marker(own) in pages["docs"]
+    assert own in pages["tenants"] and own in pages["runs"]
+    for name, text in pages.items():
+        assert other not in text and TENANTS[other] not in text, f"{who}'s {name} page shows {other}"
+        assert all(version not in text for version in fab_server.versions[other]), f"{who}'s {name}: {other}'s version"
+    assert BROKEN_FILE not in pages["tenants"], "a broken file of no tenant of the user's is an operator's matter"
+
+
+def test_path_tricks_on_the_own_tenant_reach_nothing_else(fab_server: FabServer) -> None:
+    """Another tenant's version, traversal, `latest` and unserved files through alpha's own routes: all 404."""
+    beta_version = fab_server.versions["beta_shop"][0]
+    tricks = [
+        f"/flexlake/dags/flexlake__alpha_shop/catalog/{beta_version}/docs",
+        f"/flexlake/dags/flexlake__alpha_shop/catalog?version={beta_version}",
+        "/flexlake/dags/flexlake__alpha_shop/catalog?version=../beta_shop/latest",
+        "/flexlake/dags/flexlake__alpha_shop/catalog/..%2Fbeta_shop%2Flatest/docs",
+        "/flexlake/dags/flexlake__alpha_shop/catalog/latest/docs",
+        f"/flexlake/dags/flexlake__alpha_shop/catalog/{fab_server.versions['alpha_shop'][0]}%2Fmanifest.json/docs",
+    ]
+    answers = {trick: fab_server.get("alpha", trick) for trick in tricks}
+    assert {trick: r.status_code for trick, r in answers.items()} == dict.fromkeys(tricks, 404)
+    assert not any(docs_marker("beta_shop") in r.text or "manifest of" in r.text for r in answers.values())
+
+
+def test_the_admin_sees_every_tenant_and_the_broken_file(fab_server: FabServer) -> None:
+    """The Tenants page of an operator lists both tenants with tier and warehouse, and the invalid file's error."""
+    text = fab_server.get("admin", "/flexlake/tenants").text
+    assert all(tenant in text for tenant in TENANTS), text
+    assert "starter" in text and "duckdb" in text
+    assert BROKEN_FILE in text and "stream" in text, "the loader's problem for the invalid file is shown"
+
+
+def test_the_docs_run_sandboxed(fab_server: FabServer) -> None:
+    """A tenant's dbt docs (scripts, text the tenant wrote) are served with a CSP sandbox: no cookie, no API."""
+    response = fab_server.get(
+        "alpha", f"/flexlake/dags/flexlake__alpha_shop/catalog/{fab_server.versions['alpha_shop'][0]}/docs"
+    )
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("sandbox allow-scripts;") and "allow-same-origin" not in policy
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Debian chromium for the module's browser tests."""
+    chromium = _chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _logged_in(browser: Browser, fab_server: FabServer, who: str) -> Page:
+    """A fresh browser session signed in through FAB's login form (which sets the UI's `_token` cookie)."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(f"{fab_server.base_url}/auth/login/")
+    page.fill("input[name=username]", USERNAMES[who])
+    page.fill("input[name=password]", fab_server.passwords[who])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
+    return page
+
+
+def test_a_tenant_user_sees_only_their_pipeline_and_portal_in_a_browser(
+    fab_server: FabServer, browser: Browser, tmp_path: Path
+) -> None:
+    """Alpha's user: the DAG list shows alpha only; its catalog docs and runs show, beta's portal page is refused."""
+    page = _logged_in(browser, fab_server, "alpha")
+    shots = []
+    page.goto(f"{fab_server.base_url}/dags")
+    page.get_by_text("Alpha Shop").first.wait_for(timeout=30_000)
+    shots.append(_shot(page, tmp_path, "tenant_dag_list"))
+    assert page.get_by_text("Beta Shop").count() == 0, "alpha's DAG list shows beta's DAG"
+    page.goto(f"{fab_server.base_url}/flexlake/dags/flexlake__alpha_shop/catalog")
+    page.frame_locator("iframe").first.get_by_text(docs_marker("alpha_shop")).wait_for(timeout=30_000)
+    assert page.locator("select[name=version] option").count() == len(fab_server.versions["alpha_shop"])
+    shots.append(_shot(page, tmp_path, "tenant_catalog"))
+    page.goto(f"{fab_server.base_url}/flexlake/dags/flexlake__alpha_shop/runs")
+    page.get_by_text("Runs of alpha_shop").wait_for(timeout=30_000)
+    assert page.get_by_text("shop.users: 150").count() == 1 and page.locator("svg rect").count() == 2
+    shots.append(_shot(page, tmp_path, "tenant_runs"))
+    refused = page.goto(f"{fab_server.base_url}/flexlake/dags/flexlake__beta_shop/runs")
+    assert refused is not None and refused.status == 403 and "Beta" not in page.content()
+    _keep_artifacts(shots)
+
+
+def test_the_catalog_and_runs_tabs_show_on_a_tenant_dag_page(
+    fab_server: FabServer, browser: Browser, tmp_path: Path
+) -> None:
+    """The Catalog and Run history tabs of the DAG page, as the tenant's own user: their iframes authenticate with
+    the UI's cookie (the UI lists plugin tabs from /api/v2/plugins, which tenant roles may read: access/roles.py)."""
+    page = _logged_in(browser, fab_server, "alpha")
+    page.goto(f"{fab_server.base_url}/dags/flexlake__alpha_shop")
+    page.get_by_text("Catalog", exact=True).first.click()
+    tab = page.frame_locator("iframe").first
+    tab.frame_locator("iframe").first.get_by_text(docs_marker("alpha_shop")).wait_for(timeout=30_000)
+    shots = [_shot(page, tmp_path, "catalog_tab")]
+    page.get_by_text("Run history", exact=True).first.click()
+    page.frame_locator("iframe").first.get_by_text("Runs of alpha_shop").wait_for(timeout=30_000)
+    shots.append(_shot(page, tmp_path, "runs_tab"))
+    _keep_artifacts(shots)
+
+
+def test_a_tenant_user_may_list_the_plugin_tabs(fab_server: FabServer) -> None:
+    """The UI shows the Catalog and Runs tabs only to users who may read /api/v2/plugins."""
+    assert fab_server.get("alpha", "/api/v2/plugins").status_code == 200
+
+
+def _shot(page: Page, folder: Path, name: str) -> Path:
+    path = folder / f"portal_{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _keep_artifacts(shots: list[Path]) -> None:
+    """On CI, the screenshots outlive the tmp folder: test-artifacts/portal/ (uploaded by the CI job)."""
+    if os.environ.get("CI") != "true":
+        return
+    target = PROJECT_ROOT / "test-artifacts" / "portal"
+    target.mkdir(parents=True, exist_ok=True)
+    for shot in shots:
+        shutil.copy2(shot, target / shot.name)
+
+
+def _chromium() -> str:
+    """Debian's chromium: installed here when missing and running as root (CI, sessions), else a skip saying how."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    if os.geteuid() != 0:
+        pytest.skip(f"Debian's chromium is missing: sudo {' '.join(command)} (or scripts/bootstrap.sh as root)")
+    installed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if installed.returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False)
+        installed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, f"{' '.join(command)} failed:\n{installed.stdout}\n{installed.stderr}"
+    return CHROMIUM
+
+
+# ----- Last: removes beta's tenant file ----------------------------------------------------------------------------
+
+
+def test_sync_is_idempotent_and_removes_the_role_of_a_removed_tenant(fab_server: FabServer) -> None:
     """A second sync changes nothing for a kept tenant and deletes the role of a tenant whose file is gone."""
-    (access_server.tenants_dir / "beta_shop.yaml").unlink()
-    again = _run(["flexlake", "access", "sync"], access_server.env)
+    (fab_server.tenants_dir / "beta_shop.yaml").unlink()
+    again = _run(["flexlake", "access", "sync"], fab_server.env)
     assert "unchanged: tenant_alpha_shop" in again, again
     assert "removed: tenant_beta_shop" in again, again
-    with access_server.client("admin") as admin:  # FAB's own REST API for roles
+    with fab_server.client("admin") as admin:  # FAB's own REST API for roles
         assert admin.get("/auth/fab/v1/roles/tenant_alpha_shop").status_code == 200
         assert admin.get("/auth/fab/v1/roles/tenant_beta_shop").status_code == 404
