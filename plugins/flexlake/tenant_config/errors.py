@@ -114,8 +114,26 @@ def _yaml_boolean_hint(value: Any) -> str:
 
 def _unknown_tag(location: str, ctx: dict[str, Any], _: Any) -> str:
     field = str(ctx.get("discriminator", "type")).strip("'")
-    expected = str(ctx.get("expected_tags", "")).replace("'", "")
-    return f"{location}.{field}: {shown(ctx.get('tag', ''))} is not one of {expected}"
+    expected = str(ctx.get("expected_tags", ""))
+    tag = ctx.get("tag", "")
+    return f"{location}.{field}: {shown(tag)} is not one of {expected.replace(chr(39), '')}{_nearest(tag, expected)}"
+
+
+def _not_a_choice(location: str, ctx: dict[str, Any], value: Any) -> str:
+    expected = str(ctx.get("expected", ""))
+    choices = expected.replace(chr(39), "")
+    return f"{location}: {shown(value)} is not one of {choices}{_nearest(value, expected)}{_yaml_boolean_hint(value)}"
+
+
+def _nearest(value: Any, expected: str) -> str:
+    """ ". Did you mean 'shopify'?" for a misspelt enum value, as for a misspelt key; empty when nothing is close.
+
+    `expected` is pydantic's own list ("'faker', 'shopify' or 'stripe'"); only its quoted choices are offered."""
+    if not isinstance(value, str):
+        return ""
+    choices = re.findall(r"'([^']*)'", expected)
+    match = difflib.get_close_matches(value[:MAX_VALUE_CHARS].lower(), choices, n=1, cutoff=0.6)
+    return f". Did you mean {match[0]!r}?" if match else ""
 
 
 _DESCRIBERS: dict[str, Callable[[str, dict[str, Any], Any], str]] = {
@@ -125,10 +143,7 @@ _DESCRIBERS: dict[str, Callable[[str, dict[str, Any], Any], str]] = {
     "union_tag_not_found": lambda location, ctx, _input: (
         f"{location}: needs a {str(ctx.get('discriminator', 'type')).strip(chr(39))} field"
     ),
-    "literal_error": lambda location, ctx, value: (
-        f"{location}: {shown(value)} is not one of {str(ctx.get('expected', '')).replace(chr(39), '')}"
-        + _yaml_boolean_hint(value)
-    ),
+    "literal_error": _not_a_choice,
     "string_pattern_mismatch": lambda location, ctx, value: (
         f"{location}: {shown(value)} {PATTERN_EXPLANATIONS.get(str(ctx.get('pattern')), _pattern_fallback(ctx))}"
     ),

@@ -191,3 +191,41 @@ def test_a_tenant_config_error_keeps_its_path_and_problems() -> None:
     assert error.problems == ["a: b", "c: d"], error.problems
     assert str(error) == f"tenant_configs/acme.yaml is invalid:\n  - a: b\n  - c: d\n{SCHEMA_HINT}", str(error)
     assert isinstance(error, ValueError), "TenantConfigError should stay a ValueError"
+
+
+MISSPELT_ENUMS = """\
+tenant_id: acme
+display_name: Acme
+tier: professionel
+warehouse: {type: snowflak, connection_id: acme_dw, database: analytics}
+sources:
+  - {name: shop, system: shopfy}
+  - {name: app, system: faker, engine: embeded, streams: [usres, products]}
+"""
+
+
+def test_a_misspelt_enum_value_suggests_the_nearest_one_through_the_loader(tmp_path: Path) -> None:
+    """Misspelt tier, warehouse type, system, engine, stream: the loader's error names the file, each field and
+    the value meant, as a misspelt key's does."""
+    path = tmp_path / "acme.yaml"
+    path.write_text(MISSPELT_ENUMS, encoding="utf-8")
+    with pytest.raises(TenantConfigError) as raised:
+        load_tenant_config(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path} is invalid:"), message
+    for expected in (
+        "tier: 'professionel' is not one of starter, professional or enterprise. Did you mean 'professional'?",
+        "warehouse.type: 'snowflak' is not one of duckdb, postgres, snowflake, redshift, sqlserver. "
+        "Did you mean 'snowflake'?",
+        "sources[0].system: 'shopfy' is not one of faker, shopify, stripe. Did you mean 'shopify'?",
+        "sources[1].engine: 'embeded' is not one of embedded, airbyte or dlt. Did you mean 'embedded'?",
+        "sources[1].streams[0]: 'usres' is not one of users, products or purchases. Did you mean 'users'?",
+    ):
+        assert expected in raised.value.problems, f"missing {expected!r} in {raised.value.problems}"
+
+
+def test_an_enum_value_far_from_every_choice_gets_no_suggestion() -> None:
+    """Nothing close (or a value that is not text): the choices only, never a guess."""
+    assert _problems(tier="gold") == ["tier: 'gold' is not one of starter, professional or enterprise"]
+    problems = _problems(tier=3)
+    assert len(problems) == 1 and "Did you mean" not in problems[0], problems
