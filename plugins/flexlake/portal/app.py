@@ -6,28 +6,50 @@ iframe, the UI's `_token` cookie; 401 without one) asks the auth manager about t
 user may not read it), before the handler runs and before any catalog read. The Tenants page asks the auth manager
 for the DAG ids the user may read and shows only those tenants.
 
-Routes (all GET):
-    /tenants                                   tenants this user may see, and their invalid tenant files
-    /dags/<dag_id>/catalog?version=<version>   a version picker and that version's dbt docs (the Catalog tab)
-    /dags/<dag_id>/catalog/<version>/docs      the version's static_index.html, sandboxed
-    /dags/<dag_id>/runs                        the published run summaries: a chart and a table (the Runs tab)
+Routes:
+    GET  /tenants                                   tenants this user may see, and their invalid tenant files
+    GET  /dags/<dag_id>/catalog?version=<version>   a version picker and that version's dbt docs (the Catalog tab)
+    GET  /dags/<dag_id>/catalog/<version>/docs      the version's static_index.html, sandboxed
+    GET  /dags/<dag_id>/runs                        the published run summaries: a chart and a table (the Runs tab)
+    GET  /dags/<dag_id>/console                     the enterprise tier's SQL console (flexlake.portal.console)
+    POST /dags/<dag_id>/console                     one statement as the tenant's reader: a result page or a CSV
+
+The console's POST is a read of the tenant's data, so it needs what reading the DAG needs, plus CSRF safety: inside
+the UI the JWT is a cookie the browser attaches to any request, so a POST authenticated by that cookie must come
+from this origin (its `Origin` header); a POST with an `Authorization` header was sent deliberately by its client.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from airflow.configuration import conf
 from airflow.models.dag import DagModel
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
+from flexlake import settings
 from flexlake.portal import reads
+from flexlake.portal.console import (
+    ConsoleLimits,
+    QueryResult,
+    StatementFailed,
+    StatementTimedOut,
+    console_refusal,
+    run_statement,
+)
+from flexlake.portal.console_audit import AuditRecord, Outcome, write_record
+from flexlake.portal.console_page import console_page, refusal_page, result_csv
 from flexlake.portal.pages import catalog_page, runs_page, tenants_page
 from flexlake.portal.paths import PathRefused, checked_version, tenant_of_dag
 from flexlake.portal.tenants import tenant_overview
+from flexlake.tenant_config.loader import load_tenant_configs
+from flexlake.tenant_config.schema import TenantConfig
 
 # Our own pages: no script at all, frames only from this origin, embeddable only by the Airflow UI (same origin).
 PAGE_POLICY = (
@@ -93,3 +115,103 @@ def catalog_docs(dag_id: str, version: str) -> Response:
 def runs(dag_id: str) -> HTMLResponse:
     tenant_id = tenant_of_dag(dag_id)
     return _html(runs_page(tenant_id, reads.runs(reads.tenant_root(tenant_id))))
+
+
+# ----- The SQL console (enterprise tier) --------------------------------------------------------------------------
+
+CONSOLE_LIMITS = ConsoleLimits()
+
+
+def same_origin_post(request: Request) -> None:
+    """CSRF guard for a POST: an Authorization header, or an `Origin` that is this server's own (403 otherwise)."""
+    if request.headers.get("authorization"):
+        return
+    origin = request.headers.get("origin")
+    if origin is None or origin not in _own_origins(request):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "a console statement is accepted from the console's own page (same origin) or with an Authorization "
+            f"header; this request came from {origin or 'no stated origin'}",
+        )
+
+
+def _own_origins(request: Request) -> set[str]:
+    """The origin the browser addressed (Host) and the configured [api] base_url's (behind a TLS proxy)."""
+    origins = {f"{request.url.scheme}://{request.headers.get('host', '')}"}
+    base = urlsplit(conf.get("api", "base_url", fallback="") or "")
+    if base.scheme and base.netloc:
+        origins.add(f"{base.scheme}://{base.netloc}")
+    return origins
+
+
+def _tenant(dag_id: str) -> TenantConfig:
+    tenant_id = tenant_of_dag(dag_id)
+    for tenant in load_tenant_configs(settings.TENANT_CONFIGS_DIR).tenants:
+        if tenant.tenant_id == tenant_id:
+            return tenant
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no valid tenant file for {tenant_id} (`flexlake validate`)")
+
+
+@app.get("/dags/{dag_id}/console", response_class=HTMLResponse, dependencies=[CanReadDag])
+def console(dag_id: str) -> HTMLResponse:
+    tenant = _tenant(dag_id)
+    refusal = console_refusal(tenant)
+    if refusal:
+        return _refused_console(tenant.tenant_id, refusal)
+    return _html(console_page(tenant.tenant_id, CONSOLE_LIMITS))
+
+
+@app.post("/dags/{dag_id}/console", dependencies=[CanReadDag, Depends(same_origin_post)])
+def console_run(
+    dag_id: str,
+    user: GetUserDep,
+    statement: Annotated[str, Form()],
+    output: Annotated[Literal["html", "csv"], Form(alias="format")] = "html",
+) -> Response:
+    """Run one statement as the tenant's reader, audit it (refusals too), and answer a page or a CSV."""
+    tenant = _tenant(dag_id)
+    audit = _Audit(user, tenant.tenant_id, statement)
+    refusal = console_refusal(tenant)
+    if refusal:
+        audit.write("refused", detail=refusal)
+        return _refused_console(tenant.tenant_id, refusal)
+    try:
+        result = run_statement(tenant, statement, CONSOLE_LIMITS)
+    except StatementFailed as error:
+        audit.write("timeout" if isinstance(error, StatementTimedOut) else "failed", detail=str(error))
+        page = console_page(tenant.tenant_id, CONSOLE_LIMITS, statement, error=str(error))
+        return HTMLResponse(page, status.HTTP_400_BAD_REQUEST, headers=_page_headers())
+    audit.write("truncated" if result.truncated else "ok", result)
+    if output == "csv":
+        disposition = f'attachment; filename="{tenant.tenant_id}_console.csv"'
+        return Response(
+            result_csv(result), media_type="text/csv", headers={**_HEADERS, "Content-Disposition": disposition}
+        )
+    return _html(console_page(tenant.tenant_id, CONSOLE_LIMITS, statement, result=result))
+
+
+class _Audit:
+    """One statement's audit record, written under the tenant's catalog prefix before the answer is sent."""
+
+    def __init__(self, user: BaseUser, tenant_id: str, statement: str) -> None:
+        self.user, self.tenant_id, self.statement = user.get_name(), tenant_id, statement
+
+    def write(self, outcome: Outcome, result: QueryResult | None = None, detail: str = "") -> None:
+        record = AuditRecord(
+            user=self.user,
+            tenant_id=self.tenant_id,
+            statement=self.statement,
+            outcome=outcome,
+            rows=len(result.rows) if result else 0,
+            seconds=round(result.seconds, 3) if result else 0.0,
+            detail=detail[:2000],
+        )
+        write_record(reads.tenant_root(self.tenant_id), record)
+
+
+def _page_headers() -> dict[str, str]:
+    return {**_HEADERS, "Content-Security-Policy": PAGE_POLICY}
+
+
+def _refused_console(tenant_id: str, reason: str) -> HTMLResponse:
+    return HTMLResponse(refusal_page(tenant_id, reason), status.HTTP_403_FORBIDDEN, headers=_page_headers())
