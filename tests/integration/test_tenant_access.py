@@ -1,14 +1,18 @@
-"""Per-tenant access and the flexlake portal through ONE real api-server with FAB (issue 15 items 2, 3 and 4).
+"""Per-tenant access, the flexlake portal and the SQL console through ONE real api-server with FAB (issue 15).
 
 One module, one api-server (no scheduler or dag-processor): under `--dist loadfile` two modules would each start
-their own on different test processes, so the core REST matrix and the portal share this fixture (~72 s of set-up
-once instead of twice). Set-up: two DuckDB tenants (alpha_shop "Alpha Shop", beta_shop "Beta Shop") in a temp
-tenants folder; their catalogs published by flexlake.catalog's own functions to an s3:// catalog (moto's S3 server
-on loopback, reached through the amazon provider with the `aws` connection in the environment, so the portal's pages
-read s3); `airflow db migrate`; `flexlake access sync --admin admin`; one user per tenant made by `flexlake access
-add-user` (alice's password from stdin, bob's generated); `airflow dags reserialize` (the DAGs and their
-access_control into the metadata DB, as the dag-processor would); a third tenant file that fails validation; then
-`airflow api-server`. Runs are created by triggers and never executed: what is under test is who may do what.
+their own on different test processes, so the core REST matrix, the portal and the console share this fixture (~72 s
+of set-up once). Set-up: alpha_shop ("Alpha Shop", starter, DuckDB) and beta_shop ("Beta Shop", enterprise,
+PostgreSQL) in a temp tenants folder; beta_shop and delta_shop (PostgreSQL only) provisioned on the session
+PostgreSQL by PostgresWarehouse.provision (schemas, transformer, read-only reader; beta's reader connection handed
+to the api-server through the environment, as a secrets backend would), each with a dim_customers mart made by its
+transformer; the catalogs published by flexlake.catalog's own functions to an s3:// catalog (moto's S3 server on
+loopback, reached through the amazon provider with the `aws` connection in the environment, so the portal's pages
+and the console's audit log are on s3); `airflow db migrate`; `flexlake access sync --admin admin`; one user per
+tenant made by `flexlake access add-user` (alice's password from stdin, bob's generated); `airflow dags
+reserialize` (the DAGs and their access_control into the metadata DB, as the dag-processor would); a third tenant
+file that fails validation; then `airflow api-server`. Runs are created by triggers and never executed: what is
+under test is who may do what.
 
 Core REST: anonymous / alpha's user / beta's user / admin x list DAGs, get DAG, trigger, task logs, clear task
 instances, clear a run, task-group dry run, the UI's DAG list and grid and graph data: 401 without a token, 403 on
@@ -25,10 +29,14 @@ show alpha's docs and runs, beta's page is refused; the Catalog and Run history 
 portal in their iframes with the UI's cookie. Screenshots go to the test's tmp folder and, when CI=true, to
 test-artifacts/portal/.
 
+SQL console: the PostgreSQL reader role itself refuses writes and DDL and the other tenant's schema, statement
+timeout and row limit (the console's PostgreSQL path, no api-server), then one test through the api-server.
+
 The last test removes beta's tenant file (`flexlake access sync` then removes its role): it stays last in the module.
 """
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -41,11 +49,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg2
 import pytest
+import yaml
 from flexlake.catalog.publish import catalog_root
+from flexlake.portal.console import (
+    ConsoleLimits,
+    PostgresReader,
+    StatementFailed,
+    StatementTimedOut,
+    run_postgres,
+)
+from flexlake.portal.console_audit import read_records
+from flexlake.tenant_config.schema import TenantConfig
+from flexlake.warehouses.postgres import PostgresWarehouse
+from flexlake.warehouses.reader_credentials import ReaderConnection
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.integration.airflow_servers import PROJECT_ROOT, MotoS3, moto_s3_server
+from tests.integration.conftest import PostgresServer
 from tests.unit.portal.catalog_samples import SampleRun, docs_marker, publish_sample_runs
 
 pytestmark = pytest.mark.integration
@@ -65,6 +87,11 @@ TASK_GROUP_ID = "dbt_transform"
 # The s3:// catalog every portal page reads: moto's bucket, through this Airflow connection.
 CATALOG_BUCKET = "flexlake-portal"
 CATALOG_CONN_ID = "flexlake_catalog"
+# The enterprise PostgreSQL tenants of the SQL console: beta_shop (a tenant of the api-server) and delta_shop (only in
+# PostgreSQL, for reader isolation). Both are provisioned by PostgresWarehouse.provision, as `flexlake provision` does.
+PG_TENANTS = ("beta_shop", "delta_shop")
+PG_ADMIN_CONN_ID = "flexlake_pg_console_admin"
+CONSOLE_LIMITS = ConsoleLimits(timeout_seconds=5, max_rows=100)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -115,12 +142,76 @@ def _run(command: list[str], env: dict[str, str], stdin: str | None = None) -> s
     return result.stdout
 
 
-def _write_tenants(folder: Path) -> None:
-    """Two starter DuckDB tenants with their own display names (the DAG list shows them)."""
+def _write_tenants(folder: Path, database: str) -> None:
+    """alpha_shop: a starter DuckDB tenant; beta_shop: an enterprise PostgreSQL tenant (the SQL console's)."""
     folder.mkdir(parents=True)
-    text = MINIMAL_TENANT.read_text()
-    for tenant, name in TENANTS.items():
-        (folder / f"{tenant}.yaml").write_text(text.replace("minimal_tenant", tenant).replace("Minimal Tenant", name))
+    alpha = MINIMAL_TENANT.read_text().replace("minimal_tenant", "alpha_shop").replace("Minimal Tenant", "Alpha Shop")
+    (folder / "alpha_shop.yaml").write_text(alpha)
+    (folder / "beta_shop.yaml").write_text(yaml.safe_dump(_pg_tenant_document("beta_shop", database)))
+
+
+def _pg_tenant_document(tenant_id: str, database: str) -> dict[str, object]:
+    return {
+        "tenant_id": tenant_id,
+        "display_name": TENANTS.get(tenant_id, tenant_id),
+        "tier": "enterprise",
+        "warehouse": {"type": "postgres", "connection_id": PG_ADMIN_CONN_ID, "database": database},
+        "sources": [{"name": "shop", "system": "faker"}],
+    }
+
+
+@dataclass
+class _KeptCredentials:
+    """A CredentialStore that keeps the reader connections `provision` creates (the test hands them on)."""
+
+    can_create: bool = True
+    created: dict[str, ReaderConnection] = field(default_factory=dict)
+
+    def get_password(self, conn_id: str) -> str | None:
+        kept = self.created.get(conn_id)
+        return kept.password if kept else None
+
+    def create(self, connection: ReaderConnection) -> None:
+        self.created[connection.conn_id] = connection
+
+
+@pytest.fixture(scope="module")
+def pg_readers(postgres_server: PostgresServer) -> Iterator[dict[str, ReaderConnection]]:
+    """beta_shop and delta_shop provisioned on the session PostgreSQL (schemas, transformer, reader), each with a
+    dim_customers mart created by its transformer; their reader connections, as `flexlake provision` stores them."""
+    kept = _KeptCredentials()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(f"AIRFLOW_CONN_{PG_ADMIN_CONN_ID.upper()}", postgres_server.url)
+        for tenant_id in PG_TENANTS:
+            tenant = TenantConfig.model_validate(_pg_tenant_document(tenant_id, postgres_server.dbname))
+            PostgresWarehouse().provision(tenant, kept, force=True)
+            _create_mart(postgres_server, tenant_id)
+        yield {tenant_id: kept.created[f"flexlake_reader__{tenant_id}"] for tenant_id in PG_TENANTS}
+
+
+def _create_mart(server: PostgresServer, tenant_id: str) -> None:
+    """dim_customers in the tenant's marts, made by its transformer (the default privileges grant the reader)."""
+    connection = psycopg2.connect(**server.connection_kwargs)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(f"set role {tenant_id}_transformer")
+            cursor.execute(
+                f"create table {tenant_id}_marts.dim_customers as select g as customer_id, "
+                f"'{tenant_id} customer ' || g as name from generate_series(1, 5) g"
+            )
+    finally:
+        connection.close()
+
+
+def _reader(connection: ReaderConnection) -> PostgresReader:
+    assert connection.host and connection.port
+    return PostgresReader(connection.host, connection.port, connection.login, connection.schema, connection.password)
+
+
+def _connection_json(connection: ReaderConnection) -> str:
+    """The reader's connection as an AIRFLOW_CONN_ value (a secrets backend would hold it the same way)."""
+    fields = {"host": connection.host, "port": connection.port, "login": connection.login}
+    return json.dumps({"conn_type": "postgres", **fields, "password": connection.password, "schema": connection.schema})
 
 
 def _publish_catalogs(s3: MotoS3, scratch: Path) -> dict[str, list[str]]:
@@ -214,16 +305,23 @@ def _api_server(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]
 
 
 @pytest.fixture(scope="module")
-def fab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabServer]:
+def fab_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: PostgresServer,
+    pg_readers: dict[str, ReaderConnection],
+) -> Iterator[FabServer]:
     """Tenants, s3 catalogs, roles, users and DAGs in a fresh metadata DB, then one api-server with FAB."""
     root = tmp_path_factory.mktemp("tenant_access")
     tenants_dir = root / "tenants"
-    _write_tenants(tenants_dir)
+    _write_tenants(tenants_dir, postgres_server.dbname)
+    beta_reader = pg_readers["beta_shop"]
     with moto_s3_server(CATALOG_BUCKET) as s3, pytest.MonkeyPatch.context() as patch:
         catalog_env = {
             "FLEXLAKE_CATALOG_BASE_URI": f"s3://{s3.bucket}/catalog",
             "FLEXLAKE_CATALOG_CONN_ID": CATALOG_CONN_ID,
             f"AIRFLOW_CONN_{CATALOG_CONN_ID.upper()}": s3.connection_json(),
+            f"AIRFLOW_CONN_{PG_ADMIN_CONN_ID.upper()}": postgres_server.url,
+            f"AIRFLOW_CONN_{beta_reader.conn_id.upper()}": _connection_json(beta_reader),
         }
         for name, value in catalog_env.items():
             patch.setenv(name, value)  # this process publishes through the same connection
@@ -517,6 +615,97 @@ def _chromium() -> str:
         installed = subprocess.run(command, capture_output=True, text=True, check=False)
     assert installed.returncode == 0, f"{' '.join(command)} failed:\n{installed.stdout}\n{installed.stderr}"
     return CHROMIUM
+
+
+# ----- The SQL console (enterprise tier) --------------------------------------------------------------------------
+
+WRITES = [
+    "insert into dim_customers values (9, 'x')",
+    "update dim_customers set name = 'x'",
+    "delete from dim_customers",
+    "truncate dim_customers",
+    "drop table dim_customers",
+    "create table beta_shop_marts.mine (id int)",
+    "create table public.mine (id int)",
+    "create temporary table mine (id int)",
+    "create schema mine",
+]
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_the_pg_reader_role_itself_refuses_writes_and_ddl(
+    pg_readers: dict[str, ReaderConnection], postgres_server: PostgresServer, statement: str
+) -> None:
+    """Through the console's own PostgreSQL path (no statement filter): PostgreSQL refuses, the mart is unchanged."""
+    with pytest.raises(StatementFailed, match=r"permission denied|must be owner"):
+        run_postgres(_reader(pg_readers["beta_shop"]), statement, CONSOLE_LIMITS)
+    assert postgres_server.fetch("select count(*) from beta_shop_marts.dim_customers") == [(5,)]
+
+
+def test_a_tenants_reader_cannot_read_another_tenants_marts(pg_readers: dict[str, ReaderConnection]) -> None:
+    """Each reader reads its own marts unqualified (its search_path) and is refused the other tenant's schema."""
+    for own, other in (("beta_shop", "delta_shop"), ("delta_shop", "beta_shop")):
+        reader = _reader(pg_readers[own])
+        mine = run_postgres(reader, "select name from dim_customers order by customer_id", CONSOLE_LIMITS)
+        assert mine.rows[0] == (f"{own} customer 1",)
+        with pytest.raises(StatementFailed, match="permission denied"):
+            run_postgres(reader, f"select * from {other}_marts.dim_customers", CONSOLE_LIMITS)
+
+
+def test_pg_statements_stop_at_the_timeout_and_the_row_limit(pg_readers: dict[str, ReaderConnection]) -> None:
+    """statement_timeout cancels a long query; one that turns the timeout off is cancelled by the console itself."""
+    reader = _reader(pg_readers["beta_shop"])
+    limits = ConsoleLimits(timeout_seconds=0.5, max_rows=3)
+    for statement in ("select pg_sleep(30)", "set statement_timeout = 0; select pg_sleep(30)"):
+        started = time.monotonic()
+        with pytest.raises(StatementTimedOut):
+            run_postgres(reader, statement, limits)
+        assert time.monotonic() - started < 10, statement
+    cut = run_postgres(reader, "select g from generate_series(1, 10) g", limits)
+    assert (len(cut.rows), cut.truncated) == (3, True)
+
+
+def test_the_sql_console_through_the_api_server(fab_server: FabServer, postgres_server: PostgresServer) -> None:
+    """Beta's user queries, downloads CSV and is refused a write by PostgreSQL; alpha's user is refused beta's
+    console (auth manager) and their own (starter tier, with the reason); a cookie-only POST from another origin is
+    refused; every statement that ran is in beta's audit log on s3 with user, statement, rows and outcome."""
+    console = "/flexlake/dags/flexlake__beta_shop/console"
+    select = {"statement": "select customer_id, name from dim_customers order by 1"}
+    with fab_server.client("beta") as bob:
+        form = bob.get(console)
+        ran = bob.post(console, data=select)
+        csv = bob.post(console, data={**select, "format": "csv"})
+        write = bob.post(console, data={"statement": WRITES[0]})
+    assert form.status_code == 200 and "<textarea" in form.text
+    assert ran.status_code == 200 and "beta_shop customer 5" in ran.text, ran.text
+    assert csv.headers["content-type"].startswith("text/csv") and "attachment" in csv.headers["content-disposition"]
+    assert csv.text.splitlines()[:2] == ["customer_id,name", "1,beta_shop customer 1"]
+    assert write.status_code == 400 and "permission denied" in write.text, write.text
+    assert postgres_server.fetch("select count(*) from beta_shop_marts.dim_customers") == [(5,)]
+    with fab_server.client("alpha") as alice:
+        cross = (alice.get(console).status_code, alice.post(console, data={"statement": "select 1"}).status_code)
+        own_tier = alice.get("/flexlake/dags/flexlake__alpha_shop/console")
+    assert cross == (403, 403)
+    assert own_tier.status_code == 403 and "enterprise tier; alpha_shop is on the starter tier" in own_tier.text
+    cookie = {"_token": str(fab_server.tokens["beta"])}
+    forged = httpx.post(fab_server.base_url + console, data={"statement": "select 1"}, cookies=cookie, timeout=30)
+    same_origin = httpx.post(
+        fab_server.base_url + console,
+        data={"statement": "select 1"},
+        cookies=cookie,
+        headers={"Origin": fab_server.base_url},
+        timeout=30,
+    )
+    assert forged.status_code == 403 and "same origin" in forged.text, forged.text
+    assert same_origin.status_code == 200, same_origin.text
+    records = read_records(catalog_root(f"s3://{CATALOG_BUCKET}/catalog", "beta_shop", CATALOG_CONN_ID))
+    assert [(r["user"], r["statement"], r["outcome"], r["rows"]) for r in records] == [
+        ("bob", select["statement"], "ok", 5),
+        ("bob", select["statement"], "ok", 5),
+        ("bob", WRITES[0], "failed", 0),
+        ("bob", "select 1", "ok", 1),
+    ]
+    assert all(r["tenant_id"] == "beta_shop" and r["at"] for r in records)
 
 
 # ----- Last: removes beta's tenant file ----------------------------------------------------------------------------
