@@ -20,7 +20,7 @@ from airflow.sdk.bases.operator import BaseOperator
 from flexlake import settings
 from flexlake.catalog import CATALOG_RETENTION, catalog_root, prune_catalog, publish_run, run_key
 from flexlake.dag_factory.dbt_operator import dbt_node_task
-from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_cli_exclude
+from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.dag_factory.run_params import run_conf
 from flexlake.freshness import check_source_freshness
@@ -39,7 +39,7 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
         task_id=PUBLISH_TASK_ID,
         tenant=tenant,
         command="docs",
-        exclude=dbt_cli_exclude(tenant),
+        exclude=dbt_exclude(tenant),
         flags=("--static",),
         callback=publish_tenant_run,
         callback_args={"tenant": tenant},

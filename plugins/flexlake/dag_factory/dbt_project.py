@@ -3,8 +3,8 @@
 An overlay (tenant file: dbt.overlay_project) is a thin root project with the product installed as the
 `local:` package `flexlake` (include/dbt/README.md, "Per-tenant customization"). Its DAG renders from the
 overlay's own manifest (built by `make manifest`) and its dbt tasks run in the overlay folder. The product's
-models are then package nodes: Cosmos sees them under `dbt_packages/flexlake/`, so path selectors get that
-prefix (dbt_task_group.dbt_selectors).
+models are then package nodes (under `dbt_packages/flexlake/`) that keep the product's selection tags, so a
+tenant's exclusions are the same in an overlay (dbt_task_group.dbt_exclude).
 
 Cosmos runs each dbt task in a fresh copy of the project and repoints the cached partial parse at it; for a
 package's nodes (the product's, under an overlay) cosmos_patches.patch_partial_parse_content keeps

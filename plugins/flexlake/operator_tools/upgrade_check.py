@@ -33,7 +33,7 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from flexlake import settings
 from flexlake.dag_factory.dbt_operator import dbt_vars
-from flexlake.dag_factory.dbt_task_group import dbt_cli_exclude
+from flexlake.dag_factory.dbt_task_group import dbt_exclude
 from flexlake.dbt_manifests import overlay_manifest_path
 from flexlake.operator_tools.manifest_changes import (
     Finding,
@@ -185,7 +185,8 @@ def _build_or_list(
 ) -> tuple[dbtRunnerResult, set[str]]:
     """DuckDB: build the tenant's selection without tests; other warehouses: list it. Returns the result and the
     unique ids of the models the tenant builds."""
-    selection = ["--exclude", *dbt_cli_exclude(tenant)] if dbt_cli_exclude(tenant) else []
+    exclude = dbt_exclude(tenant)
+    selection = ["--exclude", *exclude] if exclude else []
     if tenant.warehouse.type != "duckdb":
         command = ["ls", "--resource-type", "model", "--output", "json", "--output-keys", "unique_id"]
         result = _dbt([*command, *selection, "--vars", json.dumps(dbt_vars(tenant))], project, product, target)

@@ -390,5 +390,5 @@ def test_a_runs_select_narrows_the_build_to_it_within_the_tenants_models(tmp_pat
     context["params"] = {"select": "fct_orders+"}
     narrowed = build.cosmos_operator_for_run(context)  # type: ignore[attr-defined]
     assert narrowed.select == ["fct_orders+"] and narrowed.indirect_selection == "cautious"
-    assert "path:models/marts/customers" in narrowed.exclude, narrowed.exclude
+    assert "tag:mart:customers" in narrowed.exclude, narrowed.exclude
     assert narrowed.missing_status == "not_selected"

@@ -307,12 +307,10 @@ def test_source_systems_the_tenant_lacks_render_no_tasks(monkeypatch: pytest.Mon
         "tenant_id: solo\ndisplay_name: S\ntier: starter\nwarehouse: {type: duckdb}\n"
         "sources: [{system: faker, name: shop}]\n",
     )
-    _, exclude = dbt_task_group_module.dbt_selectors(load_tenant_config(path))
-    assert "path:models/staging/shopify" in exclude and "path:models/adapters/shopify" in exclude, exclude
+    exclude = dbt_task_group_module.dbt_exclude(load_tenant_config(path))
+    assert "tag:system:shopify" in exclude, exclude
     assert not any("faker" in selector for selector in exclude), exclude
-    assert {"path:models/marts/subscriptions", "fct_subscriptions", "input__subscription_periods"} <= set(exclude), (
-        "no system has them"
-    )
+    assert "tag:needs:subscriptions" in exclude, "no system has them"
 
 
 @pytest.mark.parametrize("warehouse_type", ["snowflake", "redshift", "sqlserver"])
@@ -355,9 +353,9 @@ def test_pass_through_columns_reach_dbt_and_only_declared_entities_get_a_task(tm
         ],
         "products": [{"system": "shopify", "column": "vendor", "name": "shopify_vendor", "type": "string"}],
     }
-    _, exclude = dbt_task_group_module.dbt_selectors(tenant)
-    assert "pass_through__customers" not in exclude, exclude
-    assert {"pass_through__orders", "pass_through__products"} <= set(exclude), "no synced system declares them"
+    exclude = dbt_task_group_module.dbt_exclude(tenant)
+    assert "tag:pass_through:customers" not in exclude, exclude
+    assert {"tag:pass_through:orders", "tag:pass_through:products"} <= set(exclude), "no synced system declares them"
 
 
 def test_repeated_pass_through_names_are_rejected_with_the_fix(tmp_path: Path) -> None:
