@@ -74,12 +74,14 @@ def versions(root: ObjectStoragePath) -> list[str]:
 
     Only names of the version shape count (`runs/`, `latest` and anything else are skipped); on a local catalog a
     link out of the prefix refuses the whole listing, as for the runs."""
-    if not root.exists():
-        return []
     leaving = links_leaving(root)
     if leaving:
         raise PathRefused(f"the tenant's catalog folder holds links out of it: {', '.join(leaving)}")
-    return sorted((entry.name for entry in root.iterdir() if _is_version(entry.name)), reverse=True)
+    try:  # no exists() first: on an object store that would be a second request
+        names = [entry.name for entry in root.iterdir()]
+    except (FileNotFoundError, NotADirectoryError):  # the tenant never published (UPath says either)
+        return []
+    return sorted((name for name in names if _is_version(name)), reverse=True)
 
 
 def _is_version(name: str) -> bool:
