@@ -5,8 +5,7 @@ A tenant file is the whole interface an operator has to a customer's pipeline, s
 and the warehouse code), and carry the only defaults in the product (`Field(default=...)`).
 """
 
-from datetime import date
-from typing import Annotated, Literal, get_args
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -17,15 +16,14 @@ from flexlake.tenant_config.errors import PATTERN_EXPLANATIONS
 from flexlake.tenant_config.freshness_schema import FreshnessConfig, freshness_problems
 from flexlake.tenant_config.realtime_schema import RealtimeConfig
 from flexlake.tenant_config.schedule import schedule_problem
-from flexlake.tenant_config.source_systems import (
-    SOURCE_SYSTEM_CATALOG,
-    EngineName,
-    FakerStream,
-    ShopifyStream,
-    SourceSystemName,
-    StripeStream,
-    engine_problem,
+from flexlake.tenant_config.source_schema import (
+    FakerSource,
+    FakerSourceOptions,
+    ShopifySource,
+    SourceConfig,
+    StripeSource,
 )
+from flexlake.tenant_config.source_systems import SOURCE_SYSTEM_CATALOG
 from flexlake.tenant_config.warehouse_schema import (
     CONNECTION_ID_PATTERN,
     ENGINE_WAREHOUSES,
@@ -48,99 +46,24 @@ TIER_SCHEDULES: dict[str, str] = {
 TIERS_WITH_CATALOG = frozenset({"professional", "enterprise"})
 
 
-# --- sources ----------------------------------------------------------------------------------------
+# --- sources: their models are source_schema.py's, the systems' catalog is source_systems.py ------------
 
-
-class FakerSourceOptions(StrictModel):
-    """Options of Airbyte's source-faker connector (users, products, purchases)."""
-
-    count: int = Field(default=1000, ge=1, le=10_000_000, description="Number of users to generate.")
-    seed: int = Field(
-        default=42, ge=0, description="Random seed: the same seed gives the same data (with parallelism 1)."
-    )
-    records_per_slice: int = Field(default=1000, ge=1, description="Records per state checkpoint.")
-    # The connector's own default is 4 workers, and its workers interleave their random draws: the same seed
-    # then gives different orders on every read. 1 keeps the seed's promise; raise it only for large counts.
-    parallelism: int = Field(
-        default=1,
-        ge=1,
-        le=64,
-        description="Generator workers. 1 (the default) makes a seed reproducible; more is faster but not repeatable.",
-    )
-
-
-class _Source(StrictModel):
-    """What every source has; which engines may run it comes from its row in the catalog (source_systems.py)."""
-
-    system: SourceSystemName
-    name: str = Field(
-        pattern=IDENTIFIER_PATTERN,
-        description="Name of this source within the tenant; raw tables land in schema <prefix>_raw_<name>.",
-    )
-    engine: EngineName
-
-    @model_validator(mode="after")
-    def _engine_has_the_connector(self) -> "_Source":
-        problem = engine_problem(self.system, self.engine)
-        if problem:
-            raise ValueError(f"{problem} (source {self.name!r})")
-        return self
-
-
-class FakerSource(_Source):
-    system: Literal["faker"]
-    engine: EngineName = Field(
-        default=SOURCE_SYSTEM_CATALOG["faker"].default_engine,
-        description="embedded: PyAirbyte runs the connector inside the Airflow task; "
-        "airbyte: an Airbyte server runs it (needs the tenant's `airbyte:` block); "
-        "dlt: dlt generates the same records inside the task, Apache-licensed (the hosted tier's engine).",
-    )
-    credentials_connection_id: str | None = Field(
-        default=None,
-        pattern=CONNECTION_ID_PATTERN,
-        description="Airflow connection holding the source system's credentials (engine airbyte). Faker needs none.",
-    )
-    streams: tuple[FakerStream, ...] = Field(
-        default=get_args(FakerStream), min_length=1, description="Streams to sync."
-    )
-    options: FakerSourceOptions = Field(default_factory=FakerSourceOptions)
-
-
-class _AirbyteOnlySource(_Source):
-    """A SaaS source run by an Airbyte server: its connector is not installed in the image for the
-    embedded engine, and it needs credentials from an Airflow connection."""
-
-    engine: EngineName = Field(
-        default="airbyte", description="airbyte (the only engine with this connector); needs the `airbyte:` block."
-    )
-    credentials_connection_id: str = Field(
-        pattern=CONNECTION_ID_PATTERN,
-        description="Airflow connection holding the source system's credentials (see docs/airbyte.md).",
-    )
-    start_date: date = Field(description="Sync records created or updated from this date (UTC).")
-
-
-class ShopifySource(_AirbyteOnlySource):
-    """A Shopify store, through Airbyte's source-shopify (one source per store)."""
-
-    system: Literal["shopify"]
-    shop: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$", description="The store's name, as in <shop>.myshopify.com.")
-    streams: tuple[ShopifyStream, ...] = Field(
-        default=get_args(ShopifyStream), min_length=1, description="Streams to sync."
-    )
-
-
-class StripeSource(_AirbyteOnlySource):
-    """A Stripe account, through Airbyte's source-stripe."""
-
-    system: Literal["stripe"]
-    account_id: str = Field(pattern=r"^acct_[A-Za-z0-9]{1,40}$", description="The Stripe account id, acct_...")
-    streams: tuple[StripeStream, ...] = Field(
-        default=get_args(StripeStream), min_length=1, description="Streams to sync."
-    )
-
-
-SourceConfig = Annotated[FakerSource | ShopifySource | StripeSource, Field(discriminator="system")]
+# Re-exported: the DAG factory, the engines and the operator tools import the source models from here.
+__all__ = [
+    "SOURCE_SYSTEMS",
+    "SUBSCRIPTION_SYSTEMS",
+    "TIERS_WITH_CATALOG",
+    "TIER_SCHEDULES",
+    "AirbyteServerOptions",
+    "CatalogOptions",
+    "FakerSource",
+    "FakerSourceOptions",
+    "ShopifySource",
+    "SourceConfig",
+    "StripeSource",
+    "TenantConfig",
+    "Tier",
+]
 # The catalog's systems (tenant_config/source_systems.py), as the DAG factory and the operator tools read them.
 SOURCE_SYSTEMS: tuple[str, ...] = tuple(SOURCE_SYSTEM_CATALOG)
 SUBSCRIPTION_SYSTEMS = frozenset(name for name, system in SOURCE_SYSTEM_CATALOG.items() if system.has_subscriptions)

@@ -3,13 +3,13 @@
 A source system has parts in several places, and each is derived from this table or checked against it by
 tests/unit/tenant_config/test_source_systems.py:
 - the tenant file: the `system:` and `streams:` enums, the default engine and which engines are allowed
-  (tenant_config/schema.py);
+  (tenant_config/source_schema.py);
 - the engines: PyAirbyte's connector venv (`embedded`, ingestion/embedded_pyairbyte.py), dlt's source
   (`dlt`, ingestion/embedded_dlt.py) and the Airbyte server's typed connector builder (`airbyte`,
   ingestion/airbyte_api/connectors.py);
 - the data product: its staging and adapter folders, include/dbt/models/{staging,adapters}/<system>/.
 
-Adding a system is its row here, its source model in schema.py, its builder, its dbt folders: the test names
+Adding a system is its row here, its source model in source_schema.py, its builder, its dbt folders: the test names
 whichever part is missing. Plain data, no I/O: the loader, the DAG factory and the engines all read it.
 """
 
