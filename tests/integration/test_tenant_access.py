@@ -30,7 +30,8 @@ portal in their iframes with the UI's cookie. Screenshots go to the test's tmp f
 test-artifacts/portal/.
 
 SQL console: the PostgreSQL reader role itself refuses writes and DDL and the other tenant's schema, statement
-timeout and row limit (the console's PostgreSQL path, no api-server), then one test through the api-server.
+timeout and row limit (the console's PostgreSQL path, no api-server), then one test through the api-server and the
+console's form in the browser as beta's user.
 
 The last test removes beta's tenant file (`flexlake access sync` then removes its role): it stays last in the module.
 """
@@ -706,6 +707,17 @@ def test_the_sql_console_through_the_api_server(fab_server: FabServer, postgres_
         ("bob", "select 1", "ok", 1),
     ]
     assert all(r["tenant_id"] == "beta_shop" and r["at"] for r in records)
+
+
+def test_the_console_form_runs_in_a_browser(fab_server: FabServer, browser: Browser, tmp_path: Path) -> None:
+    """Beta's user signed in on FAB's form: the console's own form (the UI's cookie, same origin) runs a query."""
+    page = _logged_in(browser, fab_server, "beta")
+    page.goto(f"{fab_server.base_url}/flexlake/dags/flexlake__beta_shop/console")
+    page.fill("textarea[name=statement]", "select customer_id, name from dim_customers order by customer_id")
+    page.click("button[value=html]")
+    page.get_by_text("beta_shop customer 5").wait_for(timeout=30_000)
+    assert page.locator("table tbody tr").count() == 5
+    _keep_artifacts([_shot(page, tmp_path, "sql_console")])
 
 
 # ----- Last: removes beta's tenant file ----------------------------------------------------------------------------

@@ -150,6 +150,21 @@ def test_only_enterprise_tenants_on_duckdb_or_postgres_get_a_console(
             run_statement(tenant, "select 1", LIMITS)
 
 
+def test_an_enterprise_duckdb_tenant_reads_its_published_reader_copy(reader: Path) -> None:
+    """run_statement finds the tenant's reader copy where publish_catalog puts it (beside the warehouse file)."""
+    from flexlake.warehouses.duckdb import DuckDBWarehouse  # noqa: PLC0415 - imports Cosmos
+
+    tenant = _tenant("enterprise", {"type": "duckdb"})
+    target = DuckDBWarehouse().reader_path(tenant)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(reader.read_bytes())
+    try:
+        result = run_statement(tenant, f"  select count(*) as customers from {MARTS}.dim_customers ", LIMITS)
+    finally:
+        target.unlink()
+    assert (result.columns, result.rows) == (("customers",), ((5,),))
+
+
 def test_empty_and_oversized_statements_are_refused() -> None:
     """Blank statements and ones past MAX_STATEMENT_CHARS never reach the warehouse."""
     assert checked_statement("  select 1 \n") == "select 1"
