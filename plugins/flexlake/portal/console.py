@@ -10,11 +10,13 @@ Where each guard sits, and why there:
 - **Timeout**: PostgreSQL's `statement_timeout` is set for the session when it connects; DuckDB has none, so a timer
   interrupts the connection. Because a statement may itself `SET statement_timeout = 0`, the same timer also cancels
   the PostgreSQL query a second later.
-- **Row limit**: `fetchmany(limit + 1)`: the extra row says "truncated" without reading the rest.
+- **Row limit**: `fetchmany(limit + 1)`: the extra row says "truncated" without reading the rest. DuckDB streams
+  results; on PostgreSQL a query runs in a server-side cursor, so a huge result never reaches the API server's memory.
 - **Which tenants**: enterprise tier only, on a warehouse whose reader the console can open (DuckDB, PostgreSQL);
   anything else is refused with the reason (`console_refusal`).
 """
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +35,10 @@ MAX_STATEMENT_CHARS = 20_000
 CANCEL_GRACE_SECONDS = 1.0
 CONSOLE_TIER = "enterprise"
 CONSOLE_WAREHOUSES = ("duckdb", "postgres")
+# Leading blanks and comments, then a keyword PostgreSQL accepts in DECLARE ... CURSOR FOR.
+_QUERY_START = re.compile(
+    r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(?:select|with|values|table)\b", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,9 @@ def run_postgres(reader: PostgresReader, statement: str, limits: ConsoleLimits) 
         raise StatementFailed(f"cannot connect as {reader.login}: {str(error).strip()}") from None
     try:
         cancel_after = limits.timeout_seconds + CANCEL_GRACE_SECONDS
-        with _watchdog(cancel_after, connection.cancel), connection.cursor() as cursor:
+        # A query streams through a server-side cursor: only the rows shown ever reach the API server's memory.
+        name = "flexlake_console" if streams_on_postgres(statement) else None
+        with _watchdog(cancel_after, connection.cancel), connection.cursor(name=name) as cursor:
             cursor.execute(statement)
             return _fetched(cursor, limits.max_rows, started)
     except psycopg2.errors.QueryCanceled:
@@ -182,6 +190,12 @@ def run_postgres(reader: PostgresReader, statement: str, limits: ConsoleLimits) 
     finally:
         connection.rollback()
         connection.close()
+
+
+def streams_on_postgres(statement: str) -> bool:
+    """A query (SELECT, WITH, VALUES, TABLE after any comments) can run in a server-side cursor; other statements
+    (SET, SHOW, EXPLAIN, and writes the reader role refuses) run on a plain cursor, whose results are small."""
+    return _QUERY_START.match(statement) is not None
 
 
 @contextmanager
@@ -203,9 +217,14 @@ def _watchdog(seconds: float, cancel: Callable[[], None]) -> Iterator[threading.
 
 
 def _fetched(cursor: Any, max_rows: int, started: float) -> QueryResult:
-    """Up to `max_rows` rows (one more is read only to tell that there were more)."""
+    """Up to `max_rows` rows (one more is read only to tell that there were more).
+
+    A server-side (named) PostgreSQL cursor has its description only after the first fetch; a plain cursor of a
+    statement without a result (SET) has none and must not be fetched from."""
+    if cursor.description is None and not getattr(cursor, "name", None):
+        return QueryResult((), (), False, time.monotonic() - started)
+    rows = [tuple(row) for row in cursor.fetchmany(max_rows + 1)]
     columns = tuple(str(column[0]) for column in cursor.description or ())
-    rows = [tuple(row) for row in cursor.fetchmany(max_rows + 1)] if columns else []
     return QueryResult(columns, tuple(rows[:max_rows]), len(rows) > max_rows, time.monotonic() - started)
 
 

@@ -25,6 +25,7 @@ from flexlake.portal.console import (
     console_refusal,
     run_duckdb,
     run_statement,
+    streams_on_postgres,
 )
 from flexlake.portal.console_audit import AuditRecord, read_records, write_record
 from flexlake.portal.console_page import console_page, result_csv
@@ -163,6 +164,25 @@ def test_an_enterprise_duckdb_tenant_reads_its_published_reader_copy(reader: Pat
     finally:
         target.unlink()
     assert (result.columns, result.rows) == (("customers",), ((5,),))
+
+
+@pytest.mark.parametrize(
+    ("statement", "streams"),
+    [
+        ("select 1", True),
+        ("  WITH a AS (select 1) select * from a", True),
+        ("-- my query\n/* multi\nline */ select * from dim_customers", True),
+        ("values (1), (2)", True),
+        ("table dim_customers", True),
+        ("set statement_timeout = 0; select pg_sleep(30)", False),
+        ("insert into dim_customers values (1)", False),
+        ("explain select 1", False),
+        ("selector", False),
+    ],
+)
+def test_only_queries_run_in_a_postgres_server_side_cursor(statement: str, streams: bool) -> None:
+    """What DECLARE ... CURSOR FOR accepts streams; anything else runs on a plain cursor (small or refused)."""
+    assert streams_on_postgres(statement) is streams
 
 
 def test_empty_and_oversized_statements_are_refused() -> None:
