@@ -5,8 +5,8 @@ FX rate table goes through a seeded sync history (tests/generators/sync_history.
 commits, records leaving and re-entering scope, deletions, refunds of old orders, re-keyed lines, moves to
 another customer or product, duplicates, empty syncs, rates added later). After each sync the tenant's
 warehouse is built incrementally (`dbt build` of models and seeds, no data tests: those run elsewhere) and a
-second schema prefix is built with `--full-refresh` on the same raw data; every incremental model (the staging
-tables and the facts) and every mart must hold the same rows in both (EXCEPT ALL both ways). A failure prints
+second schema prefix is built with `--full-refresh` on the same raw data; every incremental model (staging, the
+input layer, dimensions, facts) and every mart must hold the same rows in both (EXCEPT ALL both ways). A failure prints
 the seed and the history, and FLEXLAKE_HISTORY_SEED replays another seed. DuckDB runs three syncs after the
 first load, PostgreSQL two.
 """
@@ -39,6 +39,8 @@ SEED = int(os.environ.get("FLEXLAKE_HISTORY_SEED", "19"))
 RAW_ALIAS = "raw"
 FX_SCHEMA, FX_TABLE = "raw_finance", "fx_rates"
 COMPARED = (
+    ("core", "dim_customers"),
+    ("core", "dim_products"),
     ("core", "fct_orders"),
     ("core", "fct_order_lines"),
     ("core", "fct_payments"),
@@ -75,7 +77,26 @@ STAGING = {
         "stg_stripe__subscriptions",
     ),
 }
-ALL_SYSTEMS_COMPARED = COMPARED + tuple(("staging", model) for models in STAGING.values() for model in models)
+# The input layer (incremental by changed key since issue 14), built for every tenant whatever its systems.
+INPUT = tuple(
+    ("input", f"input__{entity}")
+    for entity in (
+        "customers",
+        "invoices",
+        "order_lines",
+        "orders",
+        "payments",
+        "product_variants",
+        "products",
+        "refunds",
+        "subscription_periods",
+        "subscriptions",
+    )
+)
+# Upstream first: a failure names the first layer that differs.
+ALL_SYSTEMS_COMPARED = (
+    tuple(("staging", model) for models in STAGING.values() for model in models) + INPUT + COMPARED
+)
 Fetch = Callable[[str], list[tuple[Any, ...]]]
 
 
@@ -111,14 +132,14 @@ def _run(
     exclude: tuple[str, ...] = (),
 ) -> float:
     """One build; returns its wall seconds. Incremental: the tenant's models and seeds (no data tests), as a
-    scheduled run. Full refresh: only the staging models and the compared facts and marts, into prefix `full`,
-    reading every other model from the incremental build just made (`--defer --favor-state` on its manifest).
-    The staging tables are compared too, so the input layer between them (rebuilt in full every run) is read
-    from the incremental build. Each kind keeps its target folder across steps (partial parsing)."""
+    scheduled run. Full refresh: the staging and input-layer models and the compared dimensions, facts and marts,
+    into prefix `full`, reading every other model (the adapter views, models rebuilt in full every run) from the
+    incremental build just made (`--defer --favor-state` on its manifest). Each kind keeps its target folder
+    across steps (partial parsing)."""
     started = time.monotonic()
     if full:
         state = work_dir.parent / "inc" / "target"
-        selection = ["--select", "path:models/staging", *(model for _, model in COMPARED)]
+        selection = ["--select", "path:models/staging", "path:models/input_layer", *(model for _, model in COMPARED)]
         command = ["run", *selection, *(["--exclude", *exclude] if exclude else [])]
         command += ["--full-refresh", "--defer", "--favor-state", "--state", str(state)]
     else:
@@ -298,5 +319,5 @@ def test_a_faker_tenant_synced_again_and_again_by_the_real_connector_stays_equal
         synced.append(f"sync {step}: faker count {count} seed {seed}, {result.total_records} records")
         build(False)
         build(True)
-        faker_only = COMPARED + tuple(("staging", model) for model in STAGING["faker"])
+        faker_only = tuple(("staging", model) for model in STAGING["faker"]) + INPUT + COMPARED
         _assert_equal(fetch, "after " + "; ".join(synced), "inc", "full", faker_only)

@@ -34,7 +34,9 @@
 {% macro flexlake_is_incremental_run() -%}
     {%- set offline_incremental = execute and flexlake_offline_compile()
         and model.config.materialized == 'incremental' and not should_full_refresh() -%}
-    {{ return(offline_incremental or is_incremental()) }}
+    {#- A table model (input__products) shares macros with incremental ones: no lookup for it (none offline). -#}
+    {{ return(offline_incremental
+        or (model.config.materialized == 'incremental' and not flexlake_offline_compile() and is_incremental())) }}
 {%- endmacro %}
 
 {#-
@@ -58,13 +60,15 @@
     would keep the old row forever. The set difference is taken on the natural key (source_relation +
     `id_column`) over the whole input, not the window; with `parent_relation`, a kept row must also have
     its parent (joined on source_relation + `parent_id`), as fct_order_lines keeps only lines of known
-    orders. Rows flagged is_deleted are removed too (deleted and test orders, deleted lines and payments).
+    orders. Rows flagged is_deleted are removed too (deleted and test orders, deleted lines and payments),
+    unless `keep_deleted` (the dimensions keep deleted records, flagged).
     The delete names keys with a single-column IN (hash semi-join; portable to every warehouse).
 -#}
-{% macro flexlake_delete_vanished_rows(key_column, id_column, kept_relation, parent_relation=none, parent_id=none) -%}
+{% macro flexlake_delete_vanished_rows(key_column, id_column, kept_relation, parent_relation=none, parent_id=none,
+        keep_deleted=false) -%}
 delete from {{ this }}
-where is_deleted = 1
-    or {{ key_column }} in (
+where {% if not keep_deleted %}is_deleted = 1
+    or {% endif %}{{ key_column }} in (
         select {{ flexlake_surrogate_key(['vanished.source_relation', 'vanished.' ~ id_column]) }}
         from (
             select source_relation, {{ id_column }} from {{ this }}

@@ -13,10 +13,53 @@
     contract) with var flexlake_extra_adapters in its dbt_project.yml: {orders: [appdb__orders]}, keyed by
     the entity (input__<entity>). They are always unioned. dbt renders these refs when it parses the overlay,
     so its manifest carries the dependency; unset (the product), nothing changes.
+
+    Incremental (dbt_project.yml: delete+insert on the model's unique_key, source_relation + id). Every adapter's
+    loaded_at is the latest extraction of the records its row is made of (a faker order's purchase or product,
+    a Stripe order's invoice or charge), so a row whose value changed has a loaded_at within the window
+    (flexlake_incremental_window on the model's own max(loaded_at), lookback var incremental_lookback_hours):
+    an incremental run reads only those rows of each adapter and replaces them by key. What no longer comes
+    out of the adapters at all (a faker purchase that is an abandoned cart again, a raw location removed) no
+    row of the window names: the post-hook flexlake_delete_vanished_input_rows deletes it. A full refresh, an
+    empty table and the first run read everything.
+
+    With `changed_parent` (input__order_lines: order_id) a row's values depend on its siblings too (Stripe numbers
+    an invoice's lines), so a run re-reads every row of each parent with a row in the window, and the model's
+    unique_key is the parent (source_relation + order_id): delete+insert replaces a changed order's lines whole.
 #}
-{% macro flexlake_union_adapters(adapter_relations) -%}
-    {%- set systems = var('flexlake_source_systems', []) -%}
+{% macro flexlake_union_adapters(adapter_relations, changed_parent=none) -%}
     {%- set column_names = model.columns.keys() | list -%}
+    {%- set incremental = flexlake_is_incremental_run() -%}
+    {%- for relation in flexlake_used_adapters(adapter_relations) %}
+select
+    adapter_rows.{{ column_names | join(',\n    adapter_rows.') }}
+from {{ relation }} as adapter_rows
+{%- if incremental and changed_parent %}
+inner join (
+    select distinct source_relation, {{ changed_parent }}
+    from {{ relation }}
+    where {{ flexlake_incremental_window('loaded_at') }}
+) as changed_parents
+    on adapter_rows.source_relation = changed_parents.source_relation
+    and adapter_rows.{{ changed_parent }} = changed_parents.{{ changed_parent }}
+{%- elif incremental %}
+where {{ flexlake_incremental_window('adapter_rows.loaded_at') }}
+{%- endif %}
+{% if not loop.last %}union all
+{% endif -%}
+    {%- else %}
+select
+    {%- for name, column in model.columns.items() %}
+    cast(null as {{ flexlake.flexlake_contract_type(column.data_type) }}) as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+where 1 = 0
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- The adapters an input model unions for this tenant: its systems' own, then the overlay's extra ones. -#}
+{% macro flexlake_used_adapters(adapter_relations) -%}
+    {%- set systems = var('flexlake_source_systems', []) -%}
     {%- set used = [] -%}
     {%- for relation in adapter_relations -%}
         {%- if relation.identifier.split('__')[0] in systems -%}
@@ -27,17 +70,36 @@
     {%- for name in extra_adapters.get(model.name.split('__', 1)[-1], []) -%}
         {%- do used.append(ref(name)) -%}
     {%- endfor -%}
-    {%- for relation in used %}
-select
-    {{ column_names | join(',\n    ') }}
-from {{ relation }}
-{% if not loop.last %}union all
-{% endif -%}
-    {%- else %}
-select
-    {%- for name, column in model.columns.items() %}
-    cast(null as {{ flexlake.flexlake_contract_type(column.data_type) }}) as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-where 1 = 0
-    {%- endfor -%}
+    {{ return(used) }}
+{%- endmacro %}
+
+{#-
+    Post-hook of an input model: delete the rows whose key (source_relation + `id_columns`, one name or a list)
+    no longer comes out of any of its adapters (`adapter_relations`, as the model passes them to flexlake_union_adapters): the set
+    difference of the keys over the whole adapters, not the window, so it reads keys only. A tenant without any
+    of the adapters keeps an empty table; a full refresh has nothing to delete (no statement). Keys named by a single-column IN, as flexlake_delete_vanished_rows does.
+-#}
+{% macro flexlake_delete_vanished_input_rows(id_columns, adapter_relations) -%}
+    {%- if not flexlake_is_incremental_run() -%}{{ return('') }}{%- endif -%}
+    {%- set used = flexlake_used_adapters(adapter_relations) -%}
+    {%- set key = ['source_relation'] + ([id_columns] if id_columns is string else id_columns) -%}
+delete from {{ this }}
+where {{ flexlake_surrogate_key(key) }} in (
+    select {{ flexlake_surrogate_key(key) }}
+    from (
+        select {{ key | join(', ') }} from {{ this }}
+        {%- if used %}
+        except
+        select {{ key | join(', ') }}
+        from (
+            {%- for relation in used %}
+            select {{ key | join(', ') }} from {{ relation }}
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        ) as kept
+        {%- endif %}
+    ) as vanished
+)
 {%- endmacro %}

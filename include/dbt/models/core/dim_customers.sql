@@ -1,7 +1,21 @@
+{#-
+    One row per customer (deleted ones kept, flagged). Incremental (delete+insert on customer_key): a run re-reads
+    the input customers loaded within the window (macros/incremental.sql); their pass-through columns come from
+    the same raw rows, so they change with them. Customers no longer in input__customers are deleted by the
+    post-hook. The countries seed is read in full: a changed seed needs the tenant's full_refresh run.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='customer_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ flexlake_delete_vanished_rows('customer_key', 'customer_id', ref('input__customers'), keep_deleted=true) }}",
+) }}
 -- depends_on: {{ ref('pass_through__customers') }}
 with customers as (
 
     select * from {{ ref('input__customers') }}
+    where {{ flexlake_incremental_window('loaded_at') }}
 
 ),
 

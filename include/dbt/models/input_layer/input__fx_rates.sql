@@ -5,7 +5,8 @@
     model builds empty with its declared columns: only the reporting currency has a rate then (dim_fx_rates).
     Currency codes are trimmed and upper-cased; the rate becomes an exact numeric(28,10).
 -#}
-{{ config(contract={'enforced': flexlake_contract_enforced()}) }}
+{#- A table rebuilt every run: the tenant's rate table has no extraction time to window on, and it is small. -#}
+{{ config(materialized='table', contract={'enforced': flexlake_contract_enforced()}) }}
 {%- set relation = flexlake_fx_rates_relation() %}
 {%- if relation is none %}
 select

@@ -2,7 +2,8 @@
     Shopify adapter for the contract's payments: transactions of kind sale or capture (authorizations, voids
     and refunds are not payments), of an order the store has (orphans are dropped); the payer is the order's
     customer. Status: success → captured, pending → pending, failure / error → failed. A payment of a
-    deleted order is deleted too.
+    deleted order is deleted too. loaded_at is the later of the transaction's and its order's (the payer and
+    is_deleted come from the order).
 -#}
 with shopify_transactions as (
 
@@ -34,7 +35,8 @@ select
     cast(shopify_transactions.currency_code as {{ flexlake_type_string() }}) as currency_code,
     cast(shopify_transactions.created_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast(shopify_transactions.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast({{ flexlake_latest_loaded_at(['shopify_transactions.loaded_at', 'shopify_orders.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}) as loaded_at,
     cast(shopify_transactions.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(shopify_transactions.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_transactions

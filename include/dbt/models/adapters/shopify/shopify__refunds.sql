@@ -3,6 +3,8 @@
     The amount is the sum of the refund's successful refund transactions (what was paid back: line items,
     their tax and shipping); the payment refunded is the parent of its first such transaction. Refunds count
     on the UTC date they were created; the currency is the order's. A refund of a deleted order is deleted too.
+    loaded_at is the later of the refund's and its order's (the currency and is_deleted come from the order; the
+    refund transactions are exploded from the refund's own row).
 -#}
 with shopify_refunds as (
 
@@ -60,7 +62,8 @@ select
     cast(shopify_refunds.note as {{ flexlake_type_string() }}) as reason,
     cast(shopify_refunds.created_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast(shopify_refunds.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast({{ flexlake_latest_loaded_at(['shopify_refunds.loaded_at', 'shopify_orders.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}) as loaded_at,
     cast(shopify_refunds.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(shopify_refunds.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_refunds

@@ -3,7 +3,7 @@
     order is its invoice, or the charge itself for a one-off charge, when that is a (not deleted) order of
     stripe__orders; else order_id is null. Method: payment_method_details.type, 'unknown' if absent.
     order_id depends on the invoice too (a voided, deleted or draft invoice is no order), so loaded_at is the
-    later of the charge's and its invoice's: an incremental fct_payments then re-reads the charge.
+    latest of the charge's, its invoice's and its order's: an incremental run then re-reads the charge.
 -#}
 with charges as (
 
@@ -42,7 +42,7 @@ select
     cast(charges.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
     cast(
-        case when invoices.loaded_at > charges.loaded_at then invoices.loaded_at else charges.loaded_at end
+        {{ flexlake_latest_loaded_at(['charges.loaded_at', 'invoices.loaded_at', 'orders.loaded_at']) }}
         as {{ flexlake_type_timestamp() }}
     ) as loaded_at,
     cast(charges.source_system as {{ flexlake_type_string() }}) as source_system,

@@ -1,6 +1,7 @@
 {#-
     Stripe adapter for the contract's refunds: succeeded refunds of a charge whose order (its invoice, or
     the one-off charge itself) exists and is not deleted; others are dropped. Counted on their created date.
+    loaded_at is the latest of the refund's, its charge's and its order's (each decides whether it is kept).
 -#}
 with refunds as (
 
@@ -32,7 +33,8 @@ select
     cast(refunds.reason as {{ flexlake_type_string() }}) as reason,
     cast(refunds.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast(refunds.loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast({{ flexlake_latest_loaded_at(['refunds.loaded_at', 'charges.loaded_at', 'orders.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}) as loaded_at,
     cast(refunds.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(refunds.source_relation as {{ flexlake_type_string() }}) as source_relation
 from refunds

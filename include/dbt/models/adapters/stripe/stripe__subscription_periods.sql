@@ -4,7 +4,8 @@
     keeps invoices forever while a subscription only shows its latest state, so the history is here.
     The price's interval comes from stg_stripe__prices (a Stripe price's amount and interval are
     immutable); its unit amount and the quantity from the line. Test-mode and deleted invoices are kept,
-    flagged (is_test, is_deleted); fct_subscriptions leaves them out.
+    flagged (is_test, is_deleted); fct_subscriptions leaves them out. loaded_at is the latest of the line's,
+    its invoice's and its price's.
 -#}
 with lines as (
 
@@ -45,7 +46,8 @@ select
     cast(1 - invoices.is_livemode as integer) as is_test,
     cast(invoices.is_deleted as integer) as is_deleted,
     cast(
-        case when invoices.loaded_at > lines.loaded_at then invoices.loaded_at else lines.loaded_at end as {{ flexlake_type_timestamp() }}
+        {{ flexlake_latest_loaded_at(['lines.loaded_at', 'invoices.loaded_at', 'prices.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}
     ) as loaded_at,
     cast(lines.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(lines.source_relation as {{ flexlake_type_string() }}) as source_relation

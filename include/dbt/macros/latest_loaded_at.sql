@@ -1,0 +1,15 @@
+{#-
+    The latest of several loaded_at columns: an adapter row made of several records is as new as the newest of
+    them. The input layer re-reads only the adapter rows loaded within its window (macros/union_adapters.sql),
+    so every record a row's values come from must move its loaded_at. A null (a left join that found nothing)
+    never wins. Nested CASE, not greatest(): SQL Server before 2022 has no greatest, and PostgreSQL's ignores
+    nulls while Snowflake's returns null.
+-#}
+{% macro flexlake_latest_loaded_at(columns) -%}
+    {%- if columns | length == 1 -%}
+{{ columns[0] }}
+    {%- else -%}
+        {%- set rest = flexlake_latest_loaded_at(columns[1:]) -%}
+case when {{ columns[0] }} is null or {{ columns[0] }} < ({{ rest }}) then ({{ rest }}) else {{ columns[0] }} end
+    {%- endif -%}
+{%- endmacro %}
