@@ -94,9 +94,7 @@ INPUT = tuple(
     )
 )
 # Upstream first: a failure names the first layer that differs.
-ALL_SYSTEMS_COMPARED = (
-    tuple(("staging", model) for models in STAGING.values() for model in models) + INPUT + COMPARED
-)
+ALL_SYSTEMS_COMPARED = tuple(("staging", model) for models in STAGING.values() for model in models) + INPUT + COMPARED
 Fetch = Callable[[str], list[tuple[Any, ...]]]
 
 
