@@ -7,6 +7,7 @@
     flexlake provision TENANT [--dry-run] create the tenant's schemas, roles and read-only reader (or print the SQL)
     flexlake lint-tsql DIR                lint compiled SQL (e.g. dbt's target/compiled) for what SQL Server rejects
     flexlake manifest [TENANT_DIR ...]    dbt parse of the product and of every tenant overlay (make manifest)
+    flexlake dag-files --shards N         spread the tenants over N DAG files (past ~900 tenants: parse timeout)
     flexlake new-tenant ID [--tier ...]   write a tenant file (and overlay skeleton) that validates; never overwrites
     flexlake cost [--tenant ID] [--since] per tenant: runs, task/sync/dbt seconds, rows synced (from run summaries)
     flexlake plan FILE_OR_DIR [--json]    what a tenant file will create (DAG, models, SQL, Airbyte); writes nothing
@@ -55,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the demo tenants end to end on DuckDB")
     demo.add_argument("--tenants", type=Path, default=settings.TENANT_CONFIGS_DIR, help="folder of tenant files")
     demo.set_defaults(handler=_demo)
+
+    dag_files = commands.add_parser("dag-files", help="spread the tenants over N DAG files (dag_file_shards.py)")
+    dag_files.add_argument("--shards", type=int, required=True, help="how many DAG files (1: one for every tenant)")
+    dag_files.add_argument("--dags-dir", type=Path, default=settings.PROJECT_ROOT / "dags", help="the DAG folder")
+    dag_files.set_defaults(handler=_dag_files)
 
     airbyte = commands.add_parser("airbyte", help="provision a tenant's objects on its Airbyte server")
     airbyte_commands = airbyte.add_subparsers(required=True, metavar="ACTION")
@@ -161,6 +167,19 @@ def _schema(args: argparse.Namespace) -> int:
         return 0
     output.write_text(wanted, encoding="utf-8")
     print(f"wrote {output}")
+    return 0
+
+
+def _dag_files(args: argparse.Namespace) -> int:
+    from flexlake.dag_factory.dag_file_shards import write_dag_files  # noqa: PLC0415 - the factory imports Airflow
+
+    try:
+        written = write_dag_files(args.dags_dir, args.shards)
+    except ValueError as error:
+        print(f"flexlake dag-files: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

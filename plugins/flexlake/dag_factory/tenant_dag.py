@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from flexlake.dag_factory.dag_docs import (
     tenant_description,
     tenant_doc_md,
 )
+from flexlake.dag_factory.dag_file_shards import TenantShard, warn_when_near_parse_timeout
 from flexlake.dag_factory.dbt_task_group import build_dbt_tasks
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
@@ -38,6 +40,7 @@ START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # publish_catalog) are in sequence, each source syncs into its own raw file, and a per-model task that runs dbt
 # itself (a retry) takes the tenant's writer lock (dbt_operator.single_writer_lock).
 MAX_ACTIVE_TASKS = 8
+ALL_TENANTS = TenantShard()
 
 
 def tenant_dag_id(tenant_id: str) -> str:
@@ -55,8 +58,9 @@ def tenant_timetable(tenant: TenantConfig) -> CronTriggerTimetable:
     return CronTriggerTimetable(tenant.effective_schedule, timezone="UTC", run_immediately=timedelta(0))
 
 
-def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
-    """Every tenant's DAG by dag_id; a bad file becomes a visible error DAG instead of removing any DAG.
+def build_tenant_dags(folder: Path | None = None, shard: TenantShard = ALL_TENANTS) -> dict[str, DAG]:
+    """Every tenant's DAG by dag_id (of the DAG file's shard: dag_file_shards.py); a bad file becomes a visible
+    error DAG instead of removing any DAG.
 
     Never raises: an exception here would be an import error of the one DAG file, dropping every tenant.
     DAGs are built with auto_register=False, so a tenant whose build fails half-way leaves nothing
@@ -66,6 +70,7 @@ def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
     checked (the folder-wide rules decide which tenants are valid), but only that DAG is built.
     """
     folder = folder or settings.TENANT_CONFIGS_DIR
+    started = time.monotonic()
     report = load_tenant_configs(folder)
     tenant_ids = {tenant_dag_id(tenant.tenant_id): tenant for tenant in report.tenants}
     error_ids = _config_error_dag_ids(report.errors, set(tenant_ids))
@@ -73,13 +78,15 @@ def build_tenant_dags(folder: Path | None = None) -> dict[str, DAG]:
     only = wanted if wanted in tenant_ids or wanted in error_ids.values() else None
     dags: dict[str, DAG] = {}
     for dag_id, tenant in tenant_ids.items():
-        if only in (None, dag_id):
+        if only in (None, dag_id) and shard.holds(dag_id):
             dags[dag_id] = _tenant_dag_or_error_dag(tenant, folder)
     for config_error in report.errors:
         dag_id = error_ids[id(config_error)]
-        if only in (None, dag_id):
+        if only in (None, dag_id) and shard.holds(dag_id):
             log.error("%s", config_error)
             _add_config_error_dag(dags, config_error, dag_id)
+    if only is None:
+        warn_when_near_parse_timeout(time.monotonic() - started, shard)
     return dags
 
 
