@@ -1,8 +1,11 @@
 """`flexlake demo`: run every tenant of a folder end to end through the real Airflow DAGs, on DuckDB.
 
 Each tenant's DAG runs with `airflow dags test` (the real scheduler loop, in one process, against the
-metadata DB the UI reads too: after the demo, `make up` shows these runs). Progress comes from the
-metadata DB while the run goes; the closing tables come from each tenant's published run summary.
+metadata DB the UI reads too: after the demo, `make up` shows these runs). The tenants run side by side, one
+process each: each tenant writes its own DuckDB file, and most of a run is one process waiting on another (the
+sync's connector, dbt's threads, Airflow's task start-up), so two cores carry three tenants in about the time of
+the slowest one (docs/benchmarks.md, "Demo wall time"). Progress comes from the metadata DB while the runs go;
+the closing tables come from each tenant's published run summary.
 """
 
 import os
@@ -10,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,7 @@ def run_demo(folder: Path, files: list[Path]) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     _prepare_metadata_db(log_dir)
     started = time.monotonic()
-    outcomes = {tenant.tenant_id: _run_tenant(tenant, log_dir) for tenant in tenants}
+    outcomes = _run_side_by_side([TenantRun(tenant, log_dir) for tenant in tenants])
     print(f"\nall tenants done in {time.monotonic() - started:.0f} s\n")
     for tenant in tenants:
         print(_summary_table(tenant, outcomes[tenant.tenant_id]))
@@ -56,35 +60,65 @@ def _prepare_metadata_db(log_dir: Path) -> None:
         subprocess.run(["airflow", "db", "migrate"], stdout=log, stderr=subprocess.STDOUT, check=True)
 
 
-def _run_tenant(tenant: TenantConfig, log_dir: Path) -> bool:
-    dag_id = f"flexlake__{tenant.tenant_id}"
-    print(f"\n== {tenant.display_name} ({tenant.tenant_id}, {tenant.tier}) ==", flush=True)
-    started = time.monotonic()
-    environment = {**os.environ, "FLEXLAKE_TASK_RETRIES": "0"}
-    previous_run = _latest_run_row(dag_id)
-    with (log_dir / f"{tenant.tenant_id}.log").open("w") as log:
-        process = subprocess.Popen(
-            ["airflow", "dags", "test", dag_id], stdout=log, stderr=subprocess.STDOUT, env=environment
-        )
-        _report_progress(process, dag_id, tenant.tenant_id, previous_run)
-    ok = process.returncode == 0
-    verdict = "succeeded" if ok else f"FAILED (see {log_dir / (tenant.tenant_id + '.log')})"
-    print(f"   {dag_id} {verdict} in {time.monotonic() - started:.0f} s", flush=True)
-    return ok
+@dataclass
+class TenantRun:
+    """One tenant's `airflow dags test` process, and the tasks of its run already printed."""
 
+    tenant: TenantConfig
+    log_dir: Path
+    process: "subprocess.Popen[bytes] | None" = None
+    started: float = 0.0
+    previous_run: int = 0
+    reported: set[str] = field(default_factory=set)
 
-def _report_progress(process: "subprocess.Popen[bytes]", dag_id: str, tenant_id: str, after_run: int) -> None:
-    """Print each task as it finishes, read from the metadata DB the run writes to."""
-    reported: set[str] = set()
-    while True:
-        finished = process.poll() is not None
-        for task_id, state, total in _finished_tasks(dag_id, after_run):
-            if task_id not in reported:
-                reported.add(task_id)
-                print(f"   [{tenant_id}] {len(reported):>2}/{total} {state:<8} {task_id}", flush=True)
+    @property
+    def dag_id(self) -> str:
+        return f"flexlake__{self.tenant.tenant_id}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_dir / f"{self.tenant.tenant_id}.log"
+
+    def start(self) -> None:
+        tenant = self.tenant
+        print(f"== {tenant.display_name} ({tenant.tenant_id}, {tenant.tier}): started", flush=True)
+        self.previous_run = _latest_run_row(self.dag_id)
+        self.started = time.monotonic()
+        with self.log_path.open("w") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                ["airflow", "dags", "test", self.dag_id],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "FLEXLAKE_TASK_RETRIES": "0"},
+            )
+
+    def report_progress(self) -> bool:
+        """Print the tasks finished since the last call; True once the process has ended."""
+        assert self.process is not None
+        finished = self.process.poll() is not None  # read before the tasks: the last ones are then printed too
+        for task_id, state, total in _finished_tasks(self.dag_id, self.previous_run):
+            if task_id not in self.reported:
+                self.reported.add(task_id)
+                print(f"   [{self.tenant.tenant_id}] {len(self.reported):>2}/{total} {state:<8} {task_id}", flush=True)
         if finished:
-            return
+            ok = self.process.returncode == 0
+            verdict = "succeeded" if ok else f"FAILED (see {self.log_path})"
+            print(f"== {self.dag_id} {verdict} in {time.monotonic() - self.started:.0f} s", flush=True)
+        return finished
+
+    @property
+    def ok(self) -> bool:
+        return self.process is not None and self.process.returncode == 0
+
+
+def _run_side_by_side(runs: list[TenantRun]) -> dict[str, bool]:
+    for run in runs:
+        run.start()
+    waiting = list(runs)
+    while waiting:
         time.sleep(POLL_SECONDS)
+        waiting = [run for run in waiting if not run.report_progress()]
+    return {run.tenant.tenant_id: run.ok for run in runs}
 
 
 def _query_metadata_db(query: str, parameters: tuple[Any, ...]) -> list[Any]:
