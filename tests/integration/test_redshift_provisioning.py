@@ -2,10 +2,11 @@
 
 The plan uses only statements Redshift and PostgreSQL both accept (users, groups, GRANT ... TO GROUP,
 ALTER DEFAULT PRIVILEGES; guard queries on pg_user / pg_group), and the real `RedshiftWarehouse.provision`
-runs it (plan, guards, bookkeeping, credentials). One part is swapped: the driver. redshift_connector
-sends a Redshift-only startup parameter (`client_protocol_version`) that PostgreSQL refuses, so the test's
-subclass connects with psycopg2, in autocommit mode like the real one. What this does not prove:
-redshift_connector itself, and Redshift-only behaviour (its privilege model corners, serverless).
+runs it (plan, guards, bookkeeping, credentials), connecting through the amazon provider's RedshiftSQLHook. One
+part is swapped: the driver's connect. redshift_connector sends a Redshift-only startup parameter
+(`client_protocol_version`) that PostgreSQL refuses, so `redshift_connector.connect` is patched to open psycopg2
+with what the hook gives it (recorded and asserted); the hook then sets autocommit as on Redshift. What this does
+not prove: redshift_connector itself, and Redshift-only behaviour (its privilege model corners, serverless, IAM).
 
 The test server trusts local logins, so the reader's password is not checked at login here; that the
 stored password is the one set is covered for PostgreSQL by test_warehouse_provisioning.py.
@@ -18,6 +19,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+import redshift_connector
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.reader_credentials import ReaderConnection
@@ -49,19 +51,20 @@ class InMemoryCredentialStore:
         self.connections[connection.conn_id] = connection
 
 
-class RedshiftOnPostgres(RedshiftWarehouse):
-    """The product's Redshift warehouse with psycopg2 as the driver (see the module docstring)."""
+@pytest.fixture(scope="module", autouse=True)
+def driver_calls() -> Iterator[list[dict[str, Any]]]:
+    """redshift_connector.connect opening psycopg2 instead (see the module docstring); the keyword arguments the
+    hook passed, one dict per connection."""
+    calls: list[dict[str, Any]] = []
 
-    def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
-        connection = psycopg2.connect(
-            host=airflow_connection.host,
-            port=airflow_connection.port,
-            dbname=self.config(tenant).database,
-            user=airflow_connection.login,
-            password=airflow_connection.password,
-        )
-        connection.autocommit = True
-        return connection
+    def connect(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        keys = {"host": "host", "port": "port", "database": "dbname", "user": "user", "password": "password"}
+        return psycopg2.connect(**{keys[key]: value for key, value in kwargs.items() if key in keys})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redshift_connector, "connect", connect)
+        yield calls
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +87,7 @@ def postgres_server(postgres_server: PostgresServer) -> PostgresServer:
 def tenant(postgres_server: PostgresServer) -> Iterator[TenantConfig]:
     url = f"redshift://{postgres_server.user}:{postgres_server.password}@{postgres_server.host}:{postgres_server.port}"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(f"AIRFLOW_CONN_{ADMIN_CONN_ID.upper()}", f"{url}/{postgres_server.dbname}?sslmode=disable")
+        patch.setenv(f"AIRFLOW_CONN_{ADMIN_CONN_ID.upper()}", f"{url}/connection_schema_field?sslmode=disable")
         yield TenantConfig.model_validate(
             {
                 "tenant_id": TENANT_ID,
@@ -104,7 +107,7 @@ def store() -> InMemoryCredentialStore:
 
 @pytest.fixture(scope="module")
 def provisioned(tenant: TenantConfig, store: InMemoryCredentialStore, postgres_server: PostgresServer) -> Any:
-    result = RedshiftOnPostgres().provision(tenant, store, force=False)
+    result = RedshiftWarehouse().provision(tenant, store, force=False)
     with _cursor(postgres_server) as cursor:  # what dbt and ingestion would write, as the connection's user
         cursor.execute(f"create table {TENANT_ID}_marts.mart_figures as select 1 as figure")
         cursor.execute(f"create table {TENANT_ID}_raw_shop.users as select 'secret' as email")
@@ -133,9 +136,23 @@ def _denied(server: PostgresServer, statement: str) -> bool:
 
 
 def test_the_first_run_creates_the_reader_and_stores_its_connection(
-    provisioned: Any, store: Any, tenant: TenantConfig
+    provisioned: Any,
+    store: Any,
+    tenant: TenantConfig,
+    driver_calls: list[dict[str, Any]],
+    postgres_server: PostgresServer,
 ) -> None:
-    """Every statement ran, the reader's credentials were created once and stored as a redshift connection."""
+    """Every statement ran, the reader's credentials were created once and stored as a redshift connection; the
+    hook gave the driver the connection's server and login, the tenant file's database (not the connection's
+    schema field) and the connection's extras."""
+    given = driver_calls[0]
+    assert {key: given.get(key) for key in ("host", "port", "user", "database", "sslmode")} == {
+        "host": postgres_server.host,
+        "port": postgres_server.port,
+        "user": postgres_server.user,
+        "database": tenant.warehouse.database,
+        "sslmode": "disable",
+    }, given
     plan = get_warehouse("redshift").provisioning_plan(tenant)
     assert not provisioned.skipped, provisioned
     assert provisioned.reader_credentials == "created", provisioned
@@ -169,7 +186,7 @@ def test_an_unchanged_plan_is_skipped_and_a_forced_run_is_idempotent(
 ) -> None:
     """The fingerprint recorded in flexlake_admin.provisioning skips the next run; a forced run re-executes
     every statement without error (guards skip the existing user and group) and reuses the credentials."""
-    warehouse = RedshiftOnPostgres()
+    warehouse = RedshiftWarehouse()
     again = warehouse.provision(tenant, store, force=False)
     assert again.skipped and again.fingerprint == provisioned.fingerprint, again
     forced = warehouse.provision(tenant, store, force=True)
@@ -186,7 +203,7 @@ def test_the_reader_cannot_create_in_public_or_make_temp_tables_after_provisioni
         cursor.execute("grant create on schema public to public")
         cursor.execute(f'grant temporary on database "{postgres_server.dbname}" to public')
     assert not _denied(postgres_server, "create temp table probe (a int)"), "Redshift's defaults not simulated"
-    RedshiftOnPostgres().provision(tenant, store, force=True)
+    RedshiftWarehouse().provision(tenant, store, force=True)
     assert _denied(postgres_server, "create table public.rs_reader_made (a int)"), "the reader created in public"
     assert _denied(postgres_server, "create temp table rs_reader_temp (a int)"), "the reader made a temp table"
     with _cursor(postgres_server, f"{TENANT_ID}_reader") as cursor:
@@ -203,6 +220,6 @@ def test_a_second_tenant_with_the_same_schema_prefix_is_refused_before_any_state
     document["warehouse"]["schema_prefix"] = TENANT_ID
     intruder = TenantConfig.model_validate(document)
     with pytest.raises(SchemaOwnershipError, match=f"{TENANT_ID}_marts belongs to tenant {TENANT_ID}, not to rsprov_x"):
-        RedshiftOnPostgres().provision(intruder, store, force=True)
+        RedshiftWarehouse().provision(intruder, store, force=True)
     created = postgres_server.fetch("select rolname from pg_roles where rolname like 'rsprov\\_x%'")
     assert created == [], f"a refused tenant got roles: {created}"

@@ -10,11 +10,15 @@ tests/unit/warehouses/test_server_warehouses.py. What this cannot prove: Snowfla
 the reader role reads the marts and nothing else) — that needs a Snowflake account.
 """
 
+import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import snowflake.connector
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.dbapi_warehouse import bookkeeping_statements, execute_statements, recorded_fingerprint
@@ -110,3 +114,45 @@ def test_fakesnow_still_lacks_what_is_only_statement_tested(cursor: Any, reader_
     for statement in lacking:
         with pytest.raises(snowflake.connector.errors.Error):
             cursor.execute(render_sql(statement.query, password="Unused1pw", connection_user="FLEXLAKE"))
+
+
+@pytest.mark.parametrize("passphrase", [None, "pass-phrase-9"])
+def test_the_warehouse_signs_in_through_snowflakehook_with_the_connections_private_key(
+    fakesnow_server: FakesnowServer, cursor: Any, monkeypatch: pytest.MonkeyPatch, passphrase: str | None
+) -> None:
+    """SnowflakeWarehouse.connect opens the tenant's connection with the provider's hook: the private key (base64
+    in `private_key_content`, encrypted when the connection has a password) reaches snowflake.connector.connect
+    as key bytes, with no password, the connection's account and role and the tenant's database, in autocommit.
+    fakesnow accepts any sign-in, so what the driver is given is asserted; the query then runs on fakesnow. The
+    patch adds only what reaching fakesnow needs (its host, port and plain HTTP)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    extra = {"account": "xy12345", "role": "SYSADMIN", "private_key_content": base64.b64encode(pem).decode()}
+    connection = {"conn_type": "snowflake", "login": "SVC_SNOWPROV", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_SF_ADMIN", json.dumps({**connection, "password": passphrase or ""}))
+    cursor.execute("CREATE SCHEMA IF NOT EXISTS SNOWPROV_RAW_SHOP")
+    cursor.execute("CREATE OR REPLACE TABLE SNOWPROV_RAW_SHOP.USERS AS SELECT 1 AS ID UNION ALL SELECT 2")
+    given: list[dict[str, Any]] = []
+    real_connect = snowflake.connector.connect
+
+    def to_fakesnow(**kwargs: Any) -> Any:
+        given.append(kwargs)
+        return real_connect(**kwargs, host=fakesnow_server.host, port=fakesnow_server.port, protocol="http")
+
+    monkeypatch.setattr(snowflake.connector, "connect", to_fakesnow)
+    assert get_warehouse("snowflake").table_row_counts(_tenant(), "SNOWPROV_RAW_SHOP") == {"users": 2}
+    (kwargs,) = given
+    expected_der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert kwargs["private_key"] == expected_der
+    assert "password" not in kwargs, sorted(kwargs)
+    assert (kwargs["user"], kwargs["account"], kwargs["role"], kwargs["database"]) == (
+        "SVC_SNOWPROV",
+        "xy12345",
+        "SYSADMIN",
+        DATABASE.upper(),
+    )

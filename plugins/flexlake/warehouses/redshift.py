@@ -1,7 +1,8 @@
 """Redshift: the tenant's schemas in a database of a Redshift cluster or serverless workgroup.
 
 The tenant's Airflow connection is a `redshift` connection (host, port 5439, login, password; the
-connection's `schema` field is the database, as Cosmos's mapping reads it). Compiled here with
+connection's `schema` field is the database, as Cosmos's mapping reads it), opened by the amazon provider's
+RedshiftSQLHook. Compiled here with
 dbt-redshift; executed on PostgreSQL as the proxy (docs/warehouses.md).
 """
 
@@ -35,16 +36,14 @@ class RedshiftWarehouse(DbApiWarehouse):
         return redshift_plan(tenant.tenant_id, database, tenant_schema_names(tenant), self.marts_schema(tenant))
 
     def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
-        import redshift_connector  # noqa: PLC0415 - only when a task runs
+        """Through the amazon provider's RedshiftSQLHook: login and password, or IAM (`iam`, `is_serverless`,
+        `cluster_identifier` extras) as the hook reads them; the other extras go to redshift_connector as they are
+        (`ssl`, `sslmode: verify-full`). The tenant file's database wins over the connection's `schema` field, as
+        in dbt's profile (Cosmos's `dbname`)."""
+        from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook  # noqa: PLC0415 - only when a task runs
 
-        connection = redshift_connector.connect(
-            host=airflow_connection.host,
-            port=int(airflow_connection.port or REDSHIFT_PORT),
-            database=self.config(tenant).database,
-            user=airflow_connection.login,
-            password=airflow_connection.password,
-            # TLS unless the connection's extras say sslmode disable (as Cosmos's mapping reads it for dbt)
-            ssl=airflow_connection.extra_dejson.get("sslmode") != "disable",
-        )
-        connection.autocommit = True
+        hook = RedshiftSQLHook(redshift_conn_id=airflow_connection.conn_id)
+        hook.conn.schema = self.config(tenant).database  # the hook's own copy of the connection
+        connection = hook.get_conn()
+        hook.set_autocommit(connection, True)
         return connection

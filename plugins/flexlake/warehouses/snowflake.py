@@ -1,15 +1,27 @@
 """Snowflake: the tenant's schemas in a database of the provider's account, its own warehouse sized by tier.
 
-The tenant's Airflow connection is a `snowflake` connection (login, password; extras: account, and
-optionally role, warehouse, host/port/protocol). dbt runs as the tenant's transformer role on the tenant's
-warehouse (both created by provisioning), so its compute is billed and suspended on its own.
+The tenant's Airflow connection is a `snowflake` connection, read by the provider's SnowflakeHook (provisioning,
+row counts, freshness) and by Cosmos's Snowflake mappings (dbt): login; extras `account`, optionally `role`,
+`warehouse`, `host`/`port`. Authentication follows the connection: a private key (`private_key_content`, base64 or
+PEM, or `private_key_file`) selects key-pair, the password then being the key's passphrase if it is encrypted;
+without a key the password signs in (Snowflake is retiring that for service users: docs/warehouses.md). dbt runs as
+the tenant's transformer role on the tenant's warehouse (both created by provisioning), so its compute is billed and
+suspended on its own.
 """
 
 import dataclasses
 import json
+from functools import cached_property
 from typing import Any
 
+from cosmos.profiles.snowflake.base import SnowflakeBaseProfileMapping
+from cosmos.profiles.snowflake.user_encrypted_privatekey_env_variable import (
+    SnowflakeEncryptedPrivateKeyPemProfileMapping,
+)
+from cosmos.profiles.snowflake.user_encrypted_privatekey_file import SnowflakeEncryptedPrivateKeyFilePemProfileMapping
 from cosmos.profiles.snowflake.user_pass import SnowflakeUserPasswordProfileMapping
+from cosmos.profiles.snowflake.user_privatekey import SnowflakePrivateKeyPemProfileMapping
+from cosmos.profiles.snowflake.user_privatekey_file import SnowflakePrivateKeyFilePemProfileMapping
 
 from flexlake.raw_destination import ServerDestination
 from flexlake.tenant_config import TenantConfig
@@ -25,7 +37,7 @@ class SnowflakeWarehouse(DbApiWarehouse):
     type = "snowflake"
 
     def profile_mapping(self, tenant: TenantConfig, profile_args: dict[str, Any]) -> Any:
-        return SnowflakeUserPasswordProfileMapping(
+        return SnowflakeConnectionAuthProfileMapping(
             conn_id=self.config(tenant).connection_id,
             profile_args={
                 **profile_args,
@@ -48,8 +60,14 @@ class SnowflakeWarehouse(DbApiWarehouse):
 
     def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> ServerDestination:
         """Airbyte's Snowflake destination loads with the transformer role on the tenant's warehouse."""
-        location = super().location_from(tenant, source_name, connection)
         extras = connection.extra_dejson
+        if uses_key_pair(extras):
+            raise ValueError(
+                f"connection {connection.conn_id!r} signs in with a private key, and the raw destination of source "
+                f"{source_name!r} (tenant {tenant.tenant_id}) takes a password only: load it with the embedded "
+                "engine (sources[].engine: dlt or pyairbyte), or give Airbyte a password connection of its own"
+            )
+        location = super().location_from(tenant, source_name, connection)
         return dataclasses.replace(
             location,
             database=location.database.upper(),
@@ -59,18 +77,16 @@ class SnowflakeWarehouse(DbApiWarehouse):
         )
 
     def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
-        import snowflake.connector  # noqa: PLC0415 - only when a task runs
+        """Through the provider's hook: account, role, warehouse, host/port and the private key (or password) as
+        SnowflakeHook reads them from the connection; the tenant's database; autocommit (dbapi_warehouse.py)."""
+        from airflow.providers.snowflake.hooks.snowflake import SnowflakeHook  # noqa: PLC0415 - only when a task runs
 
-        extras = airflow_connection.extra_dejson
-        optional = {key: extras[key] for key in ("role", "warehouse", "host", "port", "protocol") if extras.get(key)}
-        return snowflake.connector.connect(
-            account=extras["account"],
-            user=airflow_connection.login,
-            password=airflow_connection.password,
-            database=self.config(tenant).database.upper(),
-            autocommit=True,
-            **optional,
+        hook = SnowflakeHook(
+            snowflake_conn_id=airflow_connection.conn_id, database=self.config(tenant).database.upper()
         )
+        connection = hook.get_conn()
+        hook.set_autocommit(connection, True)
+        return connection
 
     def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
         extras = admin.extra_dejson
@@ -98,3 +114,55 @@ class SnowflakeWarehouse(DbApiWarehouse):
 def transformer_role(tenant: TenantConfig) -> str:
     """The role dbt and Airbyte work as (created by provisioning, see snowflake_provisioning.py)."""
     return f"{tenant.tenant_id}_transformer".upper()
+
+
+def uses_key_pair(extras: dict[str, Any]) -> bool:
+    """Whether a Snowflake connection's extras hold a private key (SnowflakeHook's two fields, short or long name)."""
+    names = ("private_key_content", "private_key_file")
+    return any(extras.get(name) or extras.get(f"extra__snowflake__{name}") for name in names)
+
+
+class SnowflakeConnectionAuthProfileMapping(SnowflakeBaseProfileMapping):  # type: ignore[misc]  # Cosmos is untyped
+    """Cosmos's Snowflake mapping that fits the connection, chosen when the task reads it (never at parse time:
+    connections may live in a secrets backend): key-pair from `private_key_content` or `private_key_file`, encrypted
+    when the connection has a password (the passphrase, as SnowflakeHook reads it), else user and password. dbt then
+    gets the same credentials the hook uses; the secrets stay Cosmos's environment variables."""
+
+    airflow_connection_type: str = "snowflake"
+    dbt_profile_type: str = "snowflake"
+    # What every method needs; the chosen mapping adds its secret (mock profiles use these only).
+    required_fields = ["account", "user", "database", "warehouse", "schema"]
+    airflow_param_mapping = SnowflakeUserPasswordProfileMapping.airflow_param_mapping
+
+    @cached_property
+    def chosen(self) -> SnowflakeBaseProfileMapping:
+        """The Cosmos mapping for the connection's authentication."""
+        extras = self.conn.extra_dejson
+        encrypted = bool(self.conn.password)
+        mapping: type[SnowflakeBaseProfileMapping]
+        if extras.get("private_key_file") or extras.get("extra__snowflake__private_key_file"):
+            mapping = (
+                SnowflakeEncryptedPrivateKeyFilePemProfileMapping
+                if encrypted
+                else SnowflakePrivateKeyFilePemProfileMapping
+            )
+        elif uses_key_pair(extras):
+            mapping = (
+                SnowflakeEncryptedPrivateKeyPemProfileMapping if encrypted else SnowflakePrivateKeyPemProfileMapping
+            )
+        else:
+            mapping = SnowflakeUserPasswordProfileMapping
+        return mapping(self.conn_id, self.profile_args, self.disable_event_tracking, self.dbt_config_vars)
+
+    def can_claim_connection(self) -> bool:
+        return bool(self.chosen.can_claim_connection())
+
+    @property
+    def profile(self) -> dict[str, Any | None]:
+        profile: dict[str, Any | None] = self.chosen.profile
+        return profile
+
+    @property
+    def env_vars(self) -> dict[str, str]:
+        env_vars: dict[str, str] = self.chosen.env_vars
+        return env_vars

@@ -1,7 +1,8 @@
 """SQL Server: the tenant's schemas in a database of an on-premise (or Azure SQL) server.
 
 The tenant's Airflow connection is a generic connection (host, port 1433, login, password), as Cosmos's
-SQL Server mapping reads it; the ODBC driver comes from the tenant file (`warehouse.odbc_driver`). Compiled
+SQL Server mapping reads it and the odbc provider's OdbcHook opens it; the ODBC driver comes from the tenant file
+(`warehouse.odbc_driver`). Compiled
 here with dbt-sqlserver and linted for T-SQL (flexlake.warehouses.tsql_lint); nothing executes it here.
 """
 
@@ -36,17 +37,22 @@ class SQLServerWarehouse(DbApiWarehouse):
         return sqlserver_plan(tenant.tenant_id, database, tenant_schema_names(tenant), self.marts_schema(tenant))
 
     def connect(self, tenant: TenantConfig, airflow_connection: Any) -> Any:
-        import pyodbc  # noqa: PLC0415 - only when a task runs (needs libodbc)
+        """Through the odbc provider's OdbcHook: pyodbc and the ODBC driver dbt-sqlserver uses (the tenant file's
+        `odbc_driver`), not MsSqlHook, whose pymssql would be a second driver with its own TLS and login rules. The
+        connection's extras become connection-string keywords (`Encrypt`, `TrustServerCertificate`)."""
+        from airflow.providers.odbc.hooks.odbc import OdbcHook  # noqa: PLC0415 - only when a task runs (needs libodbc)
 
         config = self.config(tenant)
-        port = int(airflow_connection.port or SQLSERVER_PORT)
-        return pyodbc.connect(
-            f"DRIVER={{{config.odbc_driver}}};SERVER={airflow_connection.host},{port};DATABASE={config.database};"
-            "Encrypt=yes",
-            user=airflow_connection.login,
-            password=airflow_connection.password,
-            autocommit=True,
+        hook = OdbcHook(
+            odbc_conn_id=airflow_connection.conn_id,
+            driver=config.odbc_driver,
+            database=config.database,
+            connect_kwargs={"autocommit": True},
         )
+        server = hook.connection  # the hook's own copy, read once
+        if server.port:  # Microsoft's driver reads the port from SERVER=host,port (no PORT keyword), as dbt does
+            server.host, server.port = f"{server.host},{server.port}", None
+        return hook.get_conn()
 
     def reader_connection_schema(self, tenant: TenantConfig) -> str:
         """A generic connection, as Cosmos's SQL Server mapping reads it: schema, and the database in extras."""

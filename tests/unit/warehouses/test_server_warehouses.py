@@ -13,6 +13,7 @@ from flexlake.ingestion.airbyte_api.connectors import destination_configuration
 from flexlake.raw_destination import ServerDestination
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
+from flexlake.warehouses.dbapi_warehouse import airflow_connection
 from flexlake.warehouses.provisioning import MASK, ProvisioningPlan, render_sql
 from flexlake.warehouses.reader_credentials import generate_password
 from flexlake.warehouses.sizing import TIER_SIZING
@@ -215,3 +216,30 @@ def test_generated_passwords_meet_every_warehouse_password_policy() -> None:
         password = generate_password()
         assert len(password) >= 40 and re.fullmatch(r"[A-Za-z0-9_-]+", password), password
         assert re.search("[A-Z]", password) and re.search("[a-z]", password) and re.search("[0-9]", password), password
+
+
+def test_sql_server_connects_through_odbchook_with_the_tenants_driver_and_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The odbc provider's hook builds the ODBC connection string from the tenant's connection (extras included)
+    and the tenant file's driver and database; the port goes into SERVER as Microsoft's driver reads it. No SQL
+    Server runs here, so what reaches pyodbc.connect is asserted."""
+    from airflow.providers.odbc.hooks import odbc  # noqa: PLC0415 - the provider's module, patched at its connect
+
+    monkeypatch.setenv("AIRFLOW_CONN_ACME_DW", "generic://svc:s3cret-pw@mssql.example.com:14330?Encrypt=yes")
+    given: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(odbc, "connect", lambda text, **kwargs: given.append((text, kwargs)) or "pyodbc connection")
+    tenant = _tenant("sqlserver", odbc_driver="ODBC Driver 17 for SQL Server")
+    warehouse = get_warehouse("sqlserver")
+    assert warehouse.connect(tenant, airflow_connection("acme_dw")) == "pyodbc connection"
+    ((text, kwargs),) = given
+    parts = dict(part.split("=", 1) for part in text.rstrip(";").split(";"))
+    assert parts == {
+        "DRIVER": "{ODBC Driver 17 for SQL Server}",
+        "SERVER": "mssql.example.com,14330",
+        "DATABASE": "analytics",
+        "UID": "svc",
+        "PWD": "s3cret-pw",
+        "Encrypt": "yes",
+    }, parts
+    assert kwargs == {"autocommit": True}, kwargs
