@@ -688,6 +688,8 @@ def test_the_sql_console_through_the_api_server(fab_server: FabServer, postgres_
         own_tier = alice.get("/flexlake/dags/flexlake__alpha_shop/console")
     assert cross == (403, 403)
     assert own_tier.status_code == 403 and "enterprise tier; alpha_shop is on the starter tier" in own_tier.text
+    assert 'href="console"' in fab_server.get("beta", "/flexlake/dags/flexlake__beta_shop/runs").text
+    assert 'href="console"' not in fab_server.get("alpha", "/flexlake/dags/flexlake__alpha_shop/runs").text
     cookie = {"_token": str(fab_server.tokens["beta"])}
     forged = httpx.post(fab_server.base_url + console, data={"statement": "select 1"}, cookies=cookie, timeout=30)
     same_origin = httpx.post(

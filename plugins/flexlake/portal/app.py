@@ -114,7 +114,7 @@ def catalog_docs(dag_id: str, version: str) -> Response:
 @app.get("/dags/{dag_id}/runs", response_class=HTMLResponse, dependencies=[CanReadRuns])
 def runs(dag_id: str) -> HTMLResponse:
     tenant_id = tenant_of_dag(dag_id)
-    return _html(runs_page(tenant_id, reads.runs(reads.tenant_root(tenant_id))))
+    return _html(runs_page(tenant_id, reads.runs(reads.tenant_root(tenant_id)), _has_console(tenant_id)))
 
 
 # ----- The SQL console (enterprise tier) --------------------------------------------------------------------------
@@ -142,6 +142,12 @@ def _own_origins(request: Request) -> set[str]:
     if base.scheme and base.netloc:
         origins.add(f"{base.scheme}://{base.netloc}")
     return origins
+
+
+def _has_console(tenant_id: str) -> bool:
+    """Whether the Run history page links the console (a tenant whose file fails validation has none)."""
+    tenants = load_tenant_configs(settings.TENANT_CONFIGS_DIR).tenants
+    return any(tenant.tenant_id == tenant_id and console_refusal(tenant) is None for tenant in tenants)
 
 
 def _tenant(dag_id: str) -> TenantConfig:

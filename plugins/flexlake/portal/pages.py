@@ -53,10 +53,14 @@ def page(title: str, body: str) -> str:
     )
 
 
-def runs_page(tenant_id: str, rows: Sequence[RunRow]) -> str:
-    """The tenant's published runs: a chart over time, then one table row per run, newest first."""
+def runs_page(tenant_id: str, rows: Sequence[RunRow], has_console: bool = False) -> str:
+    """The tenant's published runs: a chart over time, then one table row per run, newest first; for an enterprise
+    tenant, a link to its SQL console (the plugin registers no tab for it)."""
+    link = '<p><a href="console">SQL console</a> (read-only, on the marts)</p>' if has_console else ""
     if not rows:
-        return page(f"Runs of {tenant_id}", "<p>No published run yet: a run publishes its summary at its end.</p>")
+        return page(
+            f"Runs of {tenant_id}", link + "<p>No published run yet: a run publishes its summary at its end.</p>"
+        )
     body = runs_chart(rows) + _table(
         (
             "Published (UTC)",
@@ -71,7 +75,7 @@ def runs_page(tenant_id: str, rows: Sequence[RunRow]) -> str:
         ),
         (_run_cells(row) for row in reversed(rows)),
     )
-    return page(f"Runs of {tenant_id}", body)
+    return page(f"Runs of {tenant_id}", link + body)
 
 
 def _run_cells(row: RunRow) -> list[str]:

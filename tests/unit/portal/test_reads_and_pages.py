@@ -92,6 +92,13 @@ def test_the_runs_page_shows_a_chart_and_escaped_rows(published: tuple[ObjectSto
     assert "manual__&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert html.index("manual__") < html.index("scheduled__"), "newest run first in the table"
     assert "shop.users: 250" in html and "1 / 1 / 2" in html
+    assert "SQL console" not in html
+
+
+def test_the_runs_page_links_the_console_of_a_tenant_that_has_one() -> None:
+    """The console has no tab: an enterprise tenant's Run history links it (relative: .../dags/<dag_id>/console)."""
+    assert '<a href="console">SQL console</a>' in runs_page("acme", [], has_console=True)
+    assert "console" not in runs_page("acme", [], has_console=False)
 
 
 def test_the_catalog_page_lists_versions_and_frames_the_selected_docs(
