@@ -26,6 +26,13 @@ class FlexlakePlugin(AirflowPlugin):
             "url_route": "flexlake-runs",
         },
         {
+            # Every tenant DAG shows the tab; the page says why a non-enterprise tenant has no console.
+            "name": "SQL console",
+            "href": f"{PORTAL_URL_PREFIX}/dags/{{DAG_ID}}/console",
+            "destination": "dag",
+            "url_route": "flexlake-console",
+        },
+        {
             "name": "Tenants",
             "href": f"{PORTAL_URL_PREFIX}/tenants",
             "destination": "nav",

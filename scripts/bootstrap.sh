@@ -38,7 +38,7 @@ ensure_libodbc() {
   apt_install libodbc2 "dbt-sqlserver (SQL Server)"
 }
 
-# The portal's browser test (tests/integration/test_portal.py) drives Debian's chromium through playwright:
+# The portal's browser test (tests/integration/test_tenant_access.py) drives Debian's chromium through playwright:
 # playwright's own browser download needs the internet, Debian's package does not. Without it that test skips.
 ensure_chromium() {
   command -v chromium >/dev/null 2>&1 && return 0

@@ -583,8 +583,12 @@ def test_the_catalog_and_runs_tabs_show_on_a_tenant_dag_page(
 
 
 def test_a_tenant_user_may_list_the_plugin_tabs(fab_server: FabServer) -> None:
-    """The UI shows the Catalog and Runs tabs only to users who may read /api/v2/plugins."""
-    assert fab_server.get("alpha", "/api/v2/plugins").status_code == 200
+    """The UI shows the Catalog, Run history and SQL console tabs only to users who may read /api/v2/plugins."""
+    response = fab_server.get("alpha", "/api/v2/plugins")
+    assert response.status_code == 200
+    views = {view["name"]: view["href"] for plugin in response.json()["plugins"] for view in plugin["external_views"]}
+    assert views["SQL console"] == "/flexlake/dags/{DAG_ID}/console", views
+    assert {"Catalog", "Run history", "Tenants"} <= set(views), views
 
 
 def _shot(page: Page, folder: Path, name: str) -> Path:
