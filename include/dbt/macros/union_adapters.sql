@@ -75,31 +75,33 @@ where 1 = 0
 
 {#-
     Post-hook of an input model: delete the rows whose key (source_relation + `id_columns`, one name or a list)
-    no longer comes out of any of its adapters (`adapter_relations`, as the model passes them to flexlake_union_adapters): the set
-    difference of the keys over the whole adapters, not the window, so it reads keys only. A tenant without any
-    of the adapters keeps an empty table; a full refresh has nothing to delete (no statement). Keys named by a single-column IN, as flexlake_delete_vanished_rows does.
+    no longer comes out of any of its adapters (`adapter_relations`, as the model passes them to
+    flexlake_union_adapters), over the whole adapters, not the window, reading their keys only. A NOT EXISTS
+    anti-join on the key columns, not a surrogate key IN (...): the input layer stores no surrogate key, and
+    hashing every row of a 1 M-row table on each run cost PostgreSQL seconds per model. The target is named
+    by its bare identifier inside the subquery (every warehouse resolves it to the DELETE's table; an alias on
+    DELETE is not portable). A tenant without any of the adapters empties the table; a full refresh has nothing
+    to delete (no statement).
 -#}
 {% macro flexlake_delete_vanished_input_rows(id_columns, adapter_relations) -%}
     {%- if not flexlake_is_incremental_run() -%}{{ return('') }}{%- endif -%}
     {%- set used = flexlake_used_adapters(adapter_relations) -%}
     {%- set key = ['source_relation'] + ([id_columns] if id_columns is string else id_columns) -%}
+    {%- set target = adapter.quote(this.identifier) if this.quote_policy.identifier else this.identifier -%}
 delete from {{ this }}
-where {{ flexlake_surrogate_key(key) }} in (
-    select {{ flexlake_surrogate_key(key) }}
+    {%- if used %}
+where not exists (
+    select 1
     from (
-        select {{ key | join(', ') }} from {{ this }}
-        {%- if used %}
-        except
-        select {{ key | join(', ') }}
-        from (
-            {%- for relation in used %}
-            select {{ key | join(', ') }} from {{ relation }}
-            {%- if not loop.last %}
-            union all
-            {%- endif %}
-            {%- endfor %}
-        ) as kept
+        {%- for relation in used %}
+        select {{ key | join(', ') }} from {{ relation }}
+        {%- if not loop.last %}
+        union all
         {%- endif %}
-    ) as vanished
+        {%- endfor %}
+    ) as kept
+    where {% for column in key %}kept.{{ column }} = {{ target }}.{{ column }}{% if not loop.last %}
+        and {% endif %}{% endfor %}
 )
+    {%- endif %}
 {%- endmacro %}
