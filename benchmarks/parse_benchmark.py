@@ -691,7 +691,8 @@ DESIGN_NOTE = (
     "(manifest, select, exclude) and parses the manifest once per process "
     "(`plugins/flexlake/dag_factory/dbt_graph.py`), and renders light `DbtNodeOperator` tasks "
     "(`dbt_operator.py`) that build Cosmos's local operator only in `execute()`; task ids are unchanged. "
-    "The *Cosmos DbtTaskGroup per tenant* column re-measures the previous design in the same run."
+    "The *Cosmos DbtTaskGroup per tenant* column re-measures the previous design in the same run (not with "
+    "`--skip-cosmos`: on 2026-12-06 it was 22.78x the baseline at 200 tenants)."
 )
 
 
