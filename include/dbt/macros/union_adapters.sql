@@ -77,8 +77,9 @@ where 1 = 0
     Post-hook of an input model: delete the rows whose key (source_relation + `id_columns`, one name or a list)
     no longer comes out of any of its adapters (`adapter_relations`, as the model passes them to
     flexlake_union_adapters), over the whole adapters, not the window, reading their keys only. A NOT EXISTS
-    anti-join on the key columns, not a surrogate key IN (...): the input layer stores no surrogate key, and
-    hashing every row of a 1 M-row table on each run cost PostgreSQL seconds per model. The target is named
+    anti-join on the key columns, not a surrogate key IN (...): the input layer stores no surrogate key, so that
+    hashed every row of the table on each run (measured at 1 M on PostgreSQL: no faster either way, within the
+    noise; benchmarks/README.md, fifth run). The target is named
     by its bare identifier inside the subquery (every warehouse resolves it to the DELETE's table; an alias on
     DELETE is not portable). A tenant without any of the adapters empties the table; a full refresh has nothing
     to delete (no statement).
