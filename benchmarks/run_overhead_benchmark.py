@@ -1,7 +1,8 @@
 """Run-overhead benchmark (issue 13): a tenant run's dbt part on the real stack against a bare `dbt build`.
 
 On the stack of `make up` (scripts/airflow_up.sh: api-server, scheduler with LocalExecutor, dag-processor,
-triggerer), one DuckDB tenant of the whole product (faker source, professional tier: 4 threads) is run twice:
+triggerer), a tenant of the whole product (faker source, professional tier: 4 threads) per warehouse — DuckDB,
+and PostgreSQL on a throw-away server of the machine's PostgreSQL 15 — is run twice, one tenant after the other:
 the first run loads from empty, the second is the hourly case (an incremental build after a new sync). For
 each run:
   - dbt part: `dbt_build` start -> the last `dbt_transform.*` task's end (what the run waits for dbt), and its
@@ -16,11 +17,12 @@ run it), as an incremental build after the same sync, with its wall and CPU seco
 dbt build (wall), and the run's machine CPU / bare dbt build's CPU.
 
 Run from the repository root (manifest built first, see README):
-    .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--output FILE]
+    .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--warehouses duckdb postgres] [--output FILE]
 Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a real run.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -29,12 +31,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 from benchmarks.machine import machine_facts
+from benchmarks.warehouse_build_benchmark import postgres_server
 from tests.integration.airflow_servers import (
     AirflowStack,
     all_task_instances,
@@ -44,24 +49,57 @@ from tests.integration.airflow_servers import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-TENANT_ID = "bench_duck"
-DAG_ID = f"flexlake__{TENANT_ID}"
 DBT_TASK_PREFIXES = ("dbt_build", "dbt_transform.")
+PG_CONNECTION_ID = "bench_pg_wh"
 
 
-def _tenant_yaml(count: int) -> str:
-    return (
-        f"tenant_id: {TENANT_ID}\ndisplay_name: Bench Duck\ntier: professional\nwarehouse: {{type: duckdb}}\n"
-        f"sources: [{{name: shop, system: faker, options: {{count: {count}, seed: 1}}}}]\n"
-    )
+@dataclass(frozen=True)
+class BenchTenant:
+    """One measured tenant: its warehouse block, and the environment its stack needs for it (a connection)."""
+
+    warehouse: str
+    warehouse_yaml: str
+    env: dict[str, str]
+
+    @property
+    def tenant_id(self) -> str:
+        return f"bench_{self.warehouse}"
+
+    @property
+    def dag_id(self) -> str:
+        return f"flexlake__{self.tenant_id}"
+
+    def yaml(self, count: int) -> str:
+        return (
+            f"tenant_id: {self.tenant_id}\ndisplay_name: Bench {self.warehouse}\ntier: professional\n"
+            f"warehouse: {self.warehouse_yaml}\n"
+            f"sources: [{{name: shop, system: faker, options: {{count: {count}, seed: 1}}}}]\n"
+        )
 
 
-def _report_depth(stack: AirflowStack) -> int:
+@contextlib.contextmanager
+def bench_tenants(warehouses: list[str], root: Path) -> Iterator[list[BenchTenant]]:
+    """The tenants to measure; a PostgreSQL server for the PostgreSQL one, stopped on exit."""
+    with contextlib.ExitStack() as stack:
+        tenants = []
+        for warehouse in warehouses:
+            if warehouse == "duckdb":
+                tenants.append(BenchTenant("duckdb", "{type: duckdb}", {}))
+                continue
+            server = stack.enter_context(postgres_server(root / "pg"))
+            uri = f"postgres://{server.user}:{server.password}@{server.host}:{server.port}/{server.dbname}"
+            warehouse_yaml = f"{{type: postgres, connection_id: {PG_CONNECTION_ID}, database: {server.dbname}}}"
+            env = {f"AIRFLOW_CONN_{PG_CONNECTION_ID.upper()}": uri}
+            tenants.append(BenchTenant("postgres", warehouse_yaml, env))
+        yield tenants
+
+
+def _report_depth(stack: AirflowStack, dag_id: str) -> int:
     """The longest chain of report tasks (dbt's dependencies; a model's tests are in its task): the hops a green
     run's model tasks pass through, one scheduler and triggerer round each, while and after the build runs."""
     from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
 
-    dag = build_tenant_dags(stack.tenant_configs_dir)[DAG_ID]
+    dag = build_tenant_dags(stack.tenant_configs_dir)[dag_id]
     reports = {task.task_id for task in dag.tasks if task.task_id.startswith("dbt_transform.")}
     depth: dict[str, int] = {}
     for task in dag.topological_sort():
@@ -70,18 +108,18 @@ def _report_depth(stack: AirflowStack) -> int:
     return max(depth.values())
 
 
-def _dbt_part(stack: AirflowStack, dag_run_id: str) -> dict[str, Any]:
+def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, Any]:
     from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
 
     with stack.api_client() as client:
-        instances = all_task_instances(TaskInstanceApi(client), DAG_ID, dag_run_id)
+        instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
     dbt = [i for i in instances if i.task_id.startswith(DBT_TASK_PREFIXES)]
     build = next(i for i in dbt if i.task_id == "dbt_build")
     # A report task ended in the triggerer was never queued to a worker (dag_factory/dbt_reports.py).
     on_worker = [i for i in dbt if i.queued_when is not None]
     end = max(i.end_date for i in dbt)
     report_phase = (end - build.end_date).total_seconds()
-    depth = _report_depth(stack)
+    depth = _report_depth(stack, dag_id)
     return {
         "dbt_tasks": len(dbt),
         "dbt_build_task_seconds": round(build.duration, 1),
@@ -101,20 +139,20 @@ def _machine_cpu_seconds() -> float:
     return float(times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0))
 
 
-def _run(stack: AirflowStack) -> dict[str, Any]:
+def _run(stack: AirflowStack, dag_id: str) -> dict[str, Any]:
     cpu_before = _machine_cpu_seconds()
-    run = unpause_trigger_and_wait(stack, DAG_ID, timeout=1800)
+    run = unpause_trigger_and_wait(stack, dag_id, timeout=1800)
     machine_cpu = _machine_cpu_seconds() - cpu_before
     if run.state != "success":
-        raise RuntimeError(f"{DAG_ID} run ended {run.state}: {run.task_states}")
+        raise RuntimeError(f"{dag_id} run ended {run.state}: {run.task_states}")
     return {
         "trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1),
         "machine_cpu_seconds": round(machine_cpu, 1),
-        **_dbt_part(stack, run.dag_run_id),
+        **_dbt_part(stack, dag_id, run.dag_run_id),
     }
 
 
-def _bare_dbt_build(stack: AirflowStack) -> dict[str, float]:
+def _bare_dbt_build(stack: AirflowStack, bench: BenchTenant) -> dict[str, float]:
     """`dbt build` of the tenant's selection with its vars and profile, timed as a whole CLI command: wall seconds
     and the CPU seconds of the dbt process."""
     from flexlake import settings  # noqa: PLC0415
@@ -124,9 +162,10 @@ def _bare_dbt_build(stack: AirflowStack) -> dict[str, float]:
     from flexlake.warehouses import get_warehouse  # noqa: PLC0415
 
     settings.DATA_DIR = stack.data_dir  # the stack's warehouse files, not this checkout's
-    tenant = load_tenant_config(stack.tenant_configs_dir / f"{TENANT_ID}.yaml")
+    tenant = load_tenant_config(stack.tenant_configs_dir / f"{bench.tenant_id}.yaml")
+    os.environ.update(bench.env)  # the warehouse connection the profile mapping reads, as the stack has it
     # The very nodes the DAG's dbt_build selects (every model and test it has a task for).
-    build_task = build_tenant_dags(stack.tenant_configs_dir)[DAG_ID].get_task("dbt_build")
+    build_task = build_tenant_dags(stack.tenant_configs_dir)[bench.dag_id].get_task("dbt_build")
     assert isinstance(build_task, DbtNodeOperator) and build_task.select, build_task
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch) / "dbt"
@@ -164,25 +203,37 @@ def _children_cpu_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000, help="faker users (orders scale with it)")
+    parser.add_argument("--warehouses", nargs="+", choices=("duckdb", "postgres"), default=["duckdb", "postgres"])
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    result: dict[str, Any] = {"machine": machine_facts(), "tenant": {"warehouse": "duckdb", "faker_count": args.count}}
-    with tempfile.TemporaryDirectory() as root, running_airflow_stack(Path(root)) as stack:
-        (stack.tenant_configs_dir / f"{TENANT_ID}.yaml").write_text(_tenant_yaml(args.count))
-        wait_for_dag_listed(stack, DAG_ID, timeout=180)
-        for label in ("first_run", "second_run"):
-            result[label] = _run(stack)
-            print(label, json.dumps(result[label]), file=sys.stderr, flush=True)
-        bare = _bare_dbt_build(stack)
+    result: dict[str, Any] = {"machine": machine_facts(), "faker_count": args.count}
+    with tempfile.TemporaryDirectory() as root, bench_tenants(args.warehouses, Path(root)) as tenants:
+        env = {key: value for tenant in tenants for key, value in tenant.env.items()}
+        with running_airflow_stack(Path(root) / "stack", extra_env=env) as stack:
+            for tenant in tenants:
+                result[tenant.warehouse] = _measure(stack, tenant, args.count)
+    document = json.dumps(result, indent=2, default=str)
+    print(document)
+    if args.output:
+        args.output.write_text(document + "\n")
+
+
+def _measure(stack: AirflowStack, tenant: BenchTenant, count: int) -> dict[str, Any]:
+    """Two runs of the tenant (from empty, then the hourly case), then the bare build on the same data."""
+    (stack.tenant_configs_dir / f"{tenant.tenant_id}.yaml").write_text(tenant.yaml(count))
+    wait_for_dag_listed(stack, tenant.dag_id, timeout=180)
+    result: dict[str, Any] = {}
+    for label in ("first_run", "second_run"):
+        result[label] = _run(stack, tenant.dag_id)
+        print(tenant.warehouse, label, json.dumps(result[label]), file=sys.stderr, flush=True)
+    bare = _bare_dbt_build(stack, tenant)
     result["bare_dbt_build_incremental_seconds"] = bare["seconds"]
     result["bare_dbt_build_incremental_cpu_seconds"] = bare["cpu_seconds"]
     second = result["second_run"]
     result["ratio_dbt_part_to_bare_dbt_build"] = round(second["dbt_part_seconds"] / bare["seconds"], 2)
     result["ratio_run_machine_cpu_to_bare_dbt_cpu"] = round(second["machine_cpu_seconds"] / bare["cpu_seconds"], 2)
-    document = json.dumps(result, indent=2, default=str)
-    print(document)
-    if args.output:
-        args.output.write_text(document + "\n")
+    print(tenant.warehouse, json.dumps(result), file=sys.stderr, flush=True)
+    return result
 
 
 if __name__ == "__main__":
