@@ -307,7 +307,7 @@ def _shopify_refunds(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
                 "currency_code": order["currency_code"],
                 "reason": refund.get("note"),
                 "updated_at": naive(refund["created_at"]),
-                "loaded_at": naive(refund["_airbyte_extracted_at"]),
+                "loaded_at": _latest(naive(refund["_airbyte_extracted_at"]), order["loaded_at"]),
             }
         )
     return result
@@ -331,7 +331,7 @@ def _shopify_payments(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
                 "amount": dec(txn["amount"]).quantize(CENT),
                 "currency_code": txn["currency"],
                 "updated_at": naive(txn["created_at"]),
-                "loaded_at": naive(txn["_airbyte_extracted_at"]),
+                "loaded_at": _latest(naive(txn["_airbyte_extracted_at"]), order["loaded_at"]),
             }
         )
     return result
@@ -392,6 +392,12 @@ def _stripe_order(obj: Row, status: str, subtotal: Decimal, tax: Decimal, total:
     }
 
 
+def _latest(*loaded: dt.datetime | None) -> dt.datetime:
+    """A row's loaded_at when it is made of several records: the latest of theirs (the adapters'
+    flexlake_latest_loaded_at), so an incremental run re-reads the row when any of them changes."""
+    return max(moment for moment in loaded if moment is not None)
+
+
 def _charge_order(charge: Row, orders: dict[str, Row]) -> str | None:
     order_id = charge["invoice"] or charge["id"]
     return order_id if order_id in orders else None
@@ -415,7 +421,11 @@ def _stripe_refunds(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
                 "currency_code": refund["currency"].upper(),
                 "reason": refund.get("reason"),
                 "updated_at": naive(refund["updated"]),
-                "loaded_at": naive(refund["_airbyte_extracted_at"]),
+                "loaded_at": _latest(
+                    naive(refund["_airbyte_extracted_at"]),
+                    naive(charge["_airbyte_extracted_at"]),
+                    orders[order_id]["loaded_at"],
+                ),
             }
         )
     return result
@@ -427,7 +437,7 @@ def _stripe_payments(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
     return [
         {
             "payment_id": charge["id"],
-            "order_id": _charge_order(charge, orders),
+            "order_id": order_id,
             "customer_id": charge["customer"],
             "paid_at": naive(charge["created"]),
             "payment_method": (charge.get("payment_method_details") or {}).get("type") or "unknown",
@@ -435,9 +445,13 @@ def _stripe_payments(dataset: RawDataset, orders: dict[str, Row]) -> list[Row]:
             "amount": from_minor(charge["amount"], charge["currency"]).quantize(CENT),
             "currency_code": charge["currency"].upper(),
             "updated_at": naive(charge["updated"]),
-            "loaded_at": naive(max(charge["_airbyte_extracted_at"], invoices.get(charge["invoice"], _EPOCH))),
+            "loaded_at": _latest(
+                naive(max(charge["_airbyte_extracted_at"], invoices.get(charge["invoice"], _EPOCH))),
+                orders[order_id]["loaded_at"] if order_id else None,
+            ),
         }
         for charge in latest_rows(dataset, "charges")
+        for order_id in [_charge_order(charge, orders)]
     ]
 
 

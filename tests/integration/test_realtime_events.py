@@ -16,6 +16,7 @@ here, 50-70 s of it starting Airflow); the runs are the DAG every tenant runs (t
   dag-processor does not re-create the trigger each loop (apache/airflow #64625).
 """
 
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -197,17 +198,25 @@ def test_a_burst_makes_one_run_and_messages_during_it_exactly_one_more(
     assert delivered == BURST, f"{delivered} of {BURST} messages reached the run: {[e.extra for e in first_events]}"
 
     # During the run: two messages naming different sources, 2.5 s apart (past the debounce): two asset events.
-    events_before = len(_asset_events(stack))
-    during_started = time.monotonic()
+    ids_before = {event.id for event in _asset_events(stack)}
     client.publish(CHANNEL, json.dumps({"sources": ["store"]}))
     time.sleep(2.5)
     client.publish(CHANNEL, json.dumps({"sources": ["shop"]}))
-    _wait_for("both messages stored as asset events", lambda: len(_asset_events(stack)) >= events_before + 2, stack)
+
+    def both_stored() -> list[Any] | None:
+        new = [event for event in _asset_events(stack) if event.id not in ids_before]
+        return new if len(new) >= 2 else None
+
+    new_events = _wait_for("both messages stored as asset events", both_stored, stack)
     assert [run.dag_run_id for run in _runs(stack)] == [first.dag_run_id], "a second run started during the first"
 
-    # Stop the first run only once the second message is older than a prompt start (the realistic case: a run ends
-    # minutes after the events queued behind it), so the run after it is created late whatever the machine's speed.
-    time.sleep(max(0.0, PROMPT_START_SECONDS - (time.monotonic() - during_started)))
+    # Stop the first run only once the first event queued during it is older than a prompt start (the realistic
+    # case: a run ends minutes after the events queued behind it), so the run after it is created late whatever the
+    # machine's speed. Measured from the event's own timestamp (the second run's run_after), not from the publish:
+    # the watcher's debounce and the triggerer's loop store it seconds later (4.4 s short of late in a CI run).
+    queued_first = min(event.timestamp for event in new_events)
+    late = queued_first + dt.timedelta(seconds=PROMPT_START_SECONDS + 1)
+    time.sleep(max(0.0, (late - dt.datetime.now(dt.UTC)).total_seconds()))
     _stop(stack, first.dag_run_id)
     second = _wait_for("the run after the first, started", lambda: _started_run(stack, 1), stack)
     second_events = _run_events(stack, second.dag_run_id)
