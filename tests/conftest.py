@@ -1,13 +1,22 @@
 """Session-wide test environment, set before anything imports Airflow or flexlake.settings.
 
 Tests never touch the developer's data/ or Airflow home: both point into one temp folder per session.
-The manifest Cosmos renders from is the real one (`make test` builds it first).
+The manifest Cosmos renders from is the real one (`make test` builds it first). The product's DagBag (dags/ over
+tenant_configs/) is built once per test process (`product_dagbag`, `product_dags`).
 """
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import DAG
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="flexlake-tests-"))
 os.environ["AIRFLOW_HOME"] = str(_SESSION_DIR / "airflow_home")
@@ -40,3 +49,20 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
         return rank.get(module, len(rank))
 
     items.sort(key=module_rank)
+
+
+@pytest.fixture(scope="session")
+def product_dagbag() -> "DagBag":
+    """The product's DagBag: dags/ over the real tenant_configs/, loaded the way Airflow loads it, once per test
+    process (each xdist worker builds its own). Read it, never change it: every test of the session sees the same
+    DAG objects. A test that needs other tenant files builds its own (build_tenant_dags(folder), or a fresh
+    interpreter when settings must read another FLEXLAKE_TENANT_CONFIGS_DIR)."""
+    from airflow.dag_processing.dagbag import DagBag  # noqa: PLC0415 - Airflow only for the tests that use it
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+
+
+@pytest.fixture(scope="session")
+def product_dags(product_dagbag: "DagBag") -> Mapping[str, "DAG"]:
+    """dag_id -> DAG of the product's DagBag, read-only."""
+    return MappingProxyType(product_dagbag.dags)

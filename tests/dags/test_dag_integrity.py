@@ -5,9 +5,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import DAG
 from flexlake import settings
 from flexlake.tenant_config import tenant_files
 
@@ -25,25 +27,21 @@ print(json.dumps({{
 """
 
 
-def _dagbag() -> DagBag:
-    return DagBag(dag_folder=str(DAGS_FOLDER))
-
-
-def test_the_dag_file_imports_without_errors() -> None:
+def test_the_dag_file_imports_without_errors(product_dagbag: DagBag) -> None:
     """Airflow imports dags/ with no import error."""
-    bag = _dagbag()
-    assert not bag.import_errors, f"import errors: {bag.import_errors}"
+    assert product_dagbag.dag_folder == str(DAGS_FOLDER), product_dagbag.dag_folder
+    assert not product_dagbag.import_errors, f"import errors: {product_dagbag.import_errors}"
 
 
-def test_dag_ids_are_exactly_the_tenant_files() -> None:
+def test_dag_ids_are_exactly_the_tenant_files(product_dags: Mapping[str, DAG]) -> None:
     """One DAG per tenant file in tenant_configs/, named flexlake__<file stem>, and nothing else."""
     expected = {f"flexlake__{path.stem}" for path in tenant_files(settings.TENANT_CONFIGS_DIR)}
-    assert set(_dagbag().dags) == expected
+    assert set(product_dags) == expected
 
 
-def test_every_dag_has_tags_owner_retries_and_the_three_stages_in_order() -> None:
+def test_every_dag_has_tags_owner_retries_and_the_three_stages_in_order(product_dags: Mapping[str, DAG]) -> None:
     """Tags, owner and retries on every task; provision_warehouse → ingestion → dbt_transform → publish_catalog."""
-    for dag_id, dag in _dagbag().dags.items():
+    for dag_id, dag in product_dags.items():
         tenant_id = dag_id.removeprefix("flexlake__")
         assert {"flexlake", f"tenant:{tenant_id}"} <= set(dag.tags), f"{dag_id}: {dag.tags}"
         assert any(t.startswith("tier:") for t in dag.tags) and any(t.startswith("warehouse:") for t in dag.tags)

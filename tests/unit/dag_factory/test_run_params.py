@@ -3,30 +3,29 @@ task otherwise, and honoured by the tasks they concern. The real API server refu
 skip_sync + select are in tests/integration/test_rest_and_onboarding.py."""
 
 import copy
-from pathlib import Path
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from airflow.sdk import TriggerRule
+from airflow.sdk import DAG, TriggerRule
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, ParamValidationError
-from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory.run_params import RUN_PARAM_NAMES, check_run_conf, skip_unless_synced
 
 DAG_ID = "flexlake__acme_outdoor"
 
 
-def _params(tenant_folder: Path) -> Any:
-    return copy.deepcopy(build_tenant_dags(tenant_folder)[DAG_ID].params)
+def _params(product_dags: Mapping[str, DAG]) -> Any:
+    return copy.deepcopy(product_dags[DAG_ID].params)
 
 
 def _context(conf: dict[str, Any]) -> dict[str, Any]:
     return {"dag_run": SimpleNamespace(conf=conf), "params": conf}
 
 
-def test_every_run_parameter_is_optional_and_a_plain_run_needs_none(tenant_folder: Path) -> None:
+def test_every_run_parameter_is_optional_and_a_plain_run_needs_none(product_dags: Mapping[str, DAG]) -> None:
     """The trigger form marks a field required unless its type allows null (issue 20: Full refresh was)."""
-    params = _params(tenant_folder)
+    params = _params(product_dags)
     assert set(params) == set(RUN_PARAM_NAMES)
     for name in RUN_PARAM_NAMES:
         assert "null" in params.get_param(name).schema["type"], name
@@ -48,16 +47,16 @@ def test_every_run_parameter_is_optional_and_a_plain_run_needs_none(tenant_folde
     ],
 )
 def test_a_wrong_type_or_value_is_refused_at_trigger_time_naming_the_parameter(
-    tenant_folder: Path, name: str, value: Any
+    product_dags: Mapping[str, DAG], name: str, value: Any
 ) -> None:
-    params = _params(tenant_folder)
+    params = _params(product_dags)
     with pytest.raises(ParamValidationError, match=name):
         params[name] = value
 
 
-def test_valid_values_are_accepted_at_trigger_time(tenant_folder: Path) -> None:
-    params = _params(tenant_folder)
-    source = build_tenant_dags(tenant_folder)[DAG_ID].params.get_param("sources").schema["items"]["enum"][0]
+def test_valid_values_are_accepted_at_trigger_time(product_dags: Mapping[str, DAG]) -> None:
+    params = _params(product_dags)
+    source = product_dags[DAG_ID].params.get_param("sources").schema["items"]["enum"][0]
     for name, value in {
         "full_refresh": True,
         "skip_sync": True,
@@ -89,10 +88,10 @@ def test_sync_tasks_skip_on_skip_sync_and_for_sources_not_named() -> None:
         hook(_context({"sources": ["billing"]}))
 
 
-def test_the_dag_checks_conf_first_and_builds_after_skipped_syncs(tenant_folder: Path) -> None:
+def test_the_dag_checks_conf_first_and_builds_after_skipped_syncs(product_dags: Mapping[str, DAG]) -> None:
     """Skipped syncs and models outside `select` must not skip the build, the report tasks or the catalog; a failure
     still marks what depends on it upstream_failed (none_failed, not all_done)."""
-    dag = build_tenant_dags(tenant_folder)[DAG_ID]
+    dag = product_dags[DAG_ID]
     assert dag.get_task("provision_warehouse")._pre_execute_hook is check_run_conf
     syncs = [task for task in dag.tasks if task.task_id.startswith("airbyte_sync__")]
     assert syncs and all(task._pre_execute_hook is not None for task in syncs)
@@ -100,8 +99,8 @@ def test_the_dag_checks_conf_first_and_builds_after_skipped_syncs(tenant_folder:
         assert dag.get_task(task_id).trigger_rule == TriggerRule.NONE_FAILED, task_id
 
 
-def test_a_runs_vars_go_over_the_tenants_but_never_over_where_its_data_lives(tenant_folder: Path) -> None:
-    dag = build_tenant_dags(tenant_folder)["flexlake__cobalt_cycles"]
+def test_a_runs_vars_go_over_the_tenants_but_never_over_where_its_data_lives(product_dags: Mapping[str, DAG]) -> None:
+    dag = product_dags["flexlake__cobalt_cycles"]
     task = dag.get_task("dbt_build")
     tenant_vars = task.cosmos_kwargs()["vars"]
     assert tenant_vars["revenue_basis"] == "gross"

@@ -2,11 +2,13 @@
 
 import copy
 import fcntl
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pendulum
 import pytest
+from airflow.sdk import DAG
 from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
 from airflow.sdk.exceptions import ParamValidationError
 from airflow.serialization.decoders import decode_timetable
@@ -31,16 +33,15 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_every_demo_tenant_gets_one_dag_named_after_it(tenant_folder: Path) -> None:
+def test_every_demo_tenant_gets_one_dag_named_after_it(product_dags: Mapping[str, DAG]) -> None:
     """One DAG per tenant file, id flexlake__<tenant_id>."""
-    dags = build_tenant_dags(tenant_folder)
-    assert set(dags) == DEMO_DAG_IDS, f"unexpected DAG ids {sorted(dags)}"
+    assert set(product_dags) == DEMO_DAG_IDS, f"unexpected DAG ids {sorted(product_dags)}"
 
 
-def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder: Path) -> None:
+def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(product_dags: Mapping[str, DAG]) -> None:
     """provision_warehouse is first, ingestion waits for it, the one dbt build waits for ingestion, the per-model
     tasks for the build, publish is last."""
-    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    dag = product_dags["flexlake__acme_outdoor"]
     provision = dag.get_task("provision_warehouse")
     sync = dag.get_task("airbyte_sync__shop")
     build = dag.get_task("dbt_build")
@@ -58,16 +59,15 @@ def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(tenant_folder:
     assert not publish.downstream_task_ids, "publish_catalog must be last"
 
 
-def test_tags_owner_retries_and_schedule_follow_the_tenant_file(tenant_folder: Path) -> None:
+def test_tags_owner_retries_and_schedule_follow_the_tenant_file(product_dags: Mapping[str, DAG]) -> None:
     """Tags name tenant, tier and warehouse; the tier sets the schedule; runs never overlap or catch up."""
-    dags = build_tenant_dags(tenant_folder)
     expected_schedules = {
         "flexlake__acme_outdoor": "@hourly",
         "flexlake__bluebird_books": "@daily",
         "flexlake__cobalt_cycles": "*/15 * * * *",
     }
     for dag_id, schedule in expected_schedules.items():
-        dag = dags[dag_id]
+        dag = product_dags[dag_id]
         tenant_id = dag_id.removeprefix("flexlake__")
         assert {"flexlake", f"tenant:{tenant_id}", "warehouse:duckdb"} <= set(dag.tags), dag.tags
         assert any(tag.startswith("tier:") for tag in dag.tags), dag.tags
@@ -76,12 +76,13 @@ def test_tags_owner_retries_and_schedule_follow_the_tenant_file(tenant_folder: P
         assert all(task.owner == "flexlake" for task in dag.tasks), dag_id
 
 
-def test_the_dag_list_shows_the_display_name_and_says_tier_warehouse_and_schedule(tenant_folder: Path) -> None:
+def test_the_dag_list_shows_the_display_name_and_says_tier_warehouse_and_schedule(
+    product_dags: Mapping[str, DAG],
+) -> None:
     """The UI and the API show the tenant's display_name (the id stays); description and tags say how it runs."""
-    dags = build_tenant_dags(tenant_folder)
     for dag_id in DEMO_DAG_IDS:
-        tenant = load_tenant_config(tenant_folder / f"{dag_id.removeprefix('flexlake__')}.yaml")
-        dag = dags[dag_id]
+        tenant = load_tenant_config(settings.TENANT_CONFIGS_DIR / f"{dag_id.removeprefix('flexlake__')}.yaml")
+        dag = product_dags[dag_id]
         assert dag.dag_id == dag_id and dag.dag_display_name == tenant.display_name, dag.dag_display_name
         description = dag.description or ""
         for expected in (tenant.tier, tenant.warehouse.type, tenant.effective_schedule):
@@ -89,9 +90,9 @@ def test_the_dag_list_shows_the_display_name_and_says_tier_warehouse_and_schedul
         assert f"schedule:{tenant.effective_schedule}" in dag.tags, dag.tags
 
 
-def test_every_dbt_command_of_a_dag_logs_without_colour_codes(tenant_folder: Path) -> None:
+def test_every_dbt_command_of_a_dag_logs_without_colour_codes(product_dags: Mapping[str, DAG]) -> None:
     """The build, each model's own dbt run on a rerun and docs generation all pass dbt's --no-use-colors."""
-    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    dag = product_dags["flexlake__acme_outdoor"]
     dbt_tasks = [task for task in dag.tasks if hasattr(task, "cosmos_kwargs")]
     assert {"dbt_build", "publish_catalog"} <= {task.task_id for task in dbt_tasks}, "no build or docs task found"
     assert any(task.task_id.endswith(".run") for task in dbt_tasks), "no model task found"
@@ -101,14 +102,14 @@ def test_every_dbt_command_of_a_dag_logs_without_colour_codes(tenant_folder: Pat
 
 @pytest.mark.parametrize("minutes_after_tick", [0.5, 3, 59])
 def test_unpausing_arms_the_schedule_without_running_the_tick_just_passed(
-    tenant_folder: Path, minutes_after_tick: float, monkeypatch: pytest.MonkeyPatch
+    product_dags: Mapping[str, DAG], minutes_after_tick: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The scheduler's own timetable (as deserialized from the DAG) puts the first run at the next tick.
 
     An hourly tenant unpaused at 10:00:30, 10:03 or 10:59 first runs at 11:00; a run for 10:00 would take the
     one run slot ahead of the manual first load the operator triggers after unpausing.
     """
-    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    dag = product_dags["flexlake__acme_outdoor"]
     timetable = decode_timetable(encode_timetable(dag.timetable))
     now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC) + timedelta(minutes=minutes_after_tick)
     restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup)
@@ -117,30 +118,31 @@ def test_unpausing_arms_the_schedule_without_running_the_tick_just_passed(
     assert first is not None and first.run_after == datetime(2026, 11, 26, 11, 0, tzinfo=UTC), first
 
 
-def test_a_removed_mart_shrinks_the_rendered_graph(tenant_folder: Path) -> None:
+def test_a_removed_mart_shrinks_the_rendered_graph(product_dags: Mapping[str, DAG]) -> None:
     """bluebird_books removed the customers mart: neither the mart nor its tests are rendered."""
-    dags = build_tenant_dags(tenant_folder)
-    full = {task.task_id for task in dags["flexlake__acme_outdoor"].tasks}
-    reduced = {task.task_id for task in dags["flexlake__bluebird_books"].tasks}
+    full = {task.task_id for task in product_dags["flexlake__acme_outdoor"].tasks}
+    reduced = {task.task_id for task in product_dags["flexlake__bluebird_books"].tasks}
     assert any("mart_customer_lifetime" in task_id for task_id in full), "the full product has the mart"
     assert not any("mart_customer_lifetime" in task_id for task_id in reduced), sorted(reduced)
     assert any("mart_revenue_daily" in task_id for task_id in reduced), "other marts stay"
 
 
-def test_a_changed_definition_reaches_dbt_as_a_var(tenant_folder: Path) -> None:
+def test_a_changed_definition_reaches_dbt_as_a_var(product_dags: Mapping[str, DAG]) -> None:
     """cobalt_cycles reports revenue gross of refunds: the var is passed to every dbt task."""
-    dag = build_tenant_dags(tenant_folder)["flexlake__cobalt_cycles"]
+    dag = product_dags["flexlake__cobalt_cycles"]
     task = dag.get_task("dbt_transform.mart_revenue_daily.run")
     cosmos_vars = task.cosmos_kwargs()["vars"]
     assert cosmos_vars.get("revenue_basis") == "gross", cosmos_vars
 
 
 @pytest.mark.parametrize("requested", [True, False])
-def test_a_run_with_full_refresh_rebuilds_models_and_seeds_but_not_tests(tenant_folder: Path, requested: bool) -> None:
+def test_a_run_with_full_refresh_rebuilds_models_and_seeds_but_not_tests(
+    product_dags: Mapping[str, DAG], requested: bool
+) -> None:
     """The run parameter full_refresh (UI trigger form, REST conf) reaches Cosmos's own operators as dbt's
     --full-refresh flag for a model's or seed's own dbt call (`dbt build` of it and its tests); a task of tests
     alone never gets it (dbt test has no such flag)."""
-    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    dag = product_dags["flexlake__acme_outdoor"]
     assert dag.params["full_refresh"] is False, "an ordinary (scheduled) run is incremental"
     context = {"params": {"full_refresh": requested}}
     tests_only = next(task.task_id for task in dag.tasks if task.task_id.endswith("_test"))
@@ -153,10 +155,10 @@ def test_a_run_with_full_refresh_rebuilds_models_and_seeds_but_not_tests(tenant_
         assert ("--full-refresh" in flags) is rebuilds, f"{task_id}: {flags}"
 
 
-def test_a_full_refresh_that_is_not_a_boolean_is_refused_at_trigger_time(tenant_folder: Path) -> None:
+def test_a_full_refresh_that_is_not_a_boolean_is_refused_at_trigger_time(product_dags: Mapping[str, DAG]) -> None:
     """Airflow validates a run's conf against the DAG's params when the run is created: a typo like
     "yes" is refused with the parameter's name instead of silently running incrementally."""
-    params = copy.deepcopy(build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"].params)
+    params = copy.deepcopy(product_dags["flexlake__acme_outdoor"].params)
     with pytest.raises(ParamValidationError, match="full_refresh"):
         params["full_refresh"] = "yes"
     params["full_refresh"] = True
@@ -234,18 +236,17 @@ def test_doc_md_describes_the_tenant_without_secrets(tenant_folder: Path) -> Non
     assert "password" not in doc.lower(), "doc_md must not mention secrets"
 
 
-def test_starter_tenants_publish_a_summary_without_generating_docs(tenant_folder: Path) -> None:
+def test_starter_tenants_publish_a_summary_without_generating_docs(product_dags: Mapping[str, DAG]) -> None:
     """Docs generation queries the warehouse: only tiers that pay for a catalog run it."""
-    dags = build_tenant_dags(tenant_folder)
-    assert type(dags["flexlake__bluebird_books"].get_task("publish_catalog")).__name__ == "PythonOperator"
-    publish = dags["flexlake__acme_outdoor"].get_task("publish_catalog")
+    assert type(product_dags["flexlake__bluebird_books"].get_task("publish_catalog")).__name__ == "PythonOperator"
+    publish = product_dags["flexlake__acme_outdoor"].get_task("publish_catalog")
     assert publish.command == "docs" and "--static" in publish.cosmos_kwargs()["dbt_cmd_flags"]
 
 
-def test_the_build_selects_exactly_the_nodes_the_dag_has_tasks_for(tenant_folder: Path) -> None:
+def test_the_build_selects_exactly_the_nodes_the_dag_has_tasks_for(product_dags: Mapping[str, DAG]) -> None:
     """bluebird_books removed the customers mart and has no subscription system: its build must not run their
     models or their singular and relationship tests (dbt runs those despite --exclude when all is selected)."""
-    dag = build_tenant_dags(tenant_folder)["flexlake__bluebird_books"]
+    dag = product_dags["flexlake__bluebird_books"]
     selected = set(dag.get_task("dbt_build").select.split())
     models = {t.task_id.split(".")[1] for t in dag.tasks if t.task_id.endswith(".run")}
     assert models <= selected, sorted(models - selected)
@@ -256,10 +257,10 @@ def test_the_build_selects_exactly_the_nodes_the_dag_has_tasks_for(tenant_folder
     assert dag.get_task("dbt_build").cosmos_kwargs()["indirect_selection"] == "empty"
 
 
-def test_the_writers_of_a_duckdb_warehouse_file_run_in_sequence(tenant_folder: Path) -> None:
+def test_the_writers_of_a_duckdb_warehouse_file_run_in_sequence(product_dags: Mapping[str, DAG]) -> None:
     """DuckDB allows one writer per file: provision, the dbt build and publish_catalog are ordered, so the per-model
     tasks (readers of XCom) can run side by side."""
-    dag = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"]
+    dag = product_dags["flexlake__acme_outdoor"]
     assert "provision_warehouse" in dag.get_task("dbt_build").get_flat_relative_ids(upstream=True)
     assert "dbt_build" in dag.get_task("publish_catalog").get_flat_relative_ids(upstream=True)
     assert dag.max_active_tasks > 1
