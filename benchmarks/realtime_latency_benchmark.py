@@ -34,6 +34,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -333,6 +334,7 @@ def measure_tenant(
     bare = _bare_dbt_build(stack, bench)
     result["bare_dbt_build_seconds"] = bare["seconds"]
     result["ratio_median_latency_to_bare_dbt_build"] = round(result["median_latency_seconds"] / bare["seconds"], 2)
+    result["loadavg_after"] = [round(load, 2) for load in os.getloadavg()]
     _log(bench, "result", {k: v for k, v in result.items() if k != "events"})
     return result
 

@@ -13,15 +13,25 @@ here, 50-70 s of it starting Airflow); the runs are the DAG every tenant runs (t
 - messages during a run → no second run while it runs, exactly one run after it, which syncs every source (it
   started late: realtime_schedule.sources_named_by_events says why);
 - through the test's parse loops the watcher keeps one trigger row, started once, with one Redis subscription: the
-  dag-processor does not re-create the trigger each loop (apache/airflow #64625).
+  dag-processor does not re-create the trigger each loop (apache/airflow #64625);
+- two schedulers (HA, which needs a metadata DB with row locks: PostgreSQL here) make exactly one run per message
+  (apache/airflow #63507: both read the same AssetDagRunQueue row; fixed by its row lock, #60773, in 3.2.0).
+Each test starts its own stack (function scope), so no two stacks run at once on the 2 cores.
 """
 
+import contextlib
 import datetime as dt
+import functools
 import json
 import logging
+import os
+import signal
+import socket
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +44,7 @@ from flexlake.dag_factory.realtime_schedule import (
 )
 
 from tests.integration.airflow_servers import AirflowStack, running_airflow_stack, wait_for_dag_listed
-from tests.integration.conftest import RedisServer
+from tests.integration.conftest import PostgresServer, RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -63,16 +73,19 @@ realtime:
 """
 BURST = 5
 WAIT_SECONDS = 60
+# Messages one at a time, each run stopped before the next: every round is one chance for both schedulers to see the
+# same queued event (the scheduler loop runs about once a second).
+HA_ROUNDS = 8
+SCHEDULER_LOOP_SECONDS = 3
 # Longer than several parse loops (min_file_process_interval 5 s below), so a re-created trigger would show.
 PARSE_INTERVAL_SECONDS = 5
 
 
-@pytest.fixture(scope="module")
-def realtime_stack(
-    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+@contextlib.contextmanager
+def _realtime_stack(
+    redis_server: RedisServer, root: Path, request: pytest.FixtureRequest, extra_env: dict[str, str] | None = None
 ) -> Iterator[AirflowStack]:
     """airflow_up.sh with only the realtime tenant, its broker connection, and a 5-second parse interval."""
-    root = tmp_path_factory.mktemp("realtime_stack")
     tenants = root / "tenants_source"
     tenants.mkdir()
     (tenants / f"{TENANT}.yaml").write_text(TENANT_FILE)
@@ -80,6 +93,7 @@ def realtime_stack(
         f"AIRFLOW_CONN_{CONNECTION_ID.upper()}": redis_server.url(0),
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(PARSE_INTERVAL_SECONDS),
         "FLEXLAKE_TASK_RETRIES": "0",
+        **(extra_env or {}),
     }
     failed_before = request.session.testsfailed
     with running_airflow_stack(root, tenant_configs_source=tenants, extra_env=env) as stack:
@@ -88,6 +102,72 @@ def realtime_stack(
             reporter = request.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
                 reporter.write_line(f"\nAirflow stack logs (a test failed):\n{stack.log_tails(60)}")
+
+
+@pytest.fixture
+def realtime_stack(redis_server: RedisServer, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
+    """The stack on its SQLite metadata DB, one scheduler (as `make up` runs it)."""
+    with _realtime_stack(redis_server, tmp_path, request) as stack:
+        yield stack
+
+
+@pytest.fixture
+def two_scheduler_stack(
+    redis_server: RedisServer, postgres_server: PostgresServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[AirflowStack, PostgresServer]]:
+    """The stack on a PostgreSQL metadata DB of its own, and a second `airflow scheduler` beside the first."""
+    metadata = PostgresServer(**{**postgres_server.connection_kwargs, "dbname": f"airflow_ha_{int(time.time())}"})
+    _create_database(postgres_server, metadata.dbname)
+    sql_alchemy_conn = metadata.url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    env = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sql_alchemy_conn}
+    with _realtime_stack(redis_server, tmp_path, request, env) as stack, _second_scheduler(stack):
+        yield stack, metadata
+
+
+def _create_database(server: PostgresServer, name: str) -> None:
+    import psycopg2  # noqa: PLC0415 - only the HA test needs the driver
+
+    connection = psycopg2.connect(**server.connection_kwargs)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'create database "{name}"')
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def _second_scheduler(stack: AirflowStack) -> Iterator[subprocess.Popen[bytes]]:
+    """`airflow scheduler` again, with the first one's exact command and environment (read from /proc), but its own
+    log-server port (the LocalExecutor's scheduler serves task logs on it). Stopped with SIGINT, as airflow_up.sh
+    stops its components."""
+    first = stack.component_process("scheduler")
+    assert first is not None, f"no scheduler running\n{stack.log_tails()}"
+    env = {**first.environ(), "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port())}
+    with (stack.log_dir / "scheduler-2.log").open("wb") as output:
+        process = subprocess.Popen(
+            first.cmdline(), env=env, cwd=first.cwd(), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()  # its own session: os.killpg would reach its workers too
+            process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # LocalExecutor workers it left behind
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _wait_for(what: str, check: Callable[[], Any], stack: AirflowStack, timeout: float = WAIT_SECONDS) -> Any:
@@ -238,3 +318,48 @@ def test_a_burst_makes_one_run_and_messages_during_it_exactly_one_more(
     assert _watcher_trigger_ids(stack) == [trigger_id], (trigger_id, _watcher_trigger_ids(stack))
     assert _trigger_starts(stack, trigger_id) == 1, f"trigger {trigger_id} was started again"
     assert _subscribers(client) == 1, "the watcher's subscription changed"
+
+
+def _latest_of_at_least(stack: AirflowStack, count: int) -> Any:
+    """The latest run once there are at least `count`, else None."""
+    runs = _runs(stack)
+    return runs[-1] if len(runs) >= count else None
+
+
+def _live_scheduler_jobs(metadata: PostgresServer) -> list[int]:
+    """The scheduler jobs heartbeating in the last 30 s (each scheduler process is one job row)."""
+    rows = metadata.fetch(
+        "select id from job where job_type = 'SchedulerJob' and state = 'running' "
+        "and latest_heartbeat > now() - interval '30 seconds' order by id",
+    )
+    return [row[0] for row in rows]
+
+
+def test_two_schedulers_make_exactly_one_run_per_message(
+    two_scheduler_stack: tuple[AirflowStack, PostgresServer], redis_server: RedisServer
+) -> None:
+    """With two schedulers on PostgreSQL, each message makes one run, whichever scheduler creates it (#63507)."""
+    stack, metadata = two_scheduler_stack
+    client = redis.Redis(host=redis_server.host, port=redis_server.port)
+    wait_for_dag_listed(stack, DAG_ID, timeout=WAIT_SECONDS)
+    schedulers = _wait_for(
+        "two live schedulers", lambda: (jobs := _live_scheduler_jobs(metadata)) and len(jobs) == 2 and jobs, stack
+    )
+    _unpause(stack)
+    _wait_for(f"the watcher subscribed to {CHANNEL}", lambda: _subscribers(client) == 1, stack)
+
+    for round_number in range(1, HA_ROUNDS + 1):
+        assert client.publish(CHANNEL, json.dumps({"sources": ["shop"]})) == 1, "the watcher did not get the message"
+        run = _wait_for(f"run {round_number}", functools.partial(_latest_of_at_least, stack, round_number), stack)
+        time.sleep(SCHEDULER_LOOP_SECONDS)  # the other scheduler's duplicate, if any, is created within a loop
+        runs = _runs(stack)
+        assert len(runs) == round_number, f"message {round_number} made {len(runs) - round_number + 1} runs: {runs}"
+        _stop(stack, run.dag_run_id)
+
+    events = _asset_events(stack)
+    assert len(events) == HA_ROUNDS, f"{len(events)} asset events for {HA_ROUNDS} messages"
+    made = {event.id: [run.run_id for run in event.created_dagruns] for event in events}
+    assert all(len(run_ids) == 1 for run_ids in made.values()), f"an event made more than one run: {made}"
+    creators = metadata.fetch(f"select creating_job_id, count(*) from dag_run where dag_id = '{DAG_ID}' group by 1")
+    log.info("runs created per scheduler job %s (live jobs %s)", dict(creators), schedulers)
+    assert _live_scheduler_jobs(metadata) == schedulers, "a scheduler stopped during the test: it did not race"
