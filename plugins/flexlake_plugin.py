@@ -33,6 +33,14 @@ class FlexlakePlugin(AirflowPlugin):
             "url_route": "flexlake-console",
         },
         {
+            # Every user sees the entry; the page lists the statements of the tenants they may read.
+            "name": "SQL console audit",
+            "href": f"{PORTAL_URL_PREFIX}/audit",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "flexlake-console-audit",
+        },
+        {
             "name": "Tenants",
             "href": f"{PORTAL_URL_PREFIX}/tenants",
             "destination": "nav",

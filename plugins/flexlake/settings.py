@@ -50,6 +50,12 @@ CATALOG_BASE_URI = os.environ.get("FLEXLAKE_CATALOG_BASE_URI") or (DATA_DIR / "c
 # Airflow connection used for the catalog's object storage (e.g. aws_default for s3://); none for file://.
 CATALOG_CONN_ID = os.environ.get("FLEXLAKE_CATALOG_CONN_ID") or None
 
+# The SQL console (enterprise tier, flexlake.portal): statements one user may run per window, as
+# "<statements>/<seconds>" (per API-server worker process), and the memory one DuckDB reader copy may use for the
+# console's queries in that process (DuckDB's memory_limit syntax; no spilling to disk beyond it).
+CONSOLE_RATE_LIMIT = os.environ.get("FLEXLAKE_CONSOLE_RATE_LIMIT") or "20/60"
+CONSOLE_DUCKDB_MEMORY_LIMIT = os.environ.get("FLEXLAKE_CONSOLE_DUCKDB_MEMORY_LIMIT") or "512MB"
+
 # Retries of every tenant task. The demo and tests set 0 so that a failure shows at once.
 TASK_RETRIES = int(os.environ.get("FLEXLAKE_TASK_RETRIES", "2"))
 

@@ -14,12 +14,15 @@ stored password is the one set is covered for PostgreSQL by test_warehouse_provi
 
 import contextlib
 import dataclasses
+import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg2
 import pytest
 import redshift_connector
+from flexlake.portal.console import ConsoleLimits, StatementFailed, StatementTimedOut, run_statement
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.reader_credentials import ReaderConnection
@@ -223,3 +226,43 @@ def test_a_second_tenant_with_the_same_schema_prefix_is_refused_before_any_state
         RedshiftWarehouse().provision(intruder, store, force=True)
     created = postgres_server.fetch("select rolname from pg_roles where rolname like 'rsprov\\_x%'")
     assert created == [], f"a refused tenant got roles: {created}"
+
+
+def test_the_sql_console_reads_the_marts_as_the_stored_reader_through_redshiftsqlhook(
+    provisioned: Any,
+    store: InMemoryCredentialStore,
+    tenant: TenantConfig,
+    driver_calls: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The console's Redshift path (issue 15) with the reader connection provisioning stored: RedshiftSQLHook logs in
+    as the reader; a query reads the marts unqualified (search path), is cut at the row limit through DECLARE/FETCH,
+    runs under the console's statement_timeout (set in its transaction) and is cancelled by it; the reader is refused
+    the raw schema by the server; a statement that is not a query is refused by the console with the reason. What
+    needs a cluster: redshift_connector's own behaviour and Redshift's cancel message (57014 is matched here)."""
+    reader = store.connections[f"flexlake_reader__{TENANT_ID}"]
+    fields = {"host": reader.host, "port": reader.port, "login": reader.login, "password": reader.password}
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{reader.conn_id.upper()}",
+        json.dumps({"conn_type": "redshift", **fields, "schema": reader.schema}),
+    )
+    enterprise = TenantConfig.model_validate({**tenant.model_dump(mode="json"), "tier": "enterprise"})
+    limits = ConsoleLimits(timeout_seconds=2.5, max_rows=3)
+    first_call = len(driver_calls)
+    assert run_statement(enterprise, "select figure from mart_figures", limits).rows == ((1,),)
+    assert (driver_calls[first_call]["user"], driver_calls[first_call]["database"]) == (
+        f"{TENANT_ID}_reader",
+        tenant.warehouse.database,
+    )
+    cut = run_statement(enterprise, "select g from generate_series(1, 10) g order by g", limits)
+    assert (cut.columns, cut.rows, cut.truncated) == (("g",), ((1,), (2,), (3,)), True)
+    timeout = run_statement(enterprise, "select current_setting('statement_timeout')", limits)
+    assert timeout.rows == (("2500ms",),), "set in the query's own transaction"
+    started = time.monotonic()
+    with pytest.raises(StatementTimedOut):
+        run_statement(enterprise, "select pg_sleep(30)", ConsoleLimits(timeout_seconds=0.5, max_rows=3))
+    assert time.monotonic() - started < 10
+    with pytest.raises(StatementFailed, match="permission denied"):
+        run_statement(enterprise, f"select * from {TENANT_ID}_raw_shop.users", limits)
+    with pytest.raises(StatementFailed, match="runs queries only"):
+        run_statement(enterprise, f"insert into {TENANT_ID}_marts.mart_figures values (2)", limits)

@@ -8,11 +8,14 @@ api-server are in test_tenant_access.py (its FAB server reads its catalogs from 
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flexlake import settings
 from flexlake.catalog import CatalogRetention, catalog_root, prune_catalog, read_latest_summary
 from flexlake.portal import reads
+from flexlake.portal.console_audit import AuditRecord, newest_records, write_record
 
 from tests.integration.airflow_servers import MotoS3, moto_s3_server
 from tests.unit.portal.catalog_samples import SampleRun, docs_marker, publish_sample_runs
@@ -66,3 +69,27 @@ def test_retention_prunes_old_versions_from_s3(s3: MotoS3, tmp_path: Path) -> No
     assert f"pruned/acme/{versions[1]}/summary.json" in keys
     latest = s3.client().get_object(Bucket=BUCKET, Key="pruned/acme/latest")["Body"].read().decode()
     assert latest == versions[1], "the version `latest` names is kept"
+
+
+def test_the_portal_sees_what_another_process_wrote_since_its_last_read(
+    s3: MotoS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API server keeps one s3 filesystem, whose listings s3fs caches forever: a version a task published and an
+    audit record another API-server process wrote (both put here with boto3, behind the filesystem's back) show at
+    the portal's next read of the tenant."""
+    monkeypatch.setattr(settings, "CATALOG_BASE_URI", f"s3://{BUCKET}/fresh")
+    monkeypatch.setattr(settings, "CATALOG_CONN_ID", CONN_ID)
+    versions = publish_sample_runs(reads.tenant_root("acme"), tmp_path, "acme", RUNS[:1])
+    record = AuditRecord("bob", "acme", "select 1", "ok", 1, 0.1)
+    write_record(reads.tenant_root("acme"), record, now=datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+    assert reads.versions(reads.tenant_root("acme")) == versions
+    assert [r["user"] for r in newest_records({"acme": reads.tenant_root("acme")}, 10)] == ["bob"]
+    later = "20991231T000000Z__manual__later"
+    client = s3.client()
+    client.put_object(Bucket=BUCKET, Key=f"fresh/acme/{later}/summary.json", Body=b"{}")
+    other = AuditRecord("carol", "acme", "select 2", "ok", 1, 0.1).as_json().encode()
+    client.put_object(
+        Bucket=BUCKET, Key="fresh/acme/audit/sql_console/2026-12-07/090000000000Z-other.jsonl", Body=other
+    )
+    assert reads.versions(reads.tenant_root("acme")) == [later, *versions]
+    assert [r["user"] for r in newest_records({"acme": reads.tenant_root("acme")}, 10)] == ["carol", "bob"]

@@ -13,12 +13,14 @@ the reader role reads the marts and nothing else) — that needs a Snowflake acc
 import base64
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import snowflake.connector
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from flexlake.portal.console import ConsoleLimits, StatementFailed, run_statement
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 from flexlake.warehouses.dbapi_warehouse import bookkeeping_statements, execute_statements, recorded_fingerprint
@@ -156,3 +158,57 @@ def test_the_warehouse_signs_in_through_snowflakehook_with_the_connections_priva
         "SYSADMIN",
         DATABASE.upper(),
     )
+
+
+def test_the_sql_console_reads_the_marts_as_the_key_pair_reader_through_snowflakehook(
+    fakesnow_server: FakesnowServer, cursor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console's Snowflake path (issue 15) with the reader connection provisioning stores: SnowflakeHook signs
+    in as the reader user and role with the issued private key (decrypted with the stored passphrase; its public half
+    is what the plan's ALTER USER ... SET RSA_PUBLIC_KEY binds), no password, Snowflake's statement timeout and the
+    console's query tag as session parameters, the marts schema; the query runs on fakesnow and is cut at the row
+    limit. fakesnow has no roles or grants: that the reader cannot write or read other schemas needs an account."""
+    tenant = TenantConfig.model_validate({**_tenant().model_dump(mode="json"), "tier": "enterprise"})
+    warehouse = get_warehouse("snowflake")
+    plan = warehouse.provisioning_plan(tenant)
+    issued = warehouse.issue_reader_credentials(tenant, "Generated-pass-phrase-1")
+    stored = warehouse.reader_connection(tenant, SimpleNamespace(extra_dejson={"account": "xy12345"}), plan, issued)
+    fields = {"login": stored.login, "password": stored.password, "schema": stored.schema}
+    connection = {"conn_type": "snowflake", **fields, "extra": json.loads(stored.extra)}
+    monkeypatch.setenv(f"AIRFLOW_CONN_{stored.conn_id.upper()}", json.dumps(connection))
+    cursor.execute("CREATE SCHEMA IF NOT EXISTS SNOWPROV_MARTS")
+    cursor.execute("CREATE OR REPLACE TABLE SNOWPROV_MARTS.DIM_CUSTOMERS (ID INT)")
+    cursor.execute("INSERT INTO SNOWPROV_MARTS.DIM_CUSTOMERS VALUES (0), (1), (2), (3), (4)")
+    given: list[dict[str, Any]] = []
+    real_connect = snowflake.connector.connect
+
+    def to_fakesnow(**kwargs: Any) -> Any:
+        given.append(kwargs)
+        return real_connect(**kwargs, host=fakesnow_server.host, port=fakesnow_server.port, protocol="http")
+
+    monkeypatch.setattr(snowflake.connector, "connect", to_fakesnow)
+    result = run_statement(
+        tenant, "select id from dim_customers order by id", ConsoleLimits(timeout_seconds=5, max_rows=3)
+    )
+    assert (result.columns, result.rows, result.truncated) == (("ID",), ((0,), (1,), (2,)), True)
+    (kwargs,) = given
+    key = serialization.load_pem_private_key(
+        base64.b64decode(issued.extra["private_key_content"]), password=b"Generated-pass-phrase-1"
+    )
+    assert kwargs["private_key"] == key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert base64.b64decode(issued.bound) == public, "the key the SQL sets is the stored key's public half"
+    assert "password" not in kwargs, sorted(kwargs)
+    assert (kwargs["user"], kwargs["role"], kwargs["warehouse"], kwargs["database"], kwargs["schema"]) == (
+        "SNOWPROV_READER",
+        "SNOWPROV_READER",
+        "SNOWPROV_WH",
+        "SNOWPROV",
+        "SNOWPROV_MARTS",
+    )
+    session = kwargs["session_parameters"]  # the connector adds its own defaults to the dict
+    assert (session["STATEMENT_TIMEOUT_IN_SECONDS"], session["QUERY_TAG"]) == (5, "flexlake-sql-console"), session
+    with pytest.raises(StatementFailed, match=r"(?i)does not exist"):
+        run_statement(tenant, "select * from no_such_mart", ConsoleLimits(timeout_seconds=5, max_rows=3))

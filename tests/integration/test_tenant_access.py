@@ -93,6 +93,9 @@ CATALOG_CONN_ID = "flexlake_catalog"
 PG_TENANTS = ("beta_shop", "delta_shop")
 PG_ADMIN_CONN_ID = "flexlake_pg_console_admin"
 CONSOLE_LIMITS = ConsoleLimits(timeout_seconds=5, max_rows=100)
+# The api-server's per-user console limit: above what any one user posts before the rate-limit test (bob: 5).
+CONSOLE_RATE_STATEMENTS = 6
+CONSOLE_RATE_LIMIT = f"{CONSOLE_RATE_STATEMENTS}/600"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -247,6 +250,7 @@ def _environment(root: Path, port: int) -> dict[str, str]:
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH": str(data_dir / "dag_bundles"),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "FLEXLAKE_CONSOLE_RATE_LIMIT": CONSOLE_RATE_LIMIT,
         "DO_NOT_TRACK": "1",
     }
 
@@ -444,6 +448,7 @@ ROUTES = {
     "catalog docs": "/flexlake/dags/{dag}/catalog/{version}/docs",
     "catalog old version": "/flexlake/dags/{dag}/catalog?version={version}",
     "runs": "/flexlake/dags/{dag}/runs",
+    "console audit": "/flexlake/dags/{dag}/console/audit",
 }
 
 
@@ -463,8 +468,9 @@ def test_every_portal_route_answers_only_the_tenants_users(fab_server: FabServer
                 path = template.format(dag=f"flexlake__{tenant}", version=oldest)
                 got[who, tenant, route] = fab_server.get(who, path).status_code
                 expected[who, tenant, route] = _expected_portal(who, tenant)
-        got[who, "-", "tenants"] = fab_server.get(who, "/flexlake/tenants").status_code
-        expected[who, "-", "tenants"] = 401 if who == "anonymous" else 200
+        for page in ("tenants", "audit"):  # every user's own selection of tenants
+            got[who, "-", page] = fab_server.get(who, f"/flexlake/{page}").status_code
+            expected[who, "-", page] = 401 if who == "anonymous" else 200
     wrong = {key: (got[key], expected[key]) for key in got if got[key] != expected[key]}
     assert not wrong, f"(who, tenant, route): (got, expected): {wrong}"
 
@@ -588,6 +594,7 @@ def test_a_tenant_user_may_list_the_plugin_tabs(fab_server: FabServer) -> None:
     assert response.status_code == 200
     views = {view["name"]: view["href"] for plugin in response.json()["plugins"] for view in plugin["external_views"]}
     assert views["SQL console"] == "/flexlake/dags/{DAG_ID}/console", views
+    assert views["SQL console audit"] == "/flexlake/audit", views
     assert {"Catalog", "Run history", "Tenants"} <= set(views), views
 
 
@@ -668,6 +675,7 @@ def test_pg_statements_stop_at_the_timeout_and_the_row_limit(pg_readers: dict[st
         assert time.monotonic() - started < 10, statement
     cut = run_postgres(reader, "select g from generate_series(1, 10) g", limits)
     assert (len(cut.rows), cut.truncated) == (3, True)
+    assert run_postgres(reader, "show statement_timeout", limits).rows == (("500ms",),), "set on the reader session"
 
 
 def test_the_sql_console_through_the_api_server(fab_server: FabServer, postgres_server: PostgresServer) -> None:
@@ -724,6 +732,44 @@ def test_the_console_form_runs_in_a_browser(fab_server: FabServer, browser: Brow
     page.get_by_text("beta_shop customer 5").wait_for(timeout=30_000)
     assert page.locator("table tbody tr").count() == 5
     _keep_artifacts([_shot(page, tmp_path, "sql_console")])
+
+
+def test_the_audit_pages_show_each_user_only_their_tenants_statements(fab_server: FabServer) -> None:
+    """After the console test: beta's audit page (bob, the admin) lists bob's statements with their outcome; the
+    all-tenants page shows them to the admin with the tenant, and to alpha's user nothing of beta's."""
+    statement = "select customer_id, name from dim_customers order by 1"
+    own = fab_server.get("beta", "/flexlake/dags/flexlake__beta_shop/console/audit")
+    assert own.status_code == 200 and statement in own.text and "bob" in own.text, own.text
+    assert "permission denied" in own.text and '<span class="bad">failed</span>' in own.text
+    everyone = fab_server.get("admin", "/flexlake/audit").text
+    assert statement in everyone and "beta_shop" in everyone and "<th>Tenant</th>" in everyone
+    alpha = fab_server.get("alpha", "/flexlake/audit").text
+    assert statement not in alpha and "beta_shop" not in alpha and "bob" not in alpha, alpha
+    assert 'href="console/audit"' in fab_server.get("beta", "/flexlake/dags/flexlake__beta_shop/console").text
+
+
+def test_a_user_past_the_console_rate_limit_gets_429_and_when_to_retry(fab_server: FabServer) -> None:
+    """The admin runs the api-server's limit of statements on beta's console; the next is refused with 429,
+    Retry-After and the time in its text, runs nothing and is not audited; bob (another user) is not slowed."""
+    console = "/flexlake/dags/flexlake__beta_shop/console"
+    root = catalog_root(f"s3://{CATALOG_BUCKET}/catalog", "beta_shop", CATALOG_CONN_ID)
+    root.fs.invalidate_cache()  # s3fs would answer this process's earlier listing (the api-server wrote since)
+    before = len(read_records(root))
+    with fab_server.client("admin") as admin:
+        accepted = [
+            admin.post(console, data={"statement": "select 1"}).status_code for _ in range(CONSOLE_RATE_STATEMENTS)
+        ]
+        refused = admin.post(console, data={"statement": "select 2"})
+    assert accepted == [200] * CONSOLE_RATE_STATEMENTS
+    assert refused.status_code == 429, refused.text
+    assert 0 < int(refused.headers["retry-after"]) <= 600
+    assert re.search(
+        r"at most 6 statements per 600 s per user .*Try again in \d+ s \(at \d\d:\d\d:\d\d UTC\)", refused.text
+    ), refused.text
+    root.fs.invalidate_cache()
+    assert len(read_records(root)) == before + CONSOLE_RATE_STATEMENTS, "the refused statement is not audited"
+    with fab_server.client("beta") as bob:
+        assert bob.post(console, data={"statement": "select 1"}).status_code == 200
 
 
 # ----- Last: removes beta's tenant file ----------------------------------------------------------------------------

@@ -13,12 +13,18 @@ Routes:
     GET  /dags/<dag_id>/runs                        the published run summaries: a chart and a table (the Runs tab)
     GET  /dags/<dag_id>/console                     the enterprise tier's SQL console (flexlake.portal.console)
     POST /dags/<dag_id>/console                     one statement as the tenant's reader: a result page or a CSV
+    GET  /dags/<dag_id>/console/audit               the tenant's console audit log, newest first
+    GET  /audit                                     the audit log of every tenant this user may see (operators: all)
 
 The console's POST is a read of the tenant's data, so it needs what reading the DAG needs, plus CSRF safety: inside
 the UI the JWT is a cookie the browser attaches to any request, so a POST authenticated by that cookie must come
 from this origin (its `Origin` header); a POST with an `Authorization` header was sent deliberately by its client.
+Past the per-user rate limit (FLEXLAKE_CONSOLE_RATE_LIMIT, flexlake.portal.rate_limit) a POST gets 429 with
+Retry-After and runs nothing.
 """
 
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -35,6 +41,7 @@ from sqlalchemy import select
 
 from flexlake import settings
 from flexlake.portal import reads
+from flexlake.portal.audit_page import AUDIT_PAGE_RECORDS, audit_page
 from flexlake.portal.console import (
     ConsoleLimits,
     QueryResult,
@@ -43,10 +50,11 @@ from flexlake.portal.console import (
     console_refusal,
     run_statement,
 )
-from flexlake.portal.console_audit import AuditRecord, Outcome, write_record
+from flexlake.portal.console_audit import AuditRecord, Outcome, newest_records, write_record
 from flexlake.portal.console_page import console_page, refusal_page, result_csv
 from flexlake.portal.pages import catalog_page, runs_page, tenants_page
-from flexlake.portal.paths import PathRefused, checked_version, tenant_of_dag
+from flexlake.portal.paths import DAG_ID_PREFIX, PathRefused, checked_version, tenant_of_dag
+from flexlake.portal.rate_limit import SlidingWindowLimiter, parse_rate_limit
 from flexlake.portal.tenants import tenant_overview
 from flexlake.tenant_config.loader import load_tenant_configs
 from flexlake.tenant_config.schema import TenantConfig
@@ -119,7 +127,8 @@ def runs(dag_id: str) -> HTMLResponse:
 
 # ----- The SQL console (enterprise tier) --------------------------------------------------------------------------
 
-CONSOLE_LIMITS = ConsoleLimits()
+CONSOLE_LIMITS = ConsoleLimits(duckdb_memory_limit=settings.CONSOLE_DUCKDB_MEMORY_LIMIT)
+CONSOLE_RATE = SlidingWindowLimiter(parse_rate_limit(settings.CONSOLE_RATE_LIMIT))
 
 
 def same_origin_post(request: Request) -> None:
@@ -181,6 +190,9 @@ def console_run(
     if refusal:
         audit.write("refused", detail=refusal)
         return _refused_console(tenant.tenant_id, refusal)
+    wait = CONSOLE_RATE.retry_after(audit.user)
+    if wait is not None:  # nothing ran: not audited (a loop of refusals would only fill the log)
+        return _rate_limited(tenant.tenant_id, statement, wait)
     try:
         result = run_statement(tenant, statement, CONSOLE_LIMITS)
     except StatementFailed as error:
@@ -194,6 +206,41 @@ def console_run(
             result_csv(result), media_type="text/csv", headers={**_HEADERS, "Content-Disposition": disposition}
         )
     return _html(console_page(tenant.tenant_id, CONSOLE_LIMITS, statement, result=result))
+
+
+def _rate_limited(tenant_id: str, statement: str, wait: float) -> HTMLResponse:
+    """429 with Retry-After (whole seconds, rounded up) and the form, the statement kept, saying when to retry."""
+    seconds = max(1, math.ceil(wait))
+    at = (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+    limit = CONSOLE_RATE.limit
+    message = (
+        f"Too many statements: the console runs at most {limit.describe()} per user (FLEXLAKE_CONSOLE_RATE_LIMIT). "
+        f"Try again in {seconds} s (at {at} UTC)."
+    )
+    page = console_page(tenant_id, CONSOLE_LIMITS, statement, error=message)
+    headers = {**_page_headers(), "Retry-After": str(seconds)}
+    return HTMLResponse(page, status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+
+
+@app.get("/dags/{dag_id}/console/audit", response_class=HTMLResponse, dependencies=[CanReadDag])
+def console_audit(dag_id: str) -> HTMLResponse:
+    """The tenant's audited statements, newest first: whoever may read the DAG (its users, operators)."""
+    tenant_id = tenant_of_dag(dag_id)
+    records = newest_records({tenant_id: reads.tenant_root(tenant_id)}, AUDIT_PAGE_RECORDS)
+    return _html(audit_page(f"SQL console audit of {tenant_id}", records, show_tenant=False))
+
+
+@app.get("/audit", response_class=HTMLResponse)
+def audit(user: GetUserDep, session: SessionDep) -> HTMLResponse:
+    """The audited statements of every tenant whose DAG this user may read (an operator: every tenant's)."""
+    readable = get_auth_manager().get_authorized_dag_ids(user=user, method="GET", session=session)
+    tenant_ids = [
+        tenant.tenant_id
+        for tenant in load_tenant_configs(settings.TENANT_CONFIGS_DIR).tenants
+        if DAG_ID_PREFIX + tenant.tenant_id in readable
+    ]
+    records = newest_records({tenant_id: reads.tenant_root(tenant_id) for tenant_id in tenant_ids}, AUDIT_PAGE_RECORDS)
+    return _html(audit_page("SQL console audit", records, show_tenant=True))
 
 
 class _Audit:

@@ -7,13 +7,15 @@ Where each guard sits, and why there:
   schema, no TEMP, no CREATE) from its Airflow connection `flexlake_reader__<tenant>`, never the transformer's. A
   statement the page lets through still cannot write, and cannot read another tenant's schema. Each PostgreSQL
   statement also runs in a transaction that is always rolled back.
-- **Timeout**: PostgreSQL's `statement_timeout` is set for the session when it connects; DuckDB has none, so a timer
-  interrupts the connection. Because a statement may itself `SET statement_timeout = 0`, the same timer also cancels
-  the PostgreSQL query a second later.
+- **Timeout and memory**: PostgreSQL's `statement_timeout` is set for the session when it connects; DuckDB has none,
+  so a timer interrupts the connection, and the reader copy is opened with a `memory_limit` and no temp directory (a
+  query past the limit fails rather than spilling onto the API server's disk). Because a statement may itself
+  `SET statement_timeout = 0`, the same timer also cancels the PostgreSQL query a second later.
 - **Row limit**: `fetchmany(limit + 1)`: the extra row says "truncated" without reading the rest. DuckDB streams
   results; on PostgreSQL a query runs in a server-side cursor, so a huge result never reaches the API server's memory.
-- **Which tenants**: enterprise tier only, on a warehouse whose reader the console can open (DuckDB, PostgreSQL);
-  anything else is refused with the reason (`console_refusal`).
+- **Which tenants**: enterprise tier only, on a warehouse whose reader the console can open (DuckDB, PostgreSQL, and
+  Snowflake and Redshift through the providers' hooks: flexlake.portal.console_servers); anything else (SQL Server, a
+  Snowflake tenant reading through a managed reader account) is refused with the reason (`console_refusal`).
 """
 
 import re
@@ -33,8 +35,9 @@ MAX_ROWS = 1000
 MAX_STATEMENT_CHARS = 20_000
 # Seconds after the timeout before the console cancels a PostgreSQL query itself (the server should have already).
 CANCEL_GRACE_SECONDS = 1.0
+DUCKDB_MEMORY_LIMIT = "512MB"
 CONSOLE_TIER = "enterprise"
-CONSOLE_WAREHOUSES = ("duckdb", "postgres")
+CONSOLE_WAREHOUSES = ("duckdb", "postgres", "snowflake", "redshift")
 # Leading blanks and comments, then a keyword PostgreSQL accepts in DECLARE ... CURSOR FOR.
 _QUERY_START = re.compile(
     r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(?:select|with|values|table)\b", re.IGNORECASE | re.DOTALL
@@ -45,6 +48,8 @@ _QUERY_START = re.compile(
 class ConsoleLimits:
     timeout_seconds: float = STATEMENT_TIMEOUT_SECONDS
     max_rows: int = MAX_ROWS
+    # DuckDB's memory_limit for a reader copy opened by the console; nothing spills to disk beyond it.
+    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,14 @@ def console_refusal(tenant: TenantConfig) -> str | None:
         )
     if tenant.warehouse.type not in CONSOLE_WAREHOUSES:
         return (
-            f"The SQL console reads DuckDB and PostgreSQL readers; {tenant.tenant_id}'s warehouse is "
-            f"{tenant.warehouse.type} (use its reader connection {reader_connection_id(tenant.tenant_id)} instead)."
+            f"The SQL console reads DuckDB, PostgreSQL, Snowflake and Redshift readers; {tenant.tenant_id}'s "
+            f"warehouse is {tenant.warehouse.type} (use its reader connection "
+            f"{reader_connection_id(tenant.tenant_id)} instead)."
+        )
+    if tenant.warehouse.type == "snowflake" and tenant.warehouse.reader_access != "role":
+        return (
+            f"{tenant.tenant_id} reads its marts through a Snowflake managed reader account (reader_access: "
+            f"{tenant.warehouse.reader_access}), which this console cannot sign in to: query them in that account."
         )
     return None
 
@@ -107,6 +118,8 @@ def run_statement(tenant: TenantConfig, statement: str, limits: ConsoleLimits) -
     text = checked_statement(statement)
     if tenant.warehouse.type == "duckdb":
         return run_duckdb(_duckdb_reader_path(tenant), text, limits)
+    if tenant.warehouse.type in {"snowflake", "redshift"}:
+        return _run_on_server(tenant, text, limits)
     return run_postgres(postgres_reader(tenant.tenant_id), text, limits)
 
 
@@ -118,14 +131,20 @@ def run_duckdb(reader_path: Path, statement: str, limits: ConsoleLimits) -> Quer
 
     started = time.monotonic()
     try:
-        connection = open_reader(reader_path)
+        # No temp_directory: a query over the memory limit fails instead of filling the API server's disk.
+        connection = open_reader(reader_path, {"memory_limit": limits.duckdb_memory_limit, "temp_directory": ""})
     except FileNotFoundError as error:
         raise StatementFailed(str(error)) from None
     try:
         with _watchdog(limits.timeout_seconds, connection.interrupt) as fired:
             try:
                 cursor = connection.execute(statement)
-                return _fetched(cursor, limits.max_rows, started)
+                return fetched(cursor, limits.max_rows, started)
+            except duckdb.OutOfMemoryException:
+                raise StatementFailed(
+                    f"the statement needs more than the console's memory limit ({limits.duckdb_memory_limit}, "
+                    "FLEXLAKE_CONSOLE_DUCKDB_MEMORY_LIMIT): select fewer columns or rows, or aggregate first"
+                ) from None
             except duckdb.Error as error:
                 if fired.is_set():
                     raise StatementTimedOut(f"cancelled after {limits.timeout_seconds:g} s") from None
@@ -182,7 +201,7 @@ def run_postgres(reader: PostgresReader, statement: str, limits: ConsoleLimits) 
         name = "flexlake_console" if streams_on_postgres(statement) else None
         with _watchdog(cancel_after, connection.cancel), connection.cursor(name=name) as cursor:
             cursor.execute(statement)
-            return _fetched(cursor, limits.max_rows, started)
+            return fetched(cursor, limits.max_rows, started)
     except psycopg2.errors.QueryCanceled:
         raise StatementTimedOut(f"cancelled after {limits.timeout_seconds:g} s") from None
     except psycopg2.Error as error:
@@ -216,7 +235,7 @@ def _watchdog(seconds: float, cancel: Callable[[], None]) -> Iterator[threading.
         timer.cancel()
 
 
-def _fetched(cursor: Any, max_rows: int, started: float) -> QueryResult:
+def fetched(cursor: Any, max_rows: int, started: float) -> QueryResult:
     """Up to `max_rows` rows (one more is read only to tell that there were more).
 
     A server-side (named) PostgreSQL cursor has its description only after the first fetch; a plain cursor of a
@@ -226,6 +245,17 @@ def _fetched(cursor: Any, max_rows: int, started: float) -> QueryResult:
     rows = [tuple(row) for row in cursor.fetchmany(max_rows + 1)]
     columns = tuple(str(column[0]) for column in cursor.description or ())
     return QueryResult(columns, tuple(rows[:max_rows]), len(rows) > max_rows, time.monotonic() - started)
+
+
+def _run_on_server(tenant: TenantConfig, statement: str, limits: ConsoleLimits) -> QueryResult:
+    """Snowflake and Redshift, through their providers' hooks (imported only when such a console runs)."""
+    from flexlake.portal.console_servers import run_redshift, run_snowflake  # noqa: PLC0415
+    from flexlake.warehouses.redshift import RedshiftWarehouse  # noqa: PLC0415 - imports Cosmos: only when used
+
+    if tenant.warehouse.type == "snowflake":
+        return run_snowflake(tenant.tenant_id, statement, limits)
+    marts = RedshiftWarehouse().marts_schema(tenant)
+    return run_redshift(tenant.tenant_id, marts, statement, limits)
 
 
 def _duckdb_reader_path(tenant: TenantConfig) -> Path:

@@ -27,7 +27,8 @@ def console_page(
     """The statement form, then the result table or the warehouse's error."""
     form = (
         f'<p class="muted">Read-only, as {escape(tenant_id)}\'s reader: at most {limits.max_rows:,} rows, '
-        f"{limits.timeout_seconds:g} s per statement. Every statement is logged with your user name.</p>"
+        f"{limits.timeout_seconds:g} s per statement. Every statement is logged with your user name "
+        '(<a href="console/audit">audit log</a>).</p>'
         '<form method="post"><textarea name="statement" rows="8" cols="100" '
         f'placeholder="{escape(_EXAMPLE)}" required>{escape(statement)}</textarea><br>'
         '<button type="submit" name="format" value="html">Run</button> '

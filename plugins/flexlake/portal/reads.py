@@ -55,8 +55,15 @@ class RunRow:
 
 
 def tenant_root(tenant_id: str) -> ObjectStoragePath:
-    """The tenant's catalog prefix; `tenant_id` must already be checked (flexlake.portal.paths.tenant_of_dag)."""
-    return catalog_root(settings.CATALOG_BASE_URI, tenant_id, settings.CATALOG_CONN_ID)
+    """The tenant's catalog prefix, read fresh; `tenant_id` must already be checked (paths.tenant_of_dag).
+
+    Airflow keeps one filesystem per connection for the life of the API server, and s3fs caches every listing (and
+    the object sizes in it) without expiry: versions published by the tasks, and audit records written by another
+    API-server process, would never show, and a rewritten `latest` could be read with its old size. So each request
+    drops the filesystem's listing cache first (a no-op for file://)."""
+    root = catalog_root(settings.CATALOG_BASE_URI, tenant_id, settings.CATALOG_CONN_ID)
+    root.fs.invalidate_cache()
+    return root
 
 
 def runs(root: ObjectStoragePath) -> list[RunRow]:

@@ -31,7 +31,12 @@ from flexlake.warehouses.provisioning import (
     render_sql,
 )
 from flexlake.warehouses.raw_freshness import newest_by_table
-from flexlake.warehouses.reader_credentials import CredentialStore, ReaderConnection, reader_password
+from flexlake.warehouses.reader_credentials import (
+    CredentialStore,
+    IssuedReaderCredentials,
+    ReaderConnection,
+    reader_password,
+)
 from flexlake.warehouses.schema_ownership import check_schema_owners, record_schema_owners
 from flexlake.warehouses.sizing import sizing_for
 from flexlake.warehouses.source_vars import source_system_vars
@@ -64,7 +69,14 @@ class DbApiWarehouse(ABC):
     def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
         """Schemas, roles and grants of the tenant, as SQL (no I/O)."""
 
-    def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
+    def issue_reader_credentials(self, tenant: TenantConfig, password: str) -> IssuedReaderCredentials:
+        """A new reader's credentials from the generated password: here the password itself, bound and stored
+        (Snowflake's key-pair reader binds a public key instead)."""
+        return IssuedReaderCredentials(bound=password, password=password)
+
+    def reader_connection(
+        self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, issued: IssuedReaderCredentials
+    ) -> Any:
         """The Airflow connection a reader logs in with: the admin connection's server, the reader's login."""
         assert plan.reader_connection_id and plan.reader_role
         return ReaderConnection(
@@ -74,7 +86,7 @@ class DbApiWarehouse(ABC):
             port=int(admin.port or self.default_port),
             login=plan.reader_role,
             schema=self.reader_connection_schema(tenant),
-            password=password,
+            password=issued.password,
             description=f"flexlake: read-only access to {self.marts_schema(tenant)} ({self.type})",
             extra=self.reader_connection_extra(tenant),
         )
@@ -162,15 +174,17 @@ class DbApiWarehouse(ABC):
             if self.records_schema_owners:
                 check_schema_owners(cursor, plan, provisioned_before=recorded is not None)
             password, state = reader_password(credentials, plan)
-            statements = [*plan.statements, *(plan.credential_statements if state == "created" else ())]
-            executed = execute_statements(cursor, statements, password=password, connection_user=admin.login)
+            issued = self.issue_reader_credentials(tenant, password) if state == "created" and password else None
+            statements = [*plan.statements, *(plan.credential_statements if issued else ())]
+            bound = issued.bound if issued else password
+            executed = execute_statements(cursor, statements, password=bound, connection_user=admin.login)
             if self.records_schema_owners:
                 record_schema_owners(cursor, plan)
             execute_statements(cursor, bookkeeping_statements(plan), password=None, connection_user=None)
         finally:
             connection.close()
-        if state == "created" and password:
-            credentials.create(self.reader_connection(tenant, admin, plan, password))
+        if issued:
+            credentials.create(self.reader_connection(tenant, admin, plan, issued))
         seconds = time.monotonic() - started
         return ProvisioningResult(plan.tenant_id, plan.fingerprint, False, state, seconds, executed)
 

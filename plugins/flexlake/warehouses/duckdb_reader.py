@@ -14,6 +14,7 @@ or attach anything.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -60,14 +61,20 @@ def publish_reader_copy(live_path: Path, reader_path: Path, schema: str) -> int:
     return len(names)
 
 
-def open_reader(reader_path: Path) -> duckdb.DuckDBPyConnection:
-    """The reader's connection: read-only, no filesystem or network access, configuration locked."""
+def open_reader(reader_path: Path, limits: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """The reader's connection: read-only, no filesystem or network access, configuration locked.
+
+    `limits` adds resource settings (the SQL console's memory_limit, no temp_directory); the sandbox keys always
+    win. DuckDB shares one instance per file in a process and refuses a second connection with another config."""
     if not reader_path.exists():
         raise FileNotFoundError(
             f"{reader_path} does not exist yet: the reader copy is published by the tenant's publish_catalog "
             "task after each run; run the tenant's DAG once"
         )
-    return duckdb.connect(str(reader_path), read_only=True, config=dict(READER_CONFIG))
+    # The sandbox keys first: DuckDB applies the keys in order, and refuses temp_directory after external access
+    # was switched off only when it comes first (1.4).
+    extra = {key: value for key, value in (limits or {}).items() if key not in READER_CONFIG}
+    return duckdb.connect(str(reader_path), read_only=True, config={**READER_CONFIG, **extra})
 
 
 def _literal(path: Path) -> str:

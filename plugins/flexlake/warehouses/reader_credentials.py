@@ -51,6 +51,17 @@ class ReaderConnection:
     extra: str | None = None  # JSON, e.g. a Snowflake account and warehouse
 
 
+@dataclass(frozen=True)
+class IssuedReaderCredentials:
+    """A new reader's credentials as provisioning issues them: what the plan's credential statements bind (the
+    password; for a Snowflake key-pair reader the public key) and what its connection keeps (the password or the
+    key's passphrase, and extras such as Snowflake's `private_key_content`). Nothing of it is in repr."""
+
+    bound: str = field(repr=False)
+    password: str = field(repr=False)
+    extra: dict[str, str] = field(default_factory=dict, repr=False)
+
+
 class CredentialStore(Protocol):
     can_create: bool
 

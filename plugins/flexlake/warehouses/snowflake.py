@@ -9,6 +9,7 @@ the tenant's transformer role on the tenant's warehouse (both created by provisi
 suspended on its own.
 """
 
+import base64
 import dataclasses
 import json
 from functools import cached_property
@@ -28,7 +29,7 @@ from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses.base import tenant_schema_names
 from flexlake.warehouses.dbapi_warehouse import DbApiWarehouse
 from flexlake.warehouses.provisioning import ProvisioningPlan
-from flexlake.warehouses.reader_credentials import ReaderConnection
+from flexlake.warehouses.reader_credentials import IssuedReaderCredentials, ReaderConnection
 from flexlake.warehouses.sizing import sizing_for
 from flexlake.warehouses.snowflake_provisioning import snowflake_plan, snowflake_warehouse_name
 
@@ -88,7 +89,18 @@ class SnowflakeWarehouse(DbApiWarehouse):
         hook.set_autocommit(connection, True)
         return connection
 
-    def reader_connection(self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, password: str) -> Any:
+    def issue_reader_credentials(self, tenant: TenantConfig, password: str) -> IssuedReaderCredentials:
+        """The `role` reader signs in with a key pair: a new RSA key whose public half the plan's credential
+        statement binds, the private key (encrypted with the generated password as its passphrase) kept in the
+        reader's connection, where SnowflakeHook reads it. A `reader_account` tenant's password is the managed
+        account's admin password: kept as it is."""
+        if self.config(tenant).reader_access != "role":
+            return super().issue_reader_credentials(tenant, password)
+        return key_pair_credentials(password)
+
+    def reader_connection(
+        self, tenant: TenantConfig, admin: Any, plan: ProvisioningPlan, issued: IssuedReaderCredentials
+    ) -> Any:
         extras = admin.extra_dejson
         reader_extras = {
             "account": extras.get("account"),
@@ -96,6 +108,7 @@ class SnowflakeWarehouse(DbApiWarehouse):
             "warehouse": snowflake_warehouse_name(tenant.tenant_id),
             "role": plan.reader_role,
             **{key: extras[key] for key in ("host", "port", "protocol") if extras.get(key)},
+            **issued.extra,
         }
         assert plan.reader_connection_id and plan.reader_role
         return ReaderConnection(
@@ -105,10 +118,33 @@ class SnowflakeWarehouse(DbApiWarehouse):
             port=None,
             login=plan.reader_role,
             schema=self.marts_schema(tenant).upper(),
-            password=password,
+            password=issued.password,
             description=f"flexlake: read-only access to {self.marts_schema(tenant).upper()}",
             extra=json.dumps(reader_extras),
         )
+
+
+def key_pair_credentials(passphrase: str) -> IssuedReaderCredentials:
+    """A 2048-bit RSA key: its public key as Snowflake's RSA_PUBLIC_KEY takes it (the PEM body without its header
+    lines), its private key as PKCS#8 PEM encrypted with `passphrase`, base64-encoded for `private_key_content`."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - only when credentials are issued
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode()),
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    public_body = "".join(line for line in public_pem.decode().splitlines() if not line.startswith("-----"))
+    return IssuedReaderCredentials(
+        bound=public_body,
+        password=passphrase,
+        extra={"private_key_content": base64.b64encode(private_pem).decode()},
+    )
 
 
 def transformer_role(tenant: TenantConfig) -> str:

@@ -6,7 +6,11 @@ another one. Every statement is idempotent (IF NOT EXISTS, GRANT, ALTER ... SET)
 
 Two ways for a customer to read its marts (`warehouse.reader_access`):
 - `role` (default): a read-only role and a login user in the provider's account, with SELECT on the marts'
-  current and future tables and views (future grants), usage of the tenant's warehouse, and nothing else.
+  current and future tables and views (future grants), usage of the tenant's warehouse, and nothing else. The user
+  is a SERVICE user signing in with a key pair (Snowflake is retiring password sign-in for service users): when
+  `flexlake provision` issues the reader's credentials it generates an RSA key, binds its public half into
+  `ALTER USER ... SET RSA_PUBLIC_KEY` (the plan's credential placeholder) and stores the private key, encrypted
+  with a generated passphrase, in the reader's Airflow connection (SnowflakeWarehouse.issue_reader_credentials).
 - `reader_account`: a Snowflake managed reader account (for a customer without its own Snowflake account)
   that sees the marts through a share. Shares cannot carry future grants, so the grants are statements of
   the plan re-applied by every provisioning run. The reader account's locator is only known once Snowflake
@@ -65,13 +69,7 @@ def snowflake_plan(
         )
     else:
         statements += _reader_role(reader, warehouse, db, marts)
-        credential_statements = (
-            Statement(
-                sql.SQL("ALTER USER {} SET PASSWORD = {}").format(sql.Identifier(reader), PASSWORD),
-                "the reader's new password (the user existed without this connection)",
-                uses_password=True,
-            ),
-        )
+        credential_statements = _reader_key(reader)
     return ProvisioningPlan(
         tenant_id=tenant_id,
         warehouse_type="snowflake",
@@ -151,14 +149,28 @@ def _reader_role(reader: str, warehouse: str, database: str, marts: str) -> list
         Statement(sql.SQL("GRANT SELECT ON FUTURE VIEWS IN SCHEMA {} TO ROLE {}").format(schema, role), ""),
         Statement(
             sql.SQL(
-                "CREATE USER IF NOT EXISTS {} PASSWORD = {} DEFAULT_ROLE = {} DEFAULT_WAREHOUSE = {} "
-                "DEFAULT_NAMESPACE = {} MUST_CHANGE_PASSWORD = FALSE"
-            ).format(role, PASSWORD, role, sql.Identifier(warehouse), sql.Literal(f"{database}.{marts}")),
-            "reader login (password set only when the user is created)",
-            uses_password=True,
+                "CREATE USER IF NOT EXISTS {} TYPE = SERVICE DEFAULT_ROLE = {} DEFAULT_WAREHOUSE = {} "
+                "DEFAULT_NAMESPACE = {}"
+            ).format(role, role, sql.Identifier(warehouse), sql.Literal(f"{database}.{marts}")),
+            "reader login: a service user, signing in with the key pair its connection holds",
         ),
         Statement(sql.SQL("GRANT ROLE {} TO USER {}").format(role, role), ""),
     ]
+
+
+def _reader_key(reader: str) -> tuple[Statement, ...]:
+    """Run when this provisioning issued the reader's connection: the new key's public half (bound as the plan's
+    credential placeholder) replaces any earlier key, and a password left from an older flexlake goes."""
+    user = sql.Identifier(reader)
+    return (
+        Statement(
+            sql.SQL("ALTER USER {} SET RSA_PUBLIC_KEY = {}").format(user, PASSWORD),
+            "the reader's new public key (its private key is in the reader's connection only)",
+            uses_password=True,
+        ),
+        Statement(sql.SQL("ALTER USER {} UNSET PASSWORD").format(user), ""),
+        Statement(sql.SQL("ALTER USER {} SET TYPE = SERVICE").format(user), ""),
+    )
 
 
 def _reader_share(tenant_id: str, database: str, marts: str) -> list[Statement]:

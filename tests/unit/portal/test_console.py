@@ -132,14 +132,21 @@ def test_a_missing_reader_copy_says_how_to_make_one(tmp_path: Path) -> None:
         ("professional", {"type": "duckdb"}, "enterprise tier; acme is on the professional tier"),
         (
             "enterprise",
-            {"type": "snowflake", "connection_id": "sf", "database": "db"},
-            "warehouse is snowflake",
+            {"type": "sqlserver", "connection_id": "ms", "database": "db"},
+            "warehouse is sqlserver",
+        ),
+        (
+            "enterprise",
+            {"type": "snowflake", "connection_id": "sf", "database": "db", "reader_access": "reader_account"},
+            "managed reader account",
         ),
         ("enterprise", {"type": "duckdb"}, None),
         ("enterprise", {"type": "postgres", "connection_id": "pg", "database": "db"}, None),
+        ("enterprise", {"type": "snowflake", "connection_id": "sf", "database": "db"}, None),
+        ("enterprise", {"type": "redshift", "connection_id": "rs", "database": "db"}, None),
     ],
 )
-def test_only_enterprise_tenants_on_duckdb_or_postgres_get_a_console(
+def test_only_enterprise_tenants_with_a_reader_the_console_opens_get_a_console(
     tier: str, warehouse: dict[str, Any], reason: str | None
 ) -> None:
     """Other tiers and warehouses are refused with the reason, and run_statement refuses them too."""
