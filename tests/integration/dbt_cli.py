@@ -1,18 +1,34 @@
-"""The dbt command line against the product project (include/dbt) or a tenant overlay project built on it,
-with a private target and log path."""
+"""The integration tests' one dbt build harness: write raw data, run dbt on DuckDB or PostgreSQL (the product
+project in include/dbt, or a tenant overlay built on it) with a private target and log path, read the result.
+
+    duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, datasets, raw_alias)  # raw data where a tenant DAG puts it
+    fetch = postgres_raw_warehouse(postgres_server, datasets)                  # (or on PostgreSQL)
+    build = build_project(["build", ...], target, dbt_vars, work_dir, fetch=fetch, env=env)
+    build.failures(), build.models(), build.fetch("select ...")
+
+A module builds once per warehouse in module-scoped fixtures (`--dist loadfile` keeps a module on one worker, so
+its tests share them); `run_dbt` stays for commands that are not a build to read (parse, ls, compile).
+"""
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from tests.generators.raw_tables import RawDataset, write_duckdb
+from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "include" / "dbt"
@@ -22,6 +38,13 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 TEST_DBT_THREADS = 4
 # The dbt commands that run nodes and so take --threads (`dbt ls`, `deps`, `parse` refuse it).
 _THREADED_COMMANDS = frozenset({"build", "run", "test", "seed", "snapshot", "compile"})
+# Every source system with its own staging and adapter folders (a tenant's build excludes the ones it lacks).
+SOURCE_SYSTEMS = tuple(
+    sorted(path.name for path in (DBT_PROJECT_DIR / "models" / "staging").iterdir() if path.is_dir())
+)
+_PASSED = frozenset({"success", "pass"})
+LOGGER = logging.getLogger(__name__)
+Fetch = Callable[[str], list[tuple[Any, ...]]]
 
 
 def run_dbt(
@@ -87,3 +110,90 @@ def duckdb_raw_warehouse(
             return connection.sql(sql).fetchall()
 
     return dbt_vars, fetch
+
+
+def postgres_raw_warehouse(server: "PostgresServer", datasets: Mapping[str, RawDataset]) -> Fetch:
+    """Each dataset written into its raw schema of the server's database (tables are replaced), as the Airbyte
+    PostgreSQL destination lays a tenant out: the dbt `postgres` target builds beside them. Returns a query
+    function on that database."""
+    for schema, dataset in datasets.items():
+        write_postgres(dataset, server.connection_kwargs, schema)
+    return server.fetch
+
+
+def other_systems_excluded(systems: Collection[str]) -> list[str]:
+    """Selectors of the staging and adapter models of every source system a tenant lacks, for `--exclude`: a tenant
+    DAG's build never runs them (their sources do not exist in its warehouse)."""
+    return [
+        f"path:models/{layer}/{system}"
+        for system in SOURCE_SYSTEMS
+        if system not in systems
+        for layer in ("staging", "adapters")
+    ]
+
+
+@dataclass(frozen=True)
+class DbtBuild:
+    """One finished dbt run that a module's tests read: what dbt reported per node, how long it took, the tail of
+    its output, and a query function on the warehouse it built."""
+
+    target: str
+    dbt_vars: dict[str, Any]
+    work_dir: Path
+    results: dict[str, str]  # unique_id -> status
+    seconds: float
+    output: str
+    fetch: Fetch
+    env: dict[str, str] | None = None
+
+    @property
+    def log(self) -> Path:
+        """dbt.log: every statement dbt sent."""
+        return self.work_dir / "logs" / "dbt.log"
+
+    @cached_property
+    def run_results(self) -> list[dict[str, Any]]:
+        """The full entries of run_results.json (failures counts, timings, messages)."""
+        results: list[dict[str, Any]] = json.loads((self.work_dir / "target" / "run_results.json").read_text())[
+            "results"
+        ]
+        return results
+
+    def models(self) -> set[str]:
+        """Names of the models that built."""
+        return {
+            uid.split(".")[-1]
+            for uid, status in self.results.items()
+            if uid.startswith("model.") and status == "success"
+        }
+
+    def failures(self, allowed_warnings: Collection[str] | None = None) -> dict[str, str]:
+        """Nodes that neither succeeded nor passed, by name (tests) or unique_id: a warning counts only when
+        allowed_warnings is given and does not name it (None: every warning is allowed)."""
+        return {
+            uid.split(".")[2] if uid.startswith("test.") else uid: status
+            for uid, status in self.results.items()
+            if status not in _PASSED
+            and not (status == "warn" and (allowed_warnings is None or uid.split(".")[2] in allowed_warnings))
+        }
+
+
+def build_project(
+    command: list[str],
+    target: str,
+    dbt_vars: dict[str, Any],
+    work_dir: Path,
+    *,
+    fetch: Fetch,
+    env: dict[str, str] | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
+    threads: int = TEST_DBT_THREADS,
+) -> DbtBuild:
+    """Run a dbt command that builds (`build`, `run`, `seed`) and keep what the tests read; a run that wrote no
+    run_results.json fails here with dbt's output. Node failures are the tests' to assert (`failures()`)."""
+    started = time.monotonic()
+    result = run_dbt(command, target, dbt_vars, work_dir, env, project_dir=project_dir, threads=threads)
+    seconds = time.monotonic() - started
+    results = node_statuses(work_dir, result)
+    LOGGER.warning("dbt %s on %s: %d nodes in %.1f s", command[0], target, len(results), seconds)
+    return DbtBuild(target, dbt_vars, work_dir, results, seconds, result.stdout[-8000:], fetch, env)

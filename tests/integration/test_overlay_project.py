@@ -11,9 +11,6 @@ Raw Shopify data from tests/generators is synced beside it. One `dbt build` per 
 the product (which now also tests the replacement) must pass.
 """
 
-import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
@@ -23,9 +20,18 @@ import duckdb
 import pytest
 from flexlake.warehouses.tsql_lint import lint_compiled_dir
 
-from tests.generators.raw_tables import RawDataset, write_duckdb, write_postgres
+from tests.generators.raw_tables import RawDataset
 from tests.generators.shopify import generate_shopify
-from tests.integration.dbt_cli import REPO_ROOT, install_overlay, run_dbt
+from tests.integration.dbt_cli import (
+    REPO_ROOT,
+    DbtBuild,
+    Fetch,
+    build_project,
+    duckdb_raw_warehouse,
+    install_overlay,
+    postgres_raw_warehouse,
+    run_dbt,
+)
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -40,14 +46,6 @@ OVERLAY = REPO_ROOT / "tenant_configs" / "overlays" / "example_appdb"
 OVERLAY_PACKAGE = "example_appdb_overlay"
 APP_STATES = ("paid", "shipped", "refunded", "cancelled", "cart")
 APP_ORDERS = 40
-Fetch = Callable[[str], list[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Build:
-    results: dict[str, str]  # unique_id -> status
-    seconds: float
-    fetch: Fetch
 
 
 # The application database as Airbyte's Postgres source syncs it in CDC mode (incremental_append): every change
@@ -251,44 +249,27 @@ def _dbt_vars(database: str | None) -> dict[str, Any]:
     }
 
 
-def _build(overlay: Path, target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, *, env: Any) -> Build:
-    started = time.monotonic()
-    result = run_dbt(["build"], target, dbt_vars, work_dir, env, project_dir=overlay)
-    seconds = time.monotonic() - started
-    run_results = work_dir / "target" / "run_results.json"
-    assert run_results.exists(), result.stdout[-5000:] + result.stderr[-2000:]
-    results = {r["unique_id"]: r["status"] for r in json.loads(run_results.read_text())["results"]}
-    print(f"overlay build on {target}: {seconds:.1f} s, {len(results)} nodes")
-    return Build(results, seconds, fetch)
+def _build(overlay: Path, target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, *, env: Any) -> DbtBuild:
+    return build_project(["build"], target, dbt_vars, work_dir, fetch=fetch, env=env, project_dir=overlay)
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, overlay: Path) -> Build:
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, overlay: Path) -> DbtBuild:
     work_dir = tmp_path_factory.mktemp("overlay_duckdb")
-    raw_file, warehouse = work_dir / "raw.duckdb", work_dir / "warehouse.duckdb"
-    write_duckdb(dataset, str(raw_file), RAW_SCHEMA)
-    with duckdb.connect(str(warehouse)) as connection:
+    duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, {RAW_SCHEMA: dataset}, RAW_ALIAS)
+    with duckdb.connect(duckdb_vars["flexlake_duckdb_path"]) as connection:
         for statement in _app_tables(upper_case_items=True):
             connection.execute(statement)
-    dbt_vars = _dbt_vars(RAW_ALIAS) | {
-        "flexlake_duckdb_path": str(warehouse),
-        "flexlake_duckdb_attach": [{"path": str(raw_file), "alias": RAW_ALIAS}],
-    }
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-    return _build(overlay, "duckdb", dbt_vars, work_dir, fetch, env=None)
+    return _build(overlay, "duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch, env=None)
 
 
 @pytest.fixture(scope="module")
 def postgres_build(
     postgres_server: "PostgresServer", tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, overlay: Path
-) -> Build:
+) -> DbtBuild:
     import psycopg2  # noqa: PLC0415 - only this fixture writes to PostgreSQL directly
 
-    write_postgres(dataset, postgres_server.connection_kwargs, RAW_SCHEMA)
+    fetch = postgres_raw_warehouse(postgres_server, {RAW_SCHEMA: dataset})
     connection = psycopg2.connect(**postgres_server.connection_kwargs)
     try:
         with connection, connection.cursor() as cursor:
@@ -298,7 +279,7 @@ def postgres_build(
     finally:
         connection.close()
     work_dir = tmp_path_factory.mktemp("overlay_postgres")
-    return _build(overlay, "postgres", _dbt_vars(None), work_dir, postgres_server.fetch, env=postgres_server.dbt_env)
+    return _build(overlay, "postgres", _dbt_vars(None), work_dir, fetch, env=postgres_server.dbt_env)
 
 
 BUILDS = ["duckdb_build", "postgres_build"]
@@ -307,9 +288,9 @@ BUILDS = ["duckdb_build", "postgres_build"]
 @pytest.mark.parametrize("build_name", BUILDS)
 def test_the_overlay_builds_and_every_data_test_passes(build_name: str, request: pytest.FixtureRequest) -> None:
     """Product, replacement, added mart and app-database adapters build; every data test passes."""
-    build: Build = request.getfixturevalue(build_name)
-    failed = {uid: status for uid, status in build.results.items() if status not in {"success", "pass", "warn"}}
-    assert not failed, f"{build_name} ({build.seconds:.1f} s): {failed}"
+    build: DbtBuild = request.getfixturevalue(build_name)
+    failed = build.failures()
+    assert not failed, f"{build_name} ({build.seconds:.1f} s): {failed}\n{build.output}"
     for name in ("mart_revenue_daily", "mart_revenue_by_source_system", "app__orders", "app__order_lines"):
         assert build.results.get(f"model.{OVERLAY_PACKAGE}.{name}") == "success", f"{name} not built from the overlay"
     assert "model.flexlake.mart_revenue_daily" not in build.results, "the product's replaced model must not build"
@@ -322,7 +303,7 @@ def test_the_overlay_builds_and_every_data_test_passes(build_name: str, request:
 def test_the_replaced_mart_has_the_overlays_definition(build_name: str, request: pytest.FixtureRequest) -> None:
     """average_order_value is net revenue per converted order (the overlay's), not gross (the product's), on refund
     days; a day whose orders all lack an FX rate has none."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     rows = build.fetch(
         f"select orders - unconverted_orders, gross_revenue, net_revenue, average_order_value "
         f"from {PREFIX}_marts.mart_revenue_daily where orders > 0"
@@ -345,7 +326,7 @@ def test_app_orders_are_the_latest_cdc_versions_and_deleted_ones_are_flagged(
 ) -> None:
     """input__orders holds each app order's latest CDC version (carts left out, deletes flagged with their last
     full version, same-instant changes ordered by LSN, a late-extracted older change ignored) exactly."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     rows = build.fetch(
         f"select order_id, order_status, total_amount, is_deleted from {PREFIX}_input.input__orders "
         "where source_system = 'app'"
@@ -364,7 +345,7 @@ def test_app_orders_are_the_latest_cdc_versions_and_deleted_ones_are_flagged(
 def test_app_customers_and_lines_follow_their_cdc_history(build_name: str, request: pytest.FixtureRequest) -> None:
     """Customers: inserted and updated (31), deleted (5, attributes of its last version), same-instant updates
     (7: the later LSN), late-extracted older change (9: ignored). Lines: deleted with their item or order."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     customers = {
         row[0]: row[1:]
         for row in build.fetch(
@@ -396,7 +377,7 @@ def test_app_customers_and_lines_follow_their_cdc_history(build_name: str, reque
 def test_app_database_rows_reach_the_contract_and_the_marts(build_name: str, request: pytest.FixtureRequest) -> None:
     """Every live app order is a fct_orders row; the added mart reports the app's counted orders and gross revenue
     (deleted order 6 not counted, updated values won) beside shopify; the replaced daily mart counts them too."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = _expected_app_orders()
     live = {order_id: total for order_id, (_, total, is_deleted) in expected.items() if is_deleted == 0}
     counted = {

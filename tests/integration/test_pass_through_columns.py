@@ -9,18 +9,23 @@ older value would show). A column of a system the tenant does not sync is ignore
 a product column fails compilation with the fix.
 """
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.generators.oracle import latest_rows
-from tests.generators.raw_tables import RawDataset, write_postgres
+from tests.generators.raw_tables import RawDataset
 from tests.generators.shopify import generate_shopify
-from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
+from tests.integration.dbt_cli import (
+    DbtBuild,
+    Fetch,
+    build_project,
+    duckdb_raw_warehouse,
+    other_systems_excluded,
+    postgres_raw_warehouse,
+    run_dbt,
+)
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -40,14 +45,6 @@ PASS_THROUGH = {
     "orders": [{"system": "shopify", "column": "cancel_reason", "name": "cancel_reason", "type": "string"}],
     "products": [{"system": "shopify", "column": "tags", "name": "product_tags", "type": "string"}],
 }
-Fetch = Callable[[str], list[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Build:
-    results: dict[str, str]
-    output: str
-    fetch: Fetch
 
 
 @pytest.fixture(scope="module")
@@ -64,18 +61,21 @@ def _dbt_vars(database: str | None, pass_through: dict[str, Any] = PASS_THROUGH)
     }
 
 
-def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None) -> Build:
-    excluded = [f"path:models/{layer}/{system}" for system in ("faker", "stripe") for layer in ("staging", "adapters")]
-    command = ["build", "--select", *[f"+{model}" for model in MODELS], "--exclude", *excluded]
-    started = time.monotonic()
-    result = run_dbt([*command, "--indirect-selection", "cautious"], target, dbt_vars, work_dir, env)
-    results = node_statuses(work_dir, result)
-    print(f"{target}: {len(results)} nodes in {time.monotonic() - started:.1f} s")
-    return Build(results, result.stdout[-8000:], fetch)
+def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None) -> DbtBuild:
+    command = [
+        "build",
+        "--select",
+        *[f"+{model}" for model in MODELS],
+        "--exclude",
+        *other_systems_excluded(["shopify"]),
+    ]
+    return build_project(
+        [*command, "--indirect-selection", "cautious"], target, dbt_vars, work_dir, fetch=fetch, env=env
+    )
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) -> Build:
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) -> DbtBuild:
     work_dir = tmp_path_factory.mktemp("pass_through_duckdb")
     duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, {RAW_SCHEMA: dataset}, RAW_ALIAS)
     return _build("duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch, None)
@@ -84,27 +84,27 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) 
 @pytest.fixture(scope="module")
 def postgres_build(
     postgres_server: "PostgresServer", tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset
-) -> Build:
-    write_postgres(dataset, postgres_server.connection_kwargs, RAW_SCHEMA)
+) -> DbtBuild:
+    fetch = postgres_raw_warehouse(postgres_server, {RAW_SCHEMA: dataset})
     work_dir = tmp_path_factory.mktemp("pass_through_postgres")
-    return _build("postgres", _dbt_vars(None), work_dir, postgres_server.fetch, postgres_server.dbt_env)
+    return _build("postgres", _dbt_vars(None), work_dir, fetch, postgres_server.dbt_env)
 
 
 def _latest(dataset: RawDataset, stream: str, column: str) -> dict[str, Any]:
     return {str(row["id"]): row.get(column) for row in latest_rows(dataset, stream)}
 
 
-def _values(build: Build, relation: str, key: str, column: str, where: str = "1 = 1") -> dict[str, Any]:
+def _values(build: DbtBuild, relation: str, key: str, column: str, where: str = "1 = 1") -> dict[str, Any]:
     return {str(k): v for k, v in build.fetch(f"select {key}, {column} from {PREFIX}_{relation} where {where}")}
 
 
 @pytest.mark.parametrize("build_name", ["duckdb_build", "postgres_build"])
 def test_the_build_passes_with_pass_through_columns(build_name: str, request: pytest.FixtureRequest) -> None:
     """Every model and data test of the selection succeeds, the three pass_through models among them."""
-    build: Build = request.getfixturevalue(build_name)
-    failed = {uid: status for uid, status in build.results.items() if status not in {"success", "pass", "warn"}}
+    build: DbtBuild = request.getfixturevalue(build_name)
+    failed = build.failures()
     assert not failed, f"{failed}\n{build.output}"
-    built = {uid.split(".")[-1] for uid in build.results if uid.startswith("model.")}
+    built = build.models()
     assert {"pass_through__customers", "pass_through__orders", "pass_through__products", *MODELS} <= built
 
 
@@ -114,7 +114,7 @@ def test_declared_columns_carry_the_latest_raw_value_into_core_and_marts(
 ) -> None:
     """dim_customers and mart_customer_lifetime: tags (re-versioned later: the newest wins) and
     accepts_marketing; fct_orders: cancel_reason; dim_products and mart_product_performance: tags."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     tags = _latest(dataset, "customers", "tags")
     assert "vip" in tags.values() and "" in tags.values(), "the generator's late tag update is exercised"
     assert _values(build, "core.dim_customers", "customer_id", "customer_tags", "is_deleted = 0") == tags
@@ -132,7 +132,7 @@ def test_declared_columns_carry_the_latest_raw_value_into_core_and_marts(
     assert in_mart and in_mart == {product: product_tags[product] for product in in_mart}
 
 
-def test_a_system_the_tenant_does_not_sync_adds_no_column(duckdb_build: Build) -> None:
+def test_a_system_the_tenant_does_not_sync_adds_no_column(duckdb_build: DbtBuild) -> None:
     """The Stripe column is declared, but the tenant syncs no Stripe: dim_customers has no such column."""
     columns = {row[0] for row in duckdb_build.fetch(f"describe {PREFIX}_core.dim_customers")}
     assert "customer_tags" in columns and "stripe_description" not in columns, columns

@@ -9,10 +9,8 @@ and the daily revenue per currency are compared exactly (Decimal) with tests/gen
 computes them from the raw rows without looking at the SQL.
 """
 
-import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.generators import oracle
-from tests.generators.raw_tables import RawDataset, write_postgres
+from tests.generators.raw_tables import RawDataset
 from tests.generators.shopify import generate_shopify
-from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
+from tests.integration.dbt_cli import DbtBuild, build_project, duckdb_raw_warehouse, postgres_raw_warehouse
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -49,20 +47,6 @@ SHOPIFY_MODELS = {
     "shopify__payments",
     "shopify__refunds",
 }
-Fetch = Callable[[str], list[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Build:
-    """One dbt build of the project over the two stores: its results, duration and a query function."""
-
-    results: dict[str, str]  # unique_id -> status
-    seconds: float
-    fetch: Fetch
-    target: str
-    dbt_vars: dict[str, Any]
-    work_dir: Path
-    env: dict[str, str] | None
 
 
 @pytest.fixture(scope="module")
@@ -80,44 +64,34 @@ def _dbt_vars(database: str | None) -> dict[str, Any]:
     }
 
 
-def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None) -> Build:
-    started = time.monotonic()
-    result = run_dbt(["build"], target, dbt_vars, work_dir, env)
-    seconds = time.monotonic() - started
-    results = node_statuses(work_dir, result)
-    return Build(results, seconds, fetch, target, dbt_vars, work_dir, env)
-
-
-def _duckdb_build(work_dir: Path, datasets: dict[str, RawDataset], *, upper_case: bool) -> Build:
+def _duckdb_build(work_dir: Path, datasets: dict[str, RawDataset], *, upper_case: bool) -> DbtBuild:
     duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, datasets, RAW_ALIAS, upper_case=upper_case)
-    return _build("duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch, None)
+    return build_project(["build"], "duckdb", _dbt_vars(RAW_ALIAS) | duckdb_vars, work_dir, fetch=fetch)
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> Build:
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> DbtBuild:
     return _duckdb_build(tmp_path_factory.mktemp("shopify_duckdb"), datasets, upper_case=False)
 
 
 @pytest.fixture(scope="module")
-def duckdb_upper_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> Build:
+def duckdb_upper_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> DbtBuild:
     return _duckdb_build(tmp_path_factory.mktemp("shopify_duckdb_upper"), datasets, upper_case=True)
 
 
 @pytest.fixture(scope="module")
 def postgres_build(
     postgres_server: "PostgresServer", tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]
-) -> Build:
-    for schema, dataset in datasets.items():
-        write_postgres(dataset, postgres_server.connection_kwargs, schema)
-
+) -> DbtBuild:
+    fetch = postgres_raw_warehouse(postgres_server, datasets)
     work_dir = tmp_path_factory.mktemp("shopify_postgres")
-    return _build("postgres", _dbt_vars(None), work_dir, postgres_server.fetch, postgres_server.dbt_env)
+    return build_project(["build"], "postgres", _dbt_vars(None), work_dir, fetch=fetch, env=postgres_server.dbt_env)
 
 
 BUILDS = ["duckdb_build", "duckdb_upper_build", "postgres_build"]
 
 
-def _rows(build: Build, table: str, columns: list[str], key: str) -> list[dict[str, Any]]:
+def _rows(build: DbtBuild, table: str, columns: list[str], key: str) -> list[dict[str, Any]]:
     """Live (not deleted) Shopify rows of an input-layer table as dicts, sorted by source_relation and key."""
     sql = (
         f"select {', '.join(columns)} from {PREFIX}_input.{table}"
@@ -140,17 +114,11 @@ def _assert_same_rows(actual: list[dict[str, Any]], expected: list[dict[str, Any
 def test_every_model_builds_and_every_data_test_passes(build_name: str, request: pytest.FixtureRequest) -> None:
     """The whole project (staging, adapters, input, core, marts) builds over two stores; tests pass (guest
     checkouts included: no customer_key, left out of the customer mart and its reconciliation)."""
-    build: Build = request.getfixturevalue(build_name)
-    built = {
-        uid.split(".")[-1] for uid, status in build.results.items() if uid.startswith("model.") and status == "success"
-    }
+    build: DbtBuild = request.getfixturevalue(build_name)
+    built = build.models()
     assert built >= SHOPIFY_MODELS, f"not built: {sorted(SHOPIFY_MODELS - built)}"
-    failed = {
-        uid.split(".")[2] if uid.startswith("test.") else uid: status
-        for uid, status in build.results.items()
-        if status not in {"success", "pass", "warn"}
-    }
-    assert not failed, f"{build_name} ({build.seconds:.1f} s): {failed}"
+    failed = build.failures()
+    assert not failed, f"{build_name} ({build.seconds:.1f} s): {failed}\n{build.output}"
 
 
 @pytest.mark.parametrize("build_name", BUILDS)
@@ -158,7 +126,7 @@ def test_input_orders_equal_the_oracle_exactly(
     build_name: str, request: pytest.FixtureRequest, datasets: dict[str, RawDataset]
 ) -> None:
     """Every live order of both stores, every contract column, equals oracle.expected_orders."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = _expected(datasets, oracle.expected_orders)
     columns = list(expected[0])
     _assert_same_rows(_rows(build, "input__orders", columns, "order_id"), expected, "order_id")
@@ -169,7 +137,7 @@ def test_input_refunds_equal_the_oracle_exactly(
     build_name: str, request: pytest.FixtureRequest, datasets: dict[str, RawDataset]
 ) -> None:
     """Every refund of a live order, amount = its successful refund transactions, equals expected_refunds."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = _expected(datasets, oracle.expected_refunds)
     columns = list(expected[0])
     _assert_same_rows(_rows(build, "input__refunds", columns, "refund_id"), expected, "refund_id")
@@ -180,7 +148,7 @@ def test_input_payments_equal_the_oracle_exactly(
     build_name: str, request: pytest.FixtureRequest, datasets: dict[str, RawDataset]
 ) -> None:
     """Every sale / capture attempt of a live order equals oracle.expected_payments."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = _expected(datasets, oracle.expected_payments)
     columns = list(expected[0])
     _assert_same_rows(_rows(build, "input__payments", columns, "payment_id"), expected, "payment_id")
@@ -191,7 +159,7 @@ def test_daily_revenue_per_currency_equals_the_oracle(
     build_name: str, request: pytest.FixtureRequest, datasets: dict[str, RawDataset]
 ) -> None:
     """The channel mart summed over channels and stores equals expected_daily_revenue per day and currency."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected: dict[tuple[Any, str], dict[str, Any]] = defaultdict(
         lambda: {"orders": 0, "gross_revenue": Decimal(0), "refunds": Decimal(0), "net_revenue": Decimal(0)}
     )

@@ -19,11 +19,7 @@ oracle.expected_revenue_daily / expected_fx_rates exactly.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +29,16 @@ import pytest
 
 from tests.generators import oracle
 from tests.generators.fx_rates import FxRate, generate_fx_rates, write_duckdb_rates, write_postgres_rates
-from tests.generators.raw_tables import RawDataset, RawStream, write_duckdb, write_postgres
+from tests.generators.raw_tables import RawDataset, RawStream, write_duckdb
 from tests.generators.shopify import SYNC_1
 from tests.generators.stripe import generate_stripe
-from tests.integration.dbt_cli import run_dbt
+from tests.integration.dbt_cli import (
+    DbtBuild,
+    Fetch,
+    build_project,
+    other_systems_excluded,
+    postgres_raw_warehouse,
+)
 
 if TYPE_CHECKING:
     from tests.integration.conftest import PostgresServer
@@ -49,24 +51,12 @@ PREFIX = "stripet"
 RAW_SCHEMA = "stripet_raw_stripe"
 FAKER_SCHEMA = "stripet_raw_faker"
 RAW_ALIAS = "raw_stripe_file"
-SYSTEMS = ("faker", "shopify", "stripe")
 FX_SEED = 11
 FX_SCHEMA = "stripet_finance"
 FX_TABLE = "fx_rates"
 # Warns by design: the rate table has no JPY rate before fx_rates.JPY_RATES_FROM; without it EUR and JPY have none.
 FX_WARNING = "assert_amounts_have_a_rate_to_the_reporting_currency"
 ALLOWED_WARNINGS = {FX_WARNING}
-
-Fetch = Callable[[str], list[tuple[Any, ...]]]
-
-
-@dataclass
-class Build:
-    """A finished dbt build of one tenant: how to query its warehouse, and what dbt reported."""
-
-    fetch: Fetch
-    results: list[dict[str, Any]]
-    seconds: float
 
 
 @pytest.fixture(scope="module")
@@ -86,20 +76,14 @@ def _dbt_vars(systems: list[str], relations: dict[str, list[dict[str, Any]]], **
     return base | extra
 
 
-def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, env: dict[str, str] | None = None) -> Build:
+def _build(
+    target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None = None
+) -> DbtBuild:
     """`dbt build` of everything the tenant has; systems it lacks are excluded, as the tenant DAG does."""
-    excluded = [
-        f"path:models/{layer}/{system}"
-        for system in SYSTEMS
-        if system not in dbt_vars["flexlake_source_systems"]
-        for layer in ("staging", "adapters")
-    ]
-    started = time.monotonic()
-    result = run_dbt(["build", "--exclude", *excluded], target, dbt_vars, work_dir, env)
-    seconds = time.monotonic() - started
-    results = json.loads((work_dir / "target" / "run_results.json").read_text())["results"]
-    assert result.returncode == 0, result.stdout[-8000:]
-    return Build(fetch=lambda sql: [], results=results, seconds=seconds)
+    excluded = other_systems_excluded(dbt_vars["flexlake_source_systems"])
+    build = build_project(["build", "--exclude", *excluded], target, dbt_vars, work_dir, fetch=fetch, env=env)
+    assert not build.failures(ALLOWED_WARNINGS), build.output
+    return build
 
 
 def _name(result: dict[str, Any]) -> str:
@@ -137,7 +121,7 @@ insert into {FAKER_SCHEMA}.purchases values
 
 def _duckdb_build(
     tmp_path: Path, dataset: RawDataset, *, upper_case: bool, with_faker: bool, fx_rates: list[FxRate] | None = None
-) -> Build:
+) -> DbtBuild:
     raw_file = tmp_path / "raw.duckdb"
     write_duckdb(dataset, str(raw_file), RAW_SCHEMA, upper_case=upper_case)
     extra: dict[str, Any] = {}
@@ -159,13 +143,11 @@ def _duckdb_build(
         flexlake_duckdb_attach=[{"path": str(raw_file), "alias": RAW_ALIAS}],
         **extra,
     )
-    build = _build("duckdb", dbt_vars, tmp_path)
-    build.fetch = _duckdb_fetch(warehouse, raw_file)
-    return build
+    return _build("duckdb", dbt_vars, tmp_path, _duckdb_fetch(warehouse, raw_file))
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, fx_rates: list[FxRate]) -> Build:
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, fx_rates: list[FxRate]) -> DbtBuild:
     """Stripe only, lower-case raw tables, with the tenant's rate table, on DuckDB."""
     return _duckdb_build(
         tmp_path_factory.mktemp("stripe_duckdb"), dataset, upper_case=False, with_faker=False, fx_rates=fx_rates
@@ -173,7 +155,7 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset, 
 
 
 @pytest.fixture(scope="module")
-def duckdb_upper_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) -> Build:
+def duckdb_upper_build(tmp_path_factory: pytest.TempPathFactory, dataset: RawDataset) -> DbtBuild:
     """Stripe (upper-case raw tables, as Snowflake writes them) and faker in one tenant, on DuckDB."""
     return _duckdb_build(tmp_path_factory.mktemp("stripe_upper"), dataset, upper_case=True, with_faker=True)
 
@@ -184,38 +166,23 @@ def postgres_build(
     dataset: RawDataset,
     fx_rates: list[FxRate],
     postgres_server: PostgresServer,
-) -> Iterator[Build]:
+) -> DbtBuild:
     """Stripe only, with the tenant's rate table, on a real PostgreSQL."""
-    import psycopg2  # noqa: PLC0415 - only the PostgreSQL build needs the driver
-
-    write_postgres(dataset, postgres_server.connection_kwargs, RAW_SCHEMA)
+    fetch = postgres_raw_warehouse(postgres_server, {RAW_SCHEMA: dataset})
     write_postgres_rates(fx_rates, postgres_server.connection_kwargs, FX_SCHEMA, FX_TABLE)
     dbt_vars = _dbt_vars(
         ["stripe"],
         {"stripe": [{"database": None, "schema": RAW_SCHEMA}]},
         fx_rates_relation=f"{FX_SCHEMA}.{FX_TABLE}",
     )
-    build = _build("postgres", dbt_vars, tmp_path_factory.mktemp("stripe_postgres"), postgres_server.dbt_env)
-    connection = psycopg2.connect(**postgres_server.connection_kwargs)
-    connection.autocommit = True
-
-    def fetch(sql: str) -> list[tuple[Any, ...]]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
-            return rows
-
-    build.fetch = fetch
-    try:
-        yield build
-    finally:
-        connection.close()
+    work_dir = tmp_path_factory.mktemp("stripe_postgres")
+    return _build("postgres", dbt_vars, work_dir, fetch, postgres_server.dbt_env)
 
 
 BUILDS = ["duckdb_build", "duckdb_upper_build", "postgres_build"]
 
 
-def _rows(build: Build, model: str, expected: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+def _rows(build: DbtBuild, model: str, expected: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     """The model's live Stripe rows with the oracle's columns, sorted like the oracle's."""
     columns = list(expected[0])
     rows = build.fetch(
@@ -238,17 +205,12 @@ def _diff(got: dict[str, Any], want: dict[str, Any]) -> dict[str, tuple[Any, Any
 @pytest.mark.parametrize("build_name", BUILDS)
 def test_every_model_builds_and_every_data_test_passes(build_name: str, request: pytest.FixtureRequest) -> None:
     """dbt build succeeded: every model and seed built, every data test passed (the FX warning aside)."""
-    build: Build = request.getfixturevalue(build_name)
-    bad = [
-        (result["unique_id"], result["status"])
-        for result in build.results
-        if result["status"] not in {"success", "pass"}
-        and not (result["status"] == "warn" and _name(result) in ALLOWED_WARNINGS)
-    ]
+    build: DbtBuild = request.getfixturevalue(build_name)
+    bad = build.failures(ALLOWED_WARNINGS)
     assert not bad, bad
-    models = [result for result in build.results if result["unique_id"].startswith("model.")]
-    assert all(result["status"] == "success" for result in models)
-    built = {_name(result) for result in models}
+    models = {uid: status for uid, status in build.results.items() if uid.startswith("model.")}
+    assert all(status == "success" for status in models.values()), models
+    built = build.models()
     stripe_models = {name for name in built if name.startswith(("stg_stripe__", "stripe__"))}
     assert len(stripe_models) == 19, sorted(stripe_models)
     assert {"fct_orders", "fct_subscriptions", "mart_revenue_daily", "mart_mrr_monthly"} <= built
@@ -259,7 +221,7 @@ def test_input_orders_equal_the_oracles_orders(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
 ) -> None:
     """input__orders' live Stripe rows equal oracle.expected_orders, every column, to the cent."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = oracle.expected_orders(dataset, RAW_SCHEMA)
     _assert_same_rows(_rows(build, "input__orders", expected, "order_id"), expected, "order_id")
 
@@ -269,7 +231,7 @@ def test_input_refunds_equal_the_oracles_refunds(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
 ) -> None:
     """input__refunds' Stripe rows equal oracle.expected_refunds (succeeded refunds of existing orders)."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = oracle.expected_refunds(dataset, RAW_SCHEMA)
     _assert_same_rows(_rows(build, "input__refunds", expected, "refund_id"), expected, "refund_id")
 
@@ -279,12 +241,12 @@ def test_input_payments_equal_the_oracles_payments(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
 ) -> None:
     """input__payments' Stripe rows equal oracle.expected_payments (every charge, order id when it is one)."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = oracle.expected_payments(dataset, RAW_SCHEMA)
     _assert_same_rows(_rows(build, "input__payments", expected, "payment_id"), expected, "payment_id")
 
 
-def _daily_by_currency(build: Build) -> dict[tuple[dt.date, str], dict[str, Any]]:
+def _daily_by_currency(build: DbtBuild) -> dict[tuple[dt.date, str], dict[str, Any]]:
     rows = build.fetch(
         "select revenue_date, currency_code, sum(orders), sum(gross_revenue), sum(refunds), sum(net_revenue)"
         f" from {PREFIX}_marts.mart_revenue_daily_by_channel group by revenue_date, currency_code"
@@ -304,7 +266,7 @@ def test_daily_revenue_per_currency_equals_the_oracle(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
 ) -> None:
     """mart_revenue_daily_by_channel per (day, currency) equals the oracle, each currency in its own amounts."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = oracle.expected_daily_revenue(dataset)
     actual = _daily_by_currency(build)
     assert set(actual) == set(expected), sorted(set(actual) ^ set(expected))[:10]
@@ -318,7 +280,7 @@ _REVENUE_DAILY_COLUMNS = (
 )  # fmt: skip
 
 
-def _revenue_daily(build: Build) -> dict[dt.date, dict[str, Any]]:
+def _revenue_daily(build: DbtBuild) -> dict[dt.date, dict[str, Any]]:
     columns = ", ".join(_REVENUE_DAILY_COLUMNS)
     rows = build.fetch(f"select revenue_date, {columns} from {PREFIX}_marts.mart_revenue_daily")
     return {_date(day): dict(zip(_REVENUE_DAILY_COLUMNS, values, strict=True)) for day, *values in rows}
@@ -329,7 +291,7 @@ def test_daily_revenue_in_the_reporting_currency_equals_the_oracles_conversion(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset, fx_rates: list[FxRate]
 ) -> None:
     """mart_revenue_daily, USD at each amount's own day's rate (direct, inverse, cross), equals the oracle exactly."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = oracle.expected_revenue_daily(dataset, [rate.as_tuple() for rate in fx_rates])
     actual = _revenue_daily(build)
     assert set(actual) == set(expected), sorted(set(actual) ^ set(expected))[:10]
@@ -343,7 +305,7 @@ def test_dim_fx_rates_equals_the_oracles_rates(
     build_name: str, request: pytest.FixtureRequest, fx_rates: list[FxRate]
 ) -> None:
     """dim_fx_rates holds the oracle's rate per currency and day, every method used, valid to the next rate day."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     rows = build.fetch(
         f"select currency_code, valid_from, valid_to, rate, rate_method from {PREFIX}_core.dim_fx_rates"
         " order by currency_code, valid_from"
@@ -358,20 +320,22 @@ def test_dim_fx_rates_equals_the_oracles_rates(
     assert {method for *_, method in rows} == {"direct", "inverse", "cross", "identity"}
 
 
-def _warning_failures(build: Build) -> int:
-    (result,) = [r for r in build.results if r["unique_id"].startswith("test.") and _name(r) == FX_WARNING]
+def _warning_failures(build: DbtBuild) -> int:
+    (result,) = [r for r in build.run_results if r["unique_id"].startswith("test.") and _name(r) == FX_WARNING]
     assert result["status"] in {"warn", "pass"}, result
     return int(result["failures"] or 0)
 
 
-def test_the_fx_warning_names_each_currency_lacking_a_rate(duckdb_build: Build, duckdb_upper_build: Build) -> None:
+def test_the_fx_warning_names_each_currency_lacking_a_rate(
+    duckdb_build: DbtBuild, duckdb_upper_build: DbtBuild
+) -> None:
     """With the rate table only JPY lacks one (before its first rate); without any table EUR and JPY do."""
     assert _warning_failures(duckdb_build) == 1
     assert _warning_failures(duckdb_upper_build) == 2  # EUR and JPY
 
 
 def test_without_a_rate_table_only_reporting_currency_amounts_are_summed(
-    duckdb_upper_build: Build, dataset: RawDataset
+    duckdb_upper_build: DbtBuild, dataset: RawDataset
 ) -> None:
     """No fx_rates_relation: EUR and JPY orders are counted as unconverted, never added to USD revenue."""
     (row,) = duckdb_upper_build.fetch(
@@ -392,7 +356,7 @@ def test_mrr_movements_per_month_and_currency_equal_the_oracle(
     build_name: str, request: pytest.FixtureRequest, dataset: RawDataset
 ) -> None:
     """mart_mrr_monthly's new / expansion / contraction / churn / reactivation equal oracle.expected_mrr_movements."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     expected = oracle.expected_mrr_movements(dataset)
     rows = build.fetch(
         "select mrr_month, currency_code, new_mrr, expansion_mrr, contraction_mrr, churned_mrr, reactivation_mrr"
@@ -408,7 +372,7 @@ def test_mrr_movements_per_month_and_currency_equal_the_oracle(
     assert all(any(moves[name] for moves in expected.values()) for name in oracle.MOVEMENTS)
 
 
-def test_stripe_and_faker_in_one_tenant_both_reach_the_input_layer(duckdb_upper_build: Build) -> None:
+def test_stripe_and_faker_in_one_tenant_both_reach_the_input_layer(duckdb_upper_build: DbtBuild) -> None:
     """With both systems, faker's two orders sit beside Stripe's, each under its own source_relation."""
     counts: dict[str, int] = dict(
         duckdb_upper_build.fetch(
@@ -433,7 +397,7 @@ _FACT_SQL = "select * from {schema}.{table} order by source_relation, {key}"
 
 
 def test_an_incremental_build_after_the_second_sync_equals_a_full_build_and_the_oracle(
-    tmp_path: Path, dataset: RawDataset, duckdb_build: Build
+    tmp_path: Path, dataset: RawDataset, duckdb_build: DbtBuild
 ) -> None:
     """Build on the first sync, append the second (refunds, an open invoice paid, re-emitted rows), build
     incrementally: the incremental facts equal the full build's (duckdb_build), and fct_payments the oracle."""
@@ -446,11 +410,11 @@ def test_an_incremental_build_after_the_second_sync_equals_a_full_build_and_the_
         flexlake_duckdb_attach=[{"path": str(raw_file), "alias": RAW_ALIAS}],
     )
     write_duckdb(_first_sync(dataset), str(raw_file), RAW_SCHEMA)
-    _build("duckdb", dbt_vars, tmp_path / "first")
     fetch = _duckdb_fetch(warehouse, raw_file)
+    _build("duckdb", dbt_vars, tmp_path / "first", fetch)
     (first_payments,) = fetch(f"select count(*) from {PREFIX}_core.fct_payments")
     write_duckdb(dataset, str(raw_file), RAW_SCHEMA)
-    _build("duckdb", dbt_vars, tmp_path / "incremental")
+    _build("duckdb", dbt_vars, tmp_path / "incremental", fetch)
     for table, key in (("fct_payments", "payment_id"), ("fct_order_lines", "order_line_id")):
         incremental = fetch(_FACT_SQL.format(schema=f"{PREFIX}_core", table=table, key=key))
         full = duckdb_build.fetch(_FACT_SQL.format(schema=f"{PREFIX}_core", table=table, key=key))
