@@ -1,7 +1,7 @@
 """A deferred Airbyte sync in a live Airflow (scripts/airflow_up.sh: api-server, scheduler, dag-processor,
 triggerer) never leaves a job running behind it: killed from the UI/API, or past its timeout.
 
-The Airbyte server is the fake public API on 127.0.0.1 (tests/fakes/airbyte_server.py, contract-checked
+The Airbyte server is the fake public API on 127.0.0.1 (tests/fakes/airbyte_server/, contract-checked
 against airbyte-api 1.0.1 in tests/unit/ingestion/airbyte_api); both jobs are scripted to stay `running`.
   - kill_shop: its sync task is marked failed through the REST API while deferred -> the triggerer calls
     the trigger's on_kill -> the job is cancelled on the server.
