@@ -12,6 +12,7 @@ PostgreSQL. Per warehouse:
   cancel, so the console runs queries only (SELECT, WITH, VALUES, TABLE), inside `DECLARE ... CURSOR` with
   `FETCH FORWARD <limit + 1>`, after `SET statement_timeout` in the same transaction; a query cannot turn that
   timeout off for itself. The transaction is always rolled back. The search path is the tenant's marts schema.
+  Redshift materializes a cursor's result on the leader node, within its per-node-type cursor size limit.
 """
 
 import math
@@ -85,7 +86,7 @@ def run_redshift(tenant_id: str, marts_schema: str, statement: str, limits: Cons
         cursor = connection.cursor()
         for setup in _redshift_session(marts_schema, limits):
             cursor.execute(setup)
-        cursor.execute(f"DECLARE {_CURSOR} NO SCROLL CURSOR FOR {statement}")
+        cursor.execute(f"DECLARE {_CURSOR} CURSOR FOR {statement}")  # the form Redshift documents
         cursor.execute(f"FETCH FORWARD {limits.max_rows + 1} FROM {_CURSOR}")
         rows = [tuple(row) for row in cursor.fetchall()]
         columns = tuple(str(column[0]) for column in cursor.description or ())
