@@ -32,8 +32,6 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,10 +39,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.generators import oracle
-from tests.generators.raw_tables import RawDataset, write_postgres, write_snowflake
+from tests.generators.raw_tables import RawDataset, write_snowflake
 from tests.generators.shopify import generate_shopify
 from tests.generators.stripe import generate_stripe
-from tests.integration.dbt_cli import duckdb_raw_warehouse, node_statuses, run_dbt
+from tests.integration.dbt_cli import (
+    DbtBuild,
+    Fetch,
+    build_project,
+    duckdb_raw_warehouse,
+    postgres_raw_warehouse,
+)
 
 if TYPE_CHECKING:
     from tests.integration.conftest import FakesnowServer, PostgresServer
@@ -71,18 +75,6 @@ MARTS = {
 ALLOWED_WARNINGS = {"assert_amounts_have_a_rate_to_the_reporting_currency"}
 BUILDS = ["duckdb_build", "postgres_build", "fakesnow_build"]
 LOGGER = logging.getLogger(__name__)
-Fetch = Callable[[str], list[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class Build:
-    """One dbt build of the tenant on one warehouse: its results, duration and a query function."""
-
-    results: dict[str, str]  # unique_id -> status
-    seconds: float
-    output: str
-    fetch: Fetch
-    log: Path  # dbt.log: every statement dbt sent
 
 
 @pytest.fixture(scope="module")
@@ -103,19 +95,15 @@ def _dbt_vars(datasets: dict[str, RawDataset], database: str | None) -> dict[str
     }
 
 
-def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None) -> Build:
+def _build(target: str, dbt_vars: dict[str, Any], work_dir: Path, fetch: Fetch, env: dict[str, str] | None) -> DbtBuild:
     """`dbt build` on Snowflake; seeds and models only on the warehouses other modules test already."""
-    started = time.monotonic()
     only_models = [] if target == "snowflake" else ["--resource-type", "seed", "--resource-type", "model"]
-    result = run_dbt(["build", *only_models, "--exclude", *EXCLUDED], target, dbt_vars, work_dir, env)
-    seconds = time.monotonic() - started
-    LOGGER.warning("dbt build of the tenant on %s: %.1f s", target, seconds)
-    results = node_statuses(work_dir, result)
-    return Build(results, seconds, result.stdout[-8000:], fetch, work_dir / "logs" / "dbt.log")
+    command = ["build", *only_models, "--exclude", *EXCLUDED]
+    return build_project(command, target, dbt_vars, work_dir, fetch=fetch, env=env)
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> Build:
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]) -> DbtBuild:
     """The tenant built on DuckDB from a raw file attached read-only."""
     work_dir = tmp_path_factory.mktemp("xwh_duckdb")
     duckdb_vars, fetch = duckdb_raw_warehouse(work_dir, datasets, RAW_ALIAS)
@@ -125,18 +113,17 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, R
 @pytest.fixture(scope="module")
 def postgres_build(
     postgres_server: "PostgresServer", tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]
-) -> Build:
+) -> DbtBuild:
     """The tenant built on PostgreSQL from raw schemas in the same database."""
-    for schema, dataset in datasets.items():
-        write_postgres(dataset, postgres_server.connection_kwargs, schema)
+    fetch = postgres_raw_warehouse(postgres_server, datasets)
     work_dir = tmp_path_factory.mktemp("xwh_postgres")
-    return _build("postgres", _dbt_vars(datasets, None), work_dir, postgres_server.fetch, postgres_server.dbt_env)
+    return _build("postgres", _dbt_vars(datasets, None), work_dir, fetch, postgres_server.dbt_env)
 
 
 @pytest.fixture(scope="module")
 def fakesnow_build(
     fakesnow_server: "FakesnowServer", tmp_path_factory: pytest.TempPathFactory, datasets: dict[str, RawDataset]
-) -> Build:
+) -> DbtBuild:
     """The tenant built on fakesnow from raw schemas written as Airbyte's Snowflake destination does."""
     started = time.monotonic()
     for schema, dataset in datasets.items():
@@ -149,27 +136,22 @@ def fakesnow_build(
 @pytest.fixture(scope="module")
 def fakesnow_incremental_build(
     fakesnow_server: "FakesnowServer",
-    fakesnow_build: Build,
+    fakesnow_build: DbtBuild,
     tmp_path_factory: pytest.TempPathFactory,
     datasets: dict[str, RawDataset],
-) -> Build:
+) -> DbtBuild:
     """A second build on fakesnow of the incremental facts and everything downstream: an incremental run."""
     work_dir = tmp_path_factory.mktemp("xwh_fakesnow_incremental")
     dbt_vars, env = _dbt_vars(datasets, None), fakesnow_server.dbt_env
-    started = time.monotonic()
     command = ["build", "--select", "config.materialized:incremental+", "--exclude", *EXCLUDED]
-    result = run_dbt(command, "snowflake", dbt_vars, work_dir, env)
-    results = node_statuses(work_dir, result)
-    log = work_dir / "logs" / "dbt.log"
-    build = Build(results, time.monotonic() - started, result.stdout[-8000:], fakesnow_server.fetch, log)
-    LOGGER.warning("incremental build on fakesnow: %d nodes in %.1f s", len(results), build.seconds)
+    build = build_project(command, "snowflake", dbt_vars, work_dir, fetch=fakesnow_server.fetch, env=env)
     # an incremental run stages the new rows in <model>__dbt_tmp; a full refresh would not
     executed = work_dir / "target" / "run" / "flexlake" / "models" / "core" / "fct_order_lines.sql"
     assert "fct_order_lines__dbt_tmp" in executed.read_text(), "fct_order_lines was not run incrementally"
     return build
 
 
-def _assert_built(build: Build, name: str, marts: set[str] = MARTS) -> None:
+def _assert_built(build: DbtBuild, name: str, marts: set[str] = MARTS) -> None:
     models = {uid.split(".")[-1] for uid, status in build.results.items() if uid.startswith("model.")}
     assert models >= marts, f"{name}: marts not built: {sorted(marts - models)}"
     failed = {
@@ -186,7 +168,7 @@ def test_every_model_builds_and_on_fakesnow_every_data_test_passes(
 ) -> None:
     """Staging, adapters, input layer, core and every mart build for Shopify and Stripe (on fakesnow with every
     data test, which all pass)."""
-    build: Build = request.getfixturevalue(build_name)
+    build: DbtBuild = request.getfixturevalue(build_name)
     _assert_built(build, build_name)
     models = sum(uid.startswith("model.") for uid in build.results)
     tests = sum(uid.startswith("test.") for uid in build.results)
@@ -196,7 +178,7 @@ def test_every_model_builds_and_on_fakesnow_every_data_test_passes(
         assert tests and reconciliations, f"no data tests or mart reconciliations ran on fakesnow: {tests}"
 
 
-def test_fakesnow_queries_name_tenant_model_and_run_for_cost_attribution(fakesnow_build: Build) -> None:
+def test_fakesnow_queries_name_tenant_model_and_run_for_cost_attribution(fakesnow_build: DbtBuild) -> None:
     """Each model sets the session's query_tag to the tenant/node/run JSON (macros/query_tags.sql) and every query
     carries it as a trailing comment: what Snowflake's QUERY_HISTORY is summed by (docs/warehouses.md)."""
     log = fakesnow_build.log.read_text()
@@ -207,7 +189,7 @@ def test_fakesnow_queries_name_tenant_model_and_run_for_cost_attribution(fakesno
 
 
 def test_fakesnow_raw_identifiers_are_upper_case_and_staging_finds_them(
-    fakesnow_server: "FakesnowServer", fakesnow_build: Build, datasets: dict[str, RawDataset]
+    fakesnow_server: "FakesnowServer", fakesnow_build: DbtBuild, datasets: dict[str, RawDataset]
 ) -> None:
     """The raw schemas, tables and columns are upper case, as Airbyte writes them; staging reads every store."""
     raw_schemas = ", ".join(f"'{schema.upper()}'" for schema in datasets)
@@ -235,7 +217,7 @@ def _normalized(value: Any) -> Any:
     return value
 
 
-def _mart_rows(build: Build, mart: str, columns: list[str]) -> list[tuple[Any, ...]]:
+def _mart_rows(build: DbtBuild, mart: str, columns: list[str]) -> list[tuple[Any, ...]]:
     """Every row of a mart, sorted; each value read beside an `is null` flag (fakesnow returns a null
     TIMESTAMP as 1970-01-01)."""
     projections = ", ".join(f"{column}, case when {column} is null then 1 else 0 end" for column in columns)
@@ -248,7 +230,7 @@ def _mart_rows(build: Build, mart: str, columns: list[str]) -> list[tuple[Any, .
     )
 
 
-def _mart_columns(build: Build, mart: str) -> list[str]:
+def _mart_columns(build: DbtBuild, mart: str) -> list[str]:
     rows = build.fetch(
         "select column_name from information_schema.columns"
         f" where table_schema = '{PREFIX}_marts' and table_name = '{mart}' order by ordinal_position"
@@ -268,7 +250,7 @@ def _first_difference(
     return ""
 
 
-def _mart_differences(expected_build: Build, builds: dict[str, Build]) -> tuple[int, list[str]]:
+def _mart_differences(expected_build: DbtBuild, builds: dict[str, DbtBuild]) -> tuple[int, list[str]]:
     """(rows compared per warehouse, the first differing row of each mart and warehouse) against DuckDB."""
     compared, differences = 0, []
     for mart in sorted(MARTS):
@@ -284,7 +266,7 @@ def _mart_differences(expected_build: Build, builds: dict[str, Build]) -> tuple[
 
 
 def test_every_mart_has_the_same_rows_on_duckdb_postgres_and_fakesnow(
-    duckdb_build: Build, postgres_build: Build, fakesnow_build: Build
+    duckdb_build: DbtBuild, postgres_build: DbtBuild, fakesnow_build: DbtBuild
 ) -> None:
     """Every row and column of the seven marts is equal on the three warehouses, exactly (Decimal)."""
     compared, differences = _mart_differences(duckdb_build, {"postgres": postgres_build, "fakesnow": fakesnow_build})
@@ -293,7 +275,7 @@ def test_every_mart_has_the_same_rows_on_duckdb_postgres_and_fakesnow(
 
 
 def test_fakesnow_daily_revenue_per_currency_equals_the_oracle(
-    fakesnow_build: Build, datasets: dict[str, RawDataset]
+    fakesnow_build: DbtBuild, datasets: dict[str, RawDataset]
 ) -> None:
     """On fakesnow, mart_revenue_daily_by_channel summed per day and currency equals oracle.expected_daily_revenue."""
     expected: dict[tuple[dt.date, str], dict[str, Any]] = defaultdict(
@@ -318,7 +300,7 @@ def test_fakesnow_daily_revenue_per_currency_equals_the_oracle(
 
 
 def test_a_second_fakesnow_build_runs_incrementally_and_changes_no_mart(
-    duckdb_build: Build, fakesnow_incremental_build: Build
+    duckdb_build: DbtBuild, fakesnow_incremental_build: DbtBuild
 ) -> None:
     """The incremental facts rebuilt incrementally on fakesnow (delete + insert), their tests pass, the marts
     downstream still equal DuckDB's. (Last in the module: it changes the fakesnow tenant.)"""
