@@ -106,7 +106,7 @@ def publish_run(
     root: ObjectStoragePath,
     key: str,
     summary: dict[str, Any],
-    docs_dir: Path | None,
+    docs_dir: Path | ObjectStoragePath | None,
 ) -> ObjectStoragePath:
     """Write the version folder, then the `latest` pointer, so readers never see a half-written version."""
     staging = root / RUNS_FOLDER / key / "run_results"

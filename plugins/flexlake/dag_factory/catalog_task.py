@@ -5,7 +5,9 @@ Professional and enterprise tenants pay for a catalog: the task runs `dbt docs g
 tenants get no docs generation (it queries the warehouse, which costs them); the task still publishes
 the merged run_results and the run summary, which operators need for every tenant. After publishing, the
 tenant's older versions are pruned by its tier's retention (flexlake.catalog.retention), and a DuckDB
-tenant's reader copy of the marts is refreshed (flexlake.warehouses.duckdb_reader).
+tenant's reader copy of the marts is refreshed (flexlake.warehouses.duckdb_reader). A run whose build had nothing
+new to build (build_ledger.py) generates no docs: the previous version's describe the same tables, and are
+published again with this run's summary.
 """
 
 import logging
@@ -14,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import Context, TriggerRule
+from airflow.sdk import Context, ObjectStoragePath, TriggerRule
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake import settings
 from flexlake.catalog import CATALOG_RETENTION, catalog_root, prune_catalog, publish_run, run_key
-from flexlake.dag_factory.dbt_operator import dbt_node_task
+from flexlake.catalog.publish import LATEST_POINTER
+from flexlake.dag_factory.build_task import NOTHING_NEW_XCOM_KEY
+from flexlake.dag_factory.dbt_operator import DbtNodeOperator, dbt_node_task
+from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.dag_factory.run_params import run_conf
@@ -45,7 +50,24 @@ def build_publish_catalog_task(tenant: TenantConfig) -> BaseOperator:
         callback_args={"tenant": tenant},
         doc_md="Generate dbt docs and publish them with the run's artifacts and summary.",
         trigger_rule=TriggerRule.NONE_FAILED,  # models outside the run's `select` are skipped, not failed
+        operator_class=CatalogDocsOperator,
     )
+
+
+class CatalogDocsOperator(DbtNodeOperator):
+    """`dbt docs generate` then publish; when the build had nothing new to build, the previous docs again."""
+
+    def execute(self, context: Context) -> Any:
+        if reason := nothing_new(context):
+            self.log.info("no docs generation, the previous version's docs are current: %s", reason)
+            return publish_tenant_run(None, tenant=self.tenant, context=context, reuse_latest_docs=True)
+        return super().execute(context)
+
+
+def nothing_new(context: Context | dict[str, Any]) -> str | None:
+    """Why the run's build did not run dbt (dag_factory/build_task.py), or None when it did."""
+    reason = context["task_instance"].xcom_pull(task_ids=BUILD_TASK_ID, key=NOTHING_NEW_XCOM_KEY)
+    return str(reason) if reason else None
 
 
 def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:
@@ -61,9 +83,17 @@ def _build_summary_only_task(tenant: TenantConfig) -> BaseOperator:
     return operator
 
 
-def publish_tenant_run(project_dir: str | None, tenant: TenantConfig, context: Context | dict[str, Any]) -> str:
-    docs_dir = Path(project_dir) / "target" if project_dir else None
+def publish_tenant_run(
+    project_dir: str | None,
+    tenant: TenantConfig,
+    context: Context | dict[str, Any],
+    *,
+    reuse_latest_docs: bool = False,
+) -> str:
     root = catalog_root(settings.CATALOG_BASE_URI, tenant.tenant_id, settings.CATALOG_CONN_ID)
+    docs_dir: Path | ObjectStoragePath | None = Path(project_dir) / "target" if project_dir else None
+    if reuse_latest_docs and (root / LATEST_POINTER).exists():
+        docs_dir = root / (root / LATEST_POINTER).read_text().strip()
     target = publish_run(root, run_key(context["run_id"]), _run_summary(tenant, context), docs_dir)
     prune_catalog(root, CATALOG_RETENTION[tenant.tier])
     reader_copy = get_warehouse(tenant.warehouse.type).publish_reader_snapshot(tenant)
@@ -89,6 +119,7 @@ def _run_summary(tenant: TenantConfig, context: Context | dict[str, Any]) -> dic
         "catalog": tenant.catalog_enabled,
         "ingestion": ingestion,  # None for a source the run did not sync (skip_sync, sources)
         "run_conf": dict(run_conf(context)),
+        "nothing_new": nothing_new(context),  # why dbt did not run (no new records), else None
         "mart_rows": get_warehouse(tenant.warehouse.type).table_row_counts(tenant, marts_schema),
         "freshness": check_source_freshness(tenant),  # per source and stream; alerts read it (docs/alerts.md)
     }

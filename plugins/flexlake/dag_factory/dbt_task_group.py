@@ -15,6 +15,7 @@ added models come from its overlay dbt project (dbt_project.py), whose manifest 
 from airflow.sdk import TaskGroup, TriggerRule
 from airflow.sdk.bases.operator import BaseOperator
 
+from flexlake.dag_factory.build_task import DbtBuildTaskOperator
 from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_project import tenant_dbt_project
@@ -102,6 +103,7 @@ def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
         command="build",
         select=build_selection(nodes_of_task),
         cosmos_extra={"nodes_of_task": nodes_of_task, "tenant_exclude": exclude},
+        operator_class=DbtBuildTaskOperator,  # skips dbt when the syncs brought nothing new (build_ledger.py)
         trigger_rule=TriggerRule.NONE_FAILED,  # after syncs the run skipped (skip_sync, sources)
         doc_md="One `dbt build` of the tenant's models and tests (the tier's threads). Each model's task in "
         "dbt_transform shows what it did for that model; a failed model fails its own task.",

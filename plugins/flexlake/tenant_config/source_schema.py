@@ -39,6 +39,12 @@ class FakerSourceOptions(StrictModel):
         le=64,
         description="Generator workers. 1 (the default) makes a seed reproducible; more is faster but not repeatable.",
     )
+    always_updated: bool = Field(
+        default=True,
+        description="true (the connector's default): every sync re-emits every record as updated now. false: a sync "
+        "after the first emits nothing (the connector's incremental state), so a run with nothing new skips dbt. "
+        "Engines embedded and airbyte only.",
+    )
 
 
 class _Source(StrictModel):
@@ -76,6 +82,16 @@ class FakerSource(_Source):
         default=get_args(FakerStream), min_length=1, description="Streams to sync."
     )
     options: FakerSourceOptions = Field(default_factory=FakerSourceOptions)
+
+    @model_validator(mode="after")
+    def _dlt_always_updates(self) -> "FakerSource":
+        if self.engine == "dlt" and not self.options.always_updated:
+            raise ValueError(
+                f"options.always_updated: false needs the connector's incremental state, which engine dlt does not "
+                f"keep (it re-emits every record): use engine embedded or airbyte, or drop the option "
+                f"(source {self.name!r})"
+            )
+        return self
 
 
 class _AirbyteOnlySource(_Source):

@@ -66,3 +66,13 @@ def test_a_misspelt_engine_lists_dlt_among_the_choices() -> None:
     """A typo in the engine is refused with the three engine names."""
     message = _rejection(_tenant({"type": "duckdb"}, {"name": "shop", "system": "faker", "engine": "dtl"}))
     assert "'embedded', 'airbyte' or 'dlt'" in message, message
+
+
+def test_faker_always_updated_false_is_refused_on_dlt_which_keeps_no_connector_state() -> None:
+    """dlt re-emits every faker record on every sync: the option would silently do nothing there."""
+    source = {"name": "shop", "system": "faker", "engine": "dlt", "options": {"always_updated": False}}
+    message = _rejection(_tenant({"type": "duckdb"}, source))
+    assert "options.always_updated: false needs the connector's incremental state" in message, message
+    assert "use engine embedded or airbyte" in message and "'shop'" in message, message
+    embedded = {**source, "engine": "embedded"}
+    assert TenantConfig.model_validate(_tenant({"type": "duckdb"}, embedded)).sources[0].options.always_updated is False

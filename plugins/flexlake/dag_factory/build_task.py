@@ -1,0 +1,56 @@
+"""`dbt_build`, the run's one dbt process (dbt_build.py), skipped when the run's syncs brought nothing new.
+
+When the build_ledger says every record the tenant's sources synced is already built (and the project and the
+tenant's definitions are unchanged), the task succeeds without starting dbt and skips every model task of the
+run at once (Airflow's DownstreamTasksSkipped: no scheduler round per model), saying why in its log; the catalog
+task then republishes the previous docs with this run's summary (catalog_task.py). After a complete build in which
+every node succeeded, it records that in the ledger.
+"""
+
+from typing import Any
+
+from airflow.sdk import Context
+from airflow.sdk.exceptions import DownstreamTasksSkipped
+
+from flexlake.dag_factory.build_ledger import build_fingerprint, mark_built, nothing_new_reason
+from flexlake.dag_factory.dbt_operator import DbtNodeOperator
+from flexlake.dag_factory.dbt_project import tenant_dbt_project
+from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
+from flexlake.dag_factory.run_params import SELECT_PARAM, VARS_PARAM, requested
+
+# The build's XCom saying why it did not run dbt (read by the catalog task; absent when dbt ran).
+NOTHING_NEW_XCOM_KEY = "nothing_new"
+
+
+class DbtBuildTaskOperator(DbtNodeOperator):
+    """The `dbt build` of a tenant run (command "build", `cosmos_extra["nodes_of_task"]` naming the model tasks)."""
+
+    def execute(self, context: Context) -> Any:
+        fingerprint = self._fingerprint()
+        if reason := nothing_new_reason(self.tenant, self._synced_sources(context), fingerprint, context):
+            self.log.info("dbt build not needed: %s", reason)
+            context["ti"].xcom_push(key=NOTHING_NEW_XCOM_KEY, value=reason)
+            raise DownstreamTasksSkipped(tasks=sorted(self.cosmos_extra["nodes_of_task"]))  # type: ignore[no-untyped-call]
+        operator = self.cosmos_operator_for_run(context)
+        result = operator.execute(context)
+        if getattr(operator, "every_node_succeeded", False) and not _narrowed(context):
+            mark_built(self.tenant, fingerprint, context["run_id"])
+        return result
+
+    def _fingerprint(self) -> str:
+        selection = [self.select or "", *self.exclude, *self.cosmos_extra.get("tenant_exclude", ())]
+        return build_fingerprint(tenant_dbt_project(self.tenant).manifest, self.cosmos_kwargs()["vars"], selection)
+
+    def _synced_sources(self, context: Context) -> list[str]:
+        """The sources whose sync ran in this run (a skipped sync leaves no result)."""
+        task_instance = context["ti"]
+        return [
+            source.name
+            for source in self.tenant.sources
+            if task_instance.xcom_pull(task_ids=ingestion_task_id(source.name)) is not None
+        ]
+
+
+def _narrowed(context: Context) -> bool:
+    """A build of a run's own selection or vars does not build what the tenant's definitions say."""
+    return bool(requested(context, SELECT_PARAM)) or bool(requested(context, VARS_PARAM))
