@@ -41,6 +41,17 @@ FACTS_SQL = {
     "fct_order_lines": "select count(*), count(distinct order_line_key), sum(line_amount) from {s}.fct_order_lines",
     "fct_payments": "select count(*), count(distinct payment_key), sum(amount) from {s}.fct_payments",
 }
+# The marts recomputed by changed day or customer (include/dbt/macros/mart_ledger.sql), checked like the facts.
+MARTS_SQL = {
+    "mart_revenue_daily": "select count(*), sum(orders), sum(returned_orders), sum(gross_revenue), sum(refunds), "
+    "sum(unconverted_orders) from {m}.mart_revenue_daily",
+    "mart_revenue_daily_by_channel": "select count(*), sum(orders), sum(returned_orders), sum(gross_revenue), "
+    "sum(refunds) from {m}.mart_revenue_daily_by_channel",
+    "mart_customer_lifetime": "select count(*), sum(orders), sum(returned_orders), sum(net_revenue), "
+    "sum(days_since_last_order), sum(is_active) from {m}.mart_customer_lifetime",
+    "mart_customer_rfm": "select count(*), sum(recency_score * 100 + frequency_score * 10 + monetary_score), "
+    "sum(monetary) from {m}.mart_customer_rfm",
+}
 START, DAY, RAW_SQL = "timestamp '2024-11-27'", 86400, Path(__file__).with_name("warehouse_build_raw.sql")
 
 
@@ -132,8 +143,9 @@ class Target:
 
 def measure(target: Target) -> dict[str, Any]:
     """Full build, append sync, incremental build, an incremental build with no new data, then --full-refresh of
-    the incremental facts and every model upstream of them (the staging tables are incremental too) on the same
-    data. A `dbt parse` first: the DAG's builds start from a cached parse too."""
+    the incremental facts, the marts recomputed by changed day or customer and every model upstream of them (the
+    staging tables are incremental too) on the same data, compared by checksums. A `dbt parse` first: the DAG's
+    builds start from a cached parse too."""
     core, build = f"{PREFIX}_core", ["build", "--exclude", *EXCLUDE]
     target.dbt("parse", ["parse"])
     target.dbt("full", build)
@@ -141,11 +153,12 @@ def measure(target: Target) -> dict[str, Any]:
     window = target.data_tests_since()
     target.append()
     target.dbt("incremental", build, env=window)
-    facts = {name: target.fetch(sql.format(s=core)) for name, sql in FACTS_SQL.items()}
+    checked = {**FACTS_SQL, **MARTS_SQL}
+    facts = {name: target.fetch(sql.format(s=core, m=f"{PREFIX}_marts")) for name, sql in checked.items()}
     target.dbt("no_new_data", build, env=target.data_tests_since())
-    refresh = ["run", "--full-refresh", "--select", *(f"+{fact}" for fact in FACTS_SQL), "--exclude", *EXCLUDE]
+    refresh = ["run", "--full-refresh", "--select", *(f"+{model}" for model in checked), "--exclude", *EXCLUDE]
     target.dbt("refresh", refresh)
-    refreshed = {name: target.fetch(sql.format(s=core)) for name, sql in FACTS_SQL.items()}
+    refreshed = {name: target.fetch(sql.format(s=core, m=f"{PREFIX}_marts")) for name, sql in checked.items()}
     return {**target.builds, "rows_full": rows_full, "rows_incremental": facts["fct_order_lines"][0],
             "equal": facts == refreshed, "facts": facts}  # fmt: skip
 
@@ -273,9 +286,9 @@ NOTES = """Wall seconds include dbt's start-up and partial parse (a `dbt parse` 
 Cosmos's cached parse too); models / tests s are sums of run_results execution times. Incremental = after an append
 sync of 1% new order lines and 0.1% re-versioned purchases, with the data-test window the DAG sets
 (FLEXLAKE_DATA_TESTS_SINCE, dag_factory/data_test_window.py), checked against a --full-refresh of the incremental
-facts and every model upstream of them (staging included) on the same data. No new data = one more incremental
-build right after it. Peak RSS: largest child process so far (dbt with DuckDB in-process; the PostgreSQL server is
-not counted).
+facts, the revenue and customer marts and every model upstream of them (staging included) on the same data. No
+new data = one more incremental build right after it. Peak RSS: largest child process so far (dbt with DuckDB
+in-process; the PostgreSQL server is not counted).
 Method and reading: `benchmarks/README.md`."""
 
 

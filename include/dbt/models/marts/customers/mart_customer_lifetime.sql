@@ -7,6 +7,8 @@
     Money is in the reporting currency (var reporting_currency): each order converted at its currency's rate
     on its order date, each refund at the rate on its refund date (dim_fx_rates), summed exactly and rounded
     once. Orders without a rate are counted in `orders` and unconverted_orders, never added to the money.
+    Built from int_customers__order_totals (incremental by changed customer), rebuilt each run: the as-of date,
+    and with it days_since_last_order and is_active, can change for every customer.
 -#}
 {%- set as_of_date = flexlake_as_of_date() -%}
 with customers as (
@@ -15,49 +17,10 @@ with customers as (
 
 ),
 
-orders as (
+{#- Per customer with a counted order, its order and refund sums (unrounded), recomputed incrementally. -#}
+customer_totals as (
 
-    select
-        fct_orders.order_key,
-        fct_orders.customer_key,
-        fct_orders.ordered_at,
-        fct_orders.order_date,
-        fct_orders.amount,
-        fx.rate as fx_rate
-    from {{ ref('fct_orders') }} as fct_orders
-    left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
-    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
-
-),
-
-customer_orders as (
-
-    select
-        customer_key,
-        min(ordered_at) as first_order_at,
-        max(ordered_at) as last_order_at,
-        max(order_date) as last_order_date,
-        count(*) as orders,
-        sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
-        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
-    from orders
-    group by customer_key
-
-),
-
-customer_refunds as (
-
-    select
-        orders.customer_key,
-        count(distinct fct_refunds.order_key) as returned_orders,
-        sum({{ flexlake_fx_multiply('fct_refunds.amount', 'fx.rate') }}) as refunds
-    from {{ ref('fct_refunds') }} as fct_refunds
-    inner join orders
-        on fct_refunds.order_key = orders.order_key
-    left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
-    group by orders.customer_key
+    select * from {{ ref('int_customers__order_totals') }}
 
 ),
 
@@ -77,28 +40,26 @@ lifetime as (
         customers.customer_key,
         customers.customer_id,
         customers.signed_up_at,
-        customer_orders.first_order_at,
-        customer_orders.last_order_at,
-        customer_orders.last_order_date,
-        coalesce(customer_orders.orders, 0) as orders,
-        coalesce(customer_orders.unconverted_orders, 0) as unconverted_orders,
-        coalesce(customer_refunds.returned_orders, 0) as returned_orders,
-        {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0)') }} as gross_revenue,
-        {{ flexlake_money('coalesce(customer_refunds.refunds, 0)') }} as refunds,
+        customer_totals.first_order_at,
+        customer_totals.last_order_at,
+        customer_totals.last_order_date,
+        coalesce(customer_totals.orders, 0) as orders,
+        coalesce(customer_totals.unconverted_orders, 0) as unconverted_orders,
+        coalesce(customer_totals.returned_orders, 0) as returned_orders,
+        {{ flexlake_money('coalesce(customer_totals.gross_revenue, 0)') }} as gross_revenue,
+        {{ flexlake_money('coalesce(customer_totals.refunds, 0)') }} as refunds,
         {#- from the rounded figures, so net = gross - refunds to the cent -#}
         {{ flexlake_money(
-            flexlake_money('coalesce(customer_orders.gross_revenue, 0)') ~ ' - '
-            ~ flexlake_money('coalesce(customer_refunds.refunds, 0)')) }} as net_revenue,
+            flexlake_money('coalesce(customer_totals.gross_revenue, 0)') ~ ' - '
+            ~ flexlake_money('coalesce(customer_totals.refunds, 0)')) }} as net_revenue,
         as_of.as_of_date,
         customers.source_system,
         customers.source_relation
         {{- flexlake_pass_through_projection('customers', 'customers') | indent(4) }}
     from customers
     cross join as_of
-    left join customer_orders
-        on customers.customer_key = customer_orders.customer_key
-    left join customer_refunds
-        on customers.customer_key = customer_refunds.customer_key
+    left join customer_totals
+        on customers.customer_key = customer_totals.customer_key
 
 )
 

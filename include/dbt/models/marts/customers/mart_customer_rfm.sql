@@ -6,7 +6,8 @@
     net (gross minus refunds of those orders) or gross revenue, per var revenue_basis, in the reporting currency
     (var reporting_currency): each order at its currency's rate on its order date, each refund on its refund
     date (dim_fx_rates), summed exactly, rounded once; orders without a rate count in frequency and
-    unconverted_orders but add nothing to monetary.
+    unconverted_orders but add nothing to monetary. Built from int_customers__order_totals (incremental by
+    changed customer), rebuilt each run: quintiles and the as-of date depend on every customer.
     Scores are quintiles 1-5 by ntile(5), 5 the best, with deterministic ties: rows are ordered by the value
     (recency_days descending, so the most recent customers score 5; frequency and monetary ascending),
     then by customer_key, so equal values may fall into neighbouring quintiles, always the same way.
@@ -19,50 +20,10 @@
       promising    everything else (r >= 3 and f <= 2, not new)
 -#}
 {%- set as_of_date = flexlake_as_of_date() -%}
-with orders as (
+with customer_totals as (
 
-    select
-        fct_orders.order_key,
-        fct_orders.customer_key,
-        fct_orders.source_relation,
-        fct_orders.customer_id,
-        fct_orders.order_date,
-        fct_orders.amount,
-        fx.rate as fx_rate
-    from {{ ref('fct_orders') }} as fct_orders
-    left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
-    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
-        and fct_orders.customer_key is not null
-
-),
-
-customer_orders as (
-
-    select
-        customer_key,
-        source_relation,
-        customer_id,
-        count(*) as frequency,
-        max(order_date) as last_order_date,
-        sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
-        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
-    from orders
-    group by customer_key, source_relation, customer_id
-
-),
-
-customer_refunds as (
-
-    select
-        orders.customer_key,
-        sum({{ flexlake_fx_multiply('fct_refunds.amount', 'fx.rate') }}) as refunds
-    from {{ ref('fct_refunds') }} as fct_refunds
-    inner join orders
-        on fct_refunds.order_key = orders.order_key
-    left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
-    group by orders.customer_key
+    {#- Per customer with a counted order, its order and refund sums (unrounded), recomputed incrementally. -#}
+    select * from {{ ref('int_customers__order_totals') }}
 
 ),
 
@@ -79,22 +40,20 @@ as_of as (
 measures as (
 
     select
-        customer_orders.customer_key,
-        customer_orders.source_relation,
-        customer_orders.customer_id,
-        customer_orders.last_order_date,
+        customer_totals.customer_key,
+        customer_totals.source_relation,
+        customer_totals.customer_id,
+        customer_totals.last_order_date,
         as_of.as_of_date,
-        {{ flexlake_datediff_days('customer_orders.last_order_date', 'as_of.as_of_date') }} as recency_days,
-        customer_orders.frequency,
-        customer_orders.unconverted_orders,
-        {{ flexlake_money('coalesce(customer_orders.gross_revenue, 0)') }} as gross_revenue,
+        {{ flexlake_datediff_days('customer_totals.last_order_date', 'as_of.as_of_date') }} as recency_days,
+        customer_totals.orders as frequency,
+        customer_totals.unconverted_orders,
+        {{ flexlake_money('coalesce(customer_totals.gross_revenue, 0)') }} as gross_revenue,
         {{ flexlake_money(
-            flexlake_money('coalesce(customer_orders.gross_revenue, 0)') ~ ' - '
-            ~ flexlake_money('coalesce(customer_refunds.refunds, 0)')) }} as net_revenue
-    from customer_orders
+            flexlake_money('coalesce(customer_totals.gross_revenue, 0)') ~ ' - '
+            ~ flexlake_money('coalesce(customer_totals.refunds, 0)')) }} as net_revenue
+    from customer_totals
     cross join as_of
-    left join customer_refunds
-        on customer_orders.customer_key = customer_refunds.customer_key
 
 ),
 

@@ -7,18 +7,56 @@
     refund date (dim_fx_rates: the latest rate on or before the day). Products are summed exactly and rounded
     to cents once per day. An order or refund without a rate is left out of the money columns (never added
     unconverted) and counted in unconverted_orders / unconverted_refunds; `orders` counts every counted order.
+
+    Incremental (delete+insert on revenue_date): a run recomputes only the days whose orders, refunds or FX rates
+    changed since the last build, before and after the change (macros/mart_ledger.sql); a day left without orders
+    or refunds gets a marker row (orders null) that the post-hook deletes. A full refresh builds every day.
 -#}
-with orders as (
+{{ config(
+    materialized='incremental',
+    unique_key='revenue_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ flexlake_delete_marker_rows('orders') }}",
+) }}
+-- depends_on: {{ ref('int_revenue__contribution_changes') }}
+{%- set incremental = flexlake_is_incremental_run() %}
+with
+{%- if incremental %}
+
+affected_days as (
+
+    {{ flexlake_affected_days(ref('int_revenue__contribution_changes'), 'int_revenue__contributions', 'revenue_date',
+        flexlake_revenue_every_day(), fx=true) | indent(4) }}
+
+),
+{%- endif %}
+
+counted_orders as (
 
     select
-        fct_orders.order_key,
-        fct_orders.order_date,
-        fct_orders.amount,
+        order_key,
+        order_date,
+        currency_code,
+        amount
+    from {{ ref('fct_orders') }}
+    where order_status in {{ flexlake_counted_order_statuses() }}
+
+),
+
+orders as (
+
+    select
+        counted_orders.order_key,
+        counted_orders.order_date,
+        counted_orders.amount,
         fx.rate as fx_rate
-    from {{ ref('fct_orders') }} as fct_orders
+    from counted_orders
     left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
-    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
+        on {{ flexlake_fx_rate_applies('fx', 'counted_orders.currency_code', 'counted_orders.order_date') }}
+    {%- if incremental %}
+    where counted_orders.order_date in (select grain_date from affected_days)
+    {%- endif %}
 
 ),
 
@@ -30,10 +68,13 @@ refunds as (
         fct_refunds.amount,
         fx.rate as fx_rate
     from {{ ref('fct_refunds') }} as fct_refunds
-    inner join orders
-        on fct_refunds.order_key = orders.order_key
+    inner join counted_orders
+        on fct_refunds.order_key = counted_orders.order_key
     left join {{ ref('dim_fx_rates') }} as fx
         on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
+    {%- if incremental %}
+    where fct_refunds.refund_date in (select grain_date from affected_days)
+    {%- endif %}
 
 ),
 
@@ -66,6 +107,11 @@ revenue_days as (
     select revenue_date from order_days
     union
     select revenue_date from refund_days
+    {%- if incremental %}
+    union
+    {#- an affected day left without orders or refunds: a marker row (orders null), deleted by the post-hook #}
+    select grain_date as revenue_date from affected_days
+    {%- endif %}
 
 ),
 
@@ -73,7 +119,10 @@ daily as (
 
     select
         revenue_days.revenue_date,
-        coalesce(order_days.orders, 0) as orders,
+        case
+            when order_days.revenue_date is null and refund_days.revenue_date is null then null
+            else coalesce(order_days.orders, 0)
+        end as orders,
         coalesce(refund_days.returned_orders, 0) as returned_orders,
         coalesce(order_days.unconverted_orders, 0) as unconverted_orders,
         coalesce(refund_days.unconverted_refunds, 0) as unconverted_refunds,

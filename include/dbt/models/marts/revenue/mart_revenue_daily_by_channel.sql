@@ -2,11 +2,51 @@
     mart_revenue_daily split by sales channel and currency: the same definitions (counted statuses,
     refunds on their own day, revenue_basis), one row per day, channel and currency. Each currency is
     its own row, so no amounts of different currencies are ever added up here.
--#}
-with orders as (
 
-    select * from {{ ref('fct_orders') }}
+    Incremental (delete+insert on revenue_date: every channel and currency of a day together): a run recomputes
+    only the days whose orders or refunds changed since the last build, before and after the change
+    (macros/mart_ledger.sql); a day left without rows gets a marker row (orders null) that the post-hook deletes.
+    No FX here, so a changed rate changes nothing. A full refresh builds every day.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='revenue_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ flexlake_delete_marker_rows('orders') }}",
+) }}
+-- depends_on: {{ ref('int_revenue__contribution_changes') }}
+{%- set incremental = flexlake_is_incremental_run() %}
+with
+{%- if incremental %}
+
+affected_days as (
+
+    {{ flexlake_affected_days(ref('int_revenue__contribution_changes'), 'int_revenue__contributions', 'revenue_date',
+        flexlake_revenue_every_day()) | indent(4) }}
+
+),
+{%- endif %}
+
+counted_orders as (
+
+    select
+        order_key,
+        order_date,
+        channel,
+        currency_code,
+        amount
+    from {{ ref('fct_orders') }}
     where order_status in {{ flexlake_counted_order_statuses() }}
+
+),
+
+orders as (
+
+    select * from counted_orders
+    {%- if incremental %}
+    where order_date in (select grain_date from affected_days)
+    {%- endif %}
 
 ),
 
@@ -16,11 +56,14 @@ refunds as (
         fct_refunds.refund_date,
         fct_refunds.order_key,
         fct_refunds.amount,
-        orders.channel,
-        orders.currency_code
+        counted_orders.channel,
+        counted_orders.currency_code
     from {{ ref('fct_refunds') }} as fct_refunds
-    inner join orders
-        on fct_refunds.order_key = orders.order_key
+    inner join counted_orders
+        on fct_refunds.order_key = counted_orders.order_key
+    {%- if incremental %}
+    where fct_refunds.refund_date in (select grain_date from affected_days)
+    {%- endif %}
 
 ),
 
@@ -55,6 +98,15 @@ revenue_days as (
     select revenue_date, channel, currency_code from order_days
     union
     select revenue_date, channel, currency_code from refund_days
+    {%- if incremental %}
+    union
+    {#- one marker row (orders null) per affected day, deleted by the post-hook: a day left without rows loses them #}
+    select
+        grain_date as revenue_date,
+        cast(null as {{ flexlake_type_string() }}) as channel,
+        cast(null as {{ flexlake_type_string() }}) as currency_code
+    from affected_days
+    {%- endif %}
 
 ),
 
@@ -64,7 +116,10 @@ daily as (
         revenue_days.revenue_date,
         revenue_days.channel,
         revenue_days.currency_code,
-        coalesce(order_days.orders, 0) as orders,
+        case
+            when order_days.revenue_date is null and refund_days.revenue_date is null then null
+            else coalesce(order_days.orders, 0)
+        end as orders,
         coalesce(refund_days.returned_orders, 0) as returned_orders,
         {{ flexlake_money('coalesce(order_days.gross_revenue, 0)') }} as gross_revenue,
         {{ flexlake_money('coalesce(refund_days.refunds, 0)') }} as refunds,
