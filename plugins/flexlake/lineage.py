@@ -8,11 +8,17 @@ tenant's (`flexlake__<tenant_id>`) to `<namespace>/<tenant_id>`, and the parent 
 task's event still points at its DAG run. Datasets keep their namespaces (`postgres://host:port`,
 `snowflake://account`, ...): they name where the data lives, shared by whoever reads it. Other DAGs' events
 pass unchanged.
+
+The dbt datasets: Cosmos turns the build's artifacts (target/manifest.json and run_results.json) into OpenLineage
+datasets after dbt ran, and a tenant's dbt task (dag_factory/dbt_operator.DbtNodeOperator) hands them to the
+provider's listener as its own (`get_openlineage_facets_on_complete`). Our tasks skip writing manifest.json
+(dag_factory/dbt_results_only.py), so they write it only when lineage is on (`lineage_enabled`).
 """
 
 from typing import Any
 
 import attr
+from airflow.providers.openlineage.conf import is_disabled
 from openlineage.client.transport.transform import EventTransformer
 
 from flexlake.dag_factory.tenant_dag import DAG_ID_PREFIX
@@ -34,6 +40,12 @@ class TenantNamespace(EventTransformer):
         if "parent" in facets:
             changes["run"] = attr.evolve(run, facets={**facets, "parent": _parent_in(facets["parent"], namespace)})
         return attr.evolve(event, **changes)
+
+
+def lineage_enabled() -> bool:
+    """Whether the openlineage provider emits events here (a transport configured, not disabled): dbt must then
+    write the manifest that Cosmos reads the datasets from. Read when a dbt task runs, never at parse time."""
+    return not is_disabled()
 
 
 def tenant_of(job_name: str) -> str | None:

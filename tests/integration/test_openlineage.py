@@ -1,11 +1,11 @@
-"""OpenLineage from a real task run: the openlineage provider's listener, configured as docs/deploy.md says
+"""OpenLineage from real runs: the openlineage provider's listener, configured as docs/deploy.md says
 (`[openlineage] transport` = the `transform` transport with flexlake.lineage.TenantNamespace around a `file`
 transport), emits the events of a DAG named as a tenant's (`flexlake__<tenant_id>`) under `flexlake/<tenant_id>`.
 
-One `airflow dags test` of a one-task DAG in a temp Airflow home on SQLite (~25 s with the migration): the
-listener is loaded at Airflow's start-up, so the configuration must be in the environment of a process of its
-own. What this does not run: a whole tenant DAG, hence not Cosmos's dbt datasets (they ride on the same task
-events; a tenant DAG-run module can capture them by setting the same environment).
+Each test is one `airflow dags test` in a temp Airflow home on SQLite (the listener is loaded at Airflow's
+start-up, so the configuration must be in the environment of a process of its own): a one-task DAG (~25 s with
+the migration), then a whole tenant DAG on a real PostgreSQL (faker through `engine: dlt`, the one `dbt build`,
+the report tasks, the catalog; ~4 min), whose build task names the dbt models' tables as its datasets.
 """
 
 import json
@@ -13,8 +13,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.integration.conftest import PostgresServer
 
 pytestmark = pytest.mark.integration
 
@@ -29,29 +33,54 @@ with DAG("flexlake__lineage_probe", schedule=None, start_date=datetime.datetime(
 """
 
 
-def test_a_tenants_task_run_emits_openlineage_events_in_the_tenants_namespace(tmp_path: Path) -> None:
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / "probe.py").write_text(DAG_FILE)
-    events_file = tmp_path / "openlineage.jsonl"
+# Trust auth ignores it, so this password can be unique: no event may carry it.
+PG_PASSWORD = "Pw-4c1e8-lineage-never-print-me"
+
+
+def _lineage_environment(tmp_path: Path, events_file: Path) -> dict[str, str]:
+    """A temp Airflow home on SQLite with OpenLineage configured as docs/deploy.md says, around a file transport."""
     transport = {
         "type": "transform",
         "transformer_class": "flexlake.lineage.TenantNamespace",
         "transformer_properties": {"namespace": "flexlake"},
         "transport": {"type": "file", "log_file_path": str(events_file), "append": True},
     }
-    env = {
+    return {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path / "home"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "flexlake",
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
     }
+
+
+def _airflow(env: dict[str, str], *commands: list[str], timeout: int) -> None:
+    """Runs `airflow <command>` for each command, failing with the end of its output."""
     airflow = str(Path(sys.executable).with_name("airflow"))
-    for command in (["db", "migrate"], ["dags", "test", "flexlake__lineage_probe"]):
-        result = subprocess.run([airflow, *command], check=False, env=env, capture_output=True, text=True, timeout=240)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for command in commands:
+        result = subprocess.run(
+            [airflow, *command], check=False, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        assert result.returncode == 0, _first_failure(result.stdout + result.stderr)
+
+
+def _first_failure(output: str) -> str:
+    """The first failed task's traceback or dbt error, rather than the run's closing lines."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
+            return "\n".join(lines[max(0, index - 15) : index + 45])
+    return "\n".join(lines[-60:])
+
+
+def test_a_tenants_task_run_emits_openlineage_events_in_the_tenants_namespace(tmp_path: Path) -> None:
+    """A task of a DAG named as a tenant's: its START and COMPLETE, parent run and DAG run in the tenant's namespace."""
+    (tmp_path / "dags").mkdir()
+    (tmp_path / "dags" / "probe.py").write_text(DAG_FILE)
+    events_file = tmp_path / "openlineage.jsonl"
+    env = {**_lineage_environment(tmp_path, events_file), "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "dags")}
+    _airflow(env, ["db", "migrate"], ["dags", "test", "flexlake__lineage_probe"], timeout=240)
     events = [json.loads(line) for line in events_file.read_text().splitlines()]
     task_events = [event for event in events if event["job"]["name"] == "flexlake__lineage_probe.ingest_shop"]
     assert {event["eventType"] for event in task_events} == {"START", "COMPLETE"}, events
@@ -64,3 +93,60 @@ def test_a_tenants_task_run_emits_openlineage_events_in_the_tenants_namespace(tm
         ), parent
     dag_events = [event for event in events if event["job"]["name"] == "flexlake__lineage_probe"]
     assert dag_events and all(event["job"]["namespace"] == "flexlake/lineage_probe" for event in dag_events), events
+
+
+def test_a_whole_tenant_run_emits_its_dbt_models_tables_as_the_build_tasks_datasets(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A PostgreSQL tenant's run: every job event in `flexlake/<tenant>`, the build naming marts and raw tables."""
+    tenants = tmp_path / "tenant_configs"
+    tenants.mkdir()
+    (tenants / "lineage_pg.yaml").write_text(
+        "tenant_id: lineage_pg\ndisplay_name: Lineage Shop\ntier: professional\n"
+        f"warehouse: {{type: postgres, connection_id: lineage_pg_wh, database: {postgres_server.dbname}}}\n"
+        "sources: [{system: faker, name: shop, engine: dlt, options: {count: 150, seed: 5}}]\n"
+        "dbt: {disabled_marts: [customers], vars: {revenue_basis: gross}}\n"
+    )
+    events_file = tmp_path / "openlineage.jsonl"
+    server = f"{postgres_server.host}:{postgres_server.port}"
+    env = {
+        **_lineage_environment(tmp_path, events_file),
+        "FLEXLAKE_DATA_DIR": str(tmp_path / "data"),
+        "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenants),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(tmp_path / "cosmos_cache"),
+        "FLEXLAKE_TASK_RETRIES": "0",
+        "AIRFLOW_CONN_LINEAGE_PG_WH": f"postgres://{postgres_server.user}:{PG_PASSWORD}@{server}/"
+        + postgres_server.dbname,
+    }
+    _airflow(env, ["db", "migrate"], ["dags", "test", "flexlake__lineage_pg"], timeout=900)
+    text = events_file.read_text()
+    assert PG_PASSWORD not in text, "the warehouse password leaked into an OpenLineage event"
+    events = [json.loads(line) for line in text.splitlines()]
+    ours = [event for event in events if event.get("job", {}).get("name", "").startswith("flexlake__lineage_pg")]
+    assert {event["job"]["namespace"] for event in ours} == {"flexlake/lineage_pg"}, {e["job"]["name"] for e in ours}
+    types_of = _event_types_by_job(ours)
+    # The DAG run's START comes from the scheduler; `airflow dags test` emits its COMPLETE only.
+    assert "COMPLETE" in types_of.get("flexlake__lineage_pg", set()), sorted(types_of)
+    for job in ("flexlake__lineage_pg.dbt_build", "flexlake__lineage_pg.airbyte_sync__shop"):
+        assert {"START", "COMPLETE"} <= types_of.get(job, set()), f"{job}: {sorted(types_of)}"
+    (build,) = [
+        e for e in ours if e["job"]["name"] == "flexlake__lineage_pg.dbt_build" and e["eventType"] == "COMPLETE"
+    ]
+    outputs = {(d["namespace"], d["name"]) for d in build["outputs"]}
+    inputs = {(d["namespace"], d["name"]) for d in build["inputs"]}
+    namespace = f"postgres://{server}"
+    table = f"{postgres_server.dbname}.lineage_pg_%s"
+    assert {(namespace, table % "marts.mart_revenue_daily"), (namespace, table % "core.fct_orders")} <= outputs, outputs
+    raw = {name for space, name in inputs - outputs if space == namespace}
+    assert any(name.endswith(".purchases") for name in raw), f"the raw faker tables among the inputs: {inputs}"
+    assert {space for space, _ in inputs | outputs} == {namespace}, "datasets are named by OpenLineage's naming spec"
+
+
+def _event_types_by_job(events: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """job name -> the event types emitted for it."""
+    types: dict[str, set[str]] = {}
+    for event in events:
+        types.setdefault(event["job"]["name"], set()).add(event["eventType"])
+    return types

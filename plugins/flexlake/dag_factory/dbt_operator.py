@@ -109,7 +109,7 @@ class DbtNodeOperator(BaseOperator):
             "dbt_cmd_flags": [
                 NO_COLORS_FLAG,
                 *self.flags,
-                *([NO_WRITE_JSON_FLAG] if self.command in _RESULTS_ONLY_COMMANDS else []),
+                *([NO_WRITE_JSON_FLAG] if self.command in _RESULTS_ONLY_COMMANDS and not _lineage_enabled() else []),
             ],
             "invocation_mode": InvocationMode.DBT_RUNNER,
             "install_deps": _needs_deps(self.tenant),
@@ -142,10 +142,19 @@ class DbtNodeOperator(BaseOperator):
             kwargs["vars"] = dbt_vars(self.tenant, run_dbt_vars(context, self.tenant))
         if self.command == "build" and (select := requested(context, SELECT_PARAM)):
             kwargs["run_select"] = select
-        return self.cosmos_operator(self.command)(**kwargs)
+        operator = self.cosmos_operator(self.command)(**kwargs)
+        # What get_openlineage_facets_on_complete reads; not templated: no BaseOperator bookkeeping.
+        object.__setattr__(self, "_cosmos_run", operator)
+        return operator
 
     def execute(self, context: Context) -> Any:
         return self.cosmos_operator_for_run(context).execute(context)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The dbt datasets of what this task ran (Cosmos's OpenLineage facets, from dbt's artifacts), for the
+        openlineage provider's listener (flexlake/lineage.py); None when it ran no dbt (a report task)."""
+        operator = getattr(self, "_cosmos_run", None)
+        return operator.get_openlineage_facets_on_complete(task_instance) if operator is not None else None
 
 
 class DbtNodeReportOperator(DbtNodeOperator):
@@ -258,6 +267,13 @@ def dbt_node_task(
         # Plain attributes, none templated: skip BaseOperator.__setattr__'s template bookkeeping.
         object.__setattr__(task, name, value)
     return task
+
+
+def _lineage_enabled() -> bool:
+    """OpenLineage on (flexlake/lineage.py): imported when a task runs, keeping the client out of DAG parsing."""
+    from flexlake.lineage import lineage_enabled  # noqa: PLC0415 - the openlineage client only in a task
+
+    return lineage_enabled()
 
 
 def _needs_deps(tenant: TenantConfig) -> bool:
