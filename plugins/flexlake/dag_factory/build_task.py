@@ -34,8 +34,18 @@ class DbtBuildTaskOperator(DbtNodeOperator):
         operator = self.cosmos_operator_for_run(context)
         result = operator.execute(context)
         if getattr(operator, "every_node_succeeded", False) and not _narrowed(context):
-            mark_built(self.tenant, fingerprint, context["run_id"])
+            self._record_built(fingerprint, context["run_id"])
         return result
+
+    def _record_built(self, fingerprint: str, run_id: str) -> None:
+        """The ledger hears of the complete build; a storage error must not fail a build that succeeded (the next
+        run then builds again, as with no ledger)."""
+        try:
+            mark_built(self.tenant, fingerprint, run_id)
+        except Exception:
+            self.log.warning(
+                "could not record the build in the tenant's build ledger: the next run builds", exc_info=True
+            )
 
     def _fingerprint(self) -> str:
         selection = [self.select or "", *self.exclude, *self.cosmos_extra.get("tenant_exclude", ())]

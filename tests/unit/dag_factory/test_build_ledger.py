@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import DownstreamTasksSkipped
 from flexlake import settings
-from flexlake.dag_factory import build_ledger
+from flexlake.dag_factory import build_ledger, build_task
 from flexlake.dag_factory.build_ledger import (
     build_fingerprint,
     mark_built,
@@ -201,3 +201,28 @@ def test_the_build_task_skips_every_model_task_at_once_and_says_why(catalog: Pat
     assert set(skipped.value.tasks) == set(task.cosmos_extra["nodes_of_task"])
     assert "dbt_transform.mart_revenue_daily.run" in skipped.value.tasks
     assert "no new records" in ti.pushed[NOTHING_NEW_XCOM_KEY]
+
+
+class _FinishedBuild:
+    """Stands for the Cosmos build operator after a dbt build in which every node succeeded."""
+
+    every_node_succeeded = True
+
+    def execute(self, context: Any) -> str:
+        return "built"
+
+
+def test_a_build_that_succeeded_stays_green_when_the_ledger_cannot_be_written(
+    catalog: Path, tenant_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger only saves work: a storage error after a good build costs the next run a build, not this run."""
+    task: Any = build_tenant_dags(tenant_folder)["flexlake__acme_outdoor"].get_task("dbt_build")
+    monkeypatch.setattr(type(task), "cosmos_operator_for_run", lambda self, context: _FinishedBuild())
+
+    def storage_down(*args: Any) -> None:
+        raise OSError("object storage unreachable")
+
+    monkeypatch.setattr(build_task, "mark_built", storage_down)
+    ti = _TaskInstance({})  # no sync ran: the run builds
+    assert task.execute({**_context(), "ti": ti, "run_id": "run1"}) == "built"
+    assert not (catalog / task.tenant.tenant_id / build_ledger.LEDGER_FOLDER / "build.json").exists()
