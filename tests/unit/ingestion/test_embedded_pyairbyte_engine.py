@@ -102,7 +102,8 @@ def test_a_successful_run_streams_logs_and_keeps_the_password_off_argv_and_out_o
     assert sync_result.source_name == "shop" and sync_result.engine == "embedded", sync_result
     sent = json.loads(Path(f"{record}.stdin").read_text())
     assert sent["destination"]["password"] == SECRET, "the runner needs the password, on stdin"
-    assert sent["config"] == {"count": 50, "seed": 3, "records_per_slice": 1000, "parallelism": 1}, sent["config"]
+    expected = {"count": 50, "seed": 3, "records_per_slice": 1000, "parallelism": 1, "always_updated": True}
+    assert sent["config"] == expected, sent["config"]
     assert SECRET not in Path(f"{record}.argv").read_text(), "the password must never be on argv"
     env = Path(f"{record}.env").read_text()
     assert "AIRBYTE_OFFLINE_MODE=1" in env and "DO_NOT_TRACK=1" in env, env

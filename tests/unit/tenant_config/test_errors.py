@@ -96,7 +96,8 @@ def test_a_nested_key_with_no_close_match_lists_the_keys_allowed_there() -> None
     """Inside sources[0].options the allowed keys are the connector's options."""
     problems = _problems(sources=[{"name": "shop", "system": "faker", "options": {"zzzzz": 1}}])
     assert problems == [
-        "sources[0].options.zzzzz: unexpected field. Allowed here: count, parallelism, records_per_slice, seed"
+        "sources[0].options.zzzzz: unexpected field. Allowed here: always_updated, count, parallelism, "
+        "records_per_slice, seed"
     ], problems
 
 
