@@ -6,8 +6,6 @@ into the tenant's DuckDB file, or into its raw schema on a real PostgreSQL serve
 """
 
 import json
-import os
-import subprocess
 import zlib
 from decimal import Decimal
 from pathlib import Path
@@ -16,17 +14,16 @@ import duckdb
 import psycopg2
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.fakes.airbyte_server import FakeAirbyteServer
 from tests.generators.oracle import expected_daily_revenue
 from tests.generators.raw_tables import RawDataset
 from tests.generators.shopify import generate_shopify
 from tests.generators.stripe import generate_stripe
 from tests.integration.conftest import PostgresServer
+from tests.integration.dags_test import migrate, run_airflow, sandbox_environment
 
 pytestmark = pytest.mark.integration
 
-AIRFLOW = PROJECT_ROOT / ".venv" / "bin" / "airflow"
 CLIENT_SECRET = "Cs-91ad-never-print-me"
 # The test PostgreSQL trusts local connections, so this password can be unique and grepped for.
 WAREHOUSE_PASSWORD = "Wh-Pw-4e7a-never-print-me"
@@ -35,47 +32,17 @@ WAREHOUSE_PASSWORD = "Wh-Pw-4e7a-never-print-me"
 def _environment(
     root: Path, api_root: str, fake: FakeAirbyteServer, tenant_id: str, tenant_yaml: str
 ) -> dict[str, str]:
-    tenants = root / "tenant_configs"
-    tenants.mkdir()
-    (tenants / f"{tenant_id}.yaml").write_text(tenant_yaml)
     connection = {"conn_type": "airbyte", "host": api_root, "login": fake.client_id, "password": CLIENT_SECRET}
-    return {
-        **os.environ,
-        "AIRFLOW_HOME": str(root / "airflow_home"),
-        "FLEXLAKE_DATA_DIR": str(root / "data"),
-        "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenants),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos_cache"),
-        "FLEXLAKE_TASK_RETRIES": "0",
-        "AIRFLOW_CONN_AIRBYTE_TEST": json.dumps(connection),
-    }
+    environment = sandbox_environment(root, AIRFLOW_CONN_AIRBYTE_TEST=json.dumps(connection))
+    (Path(environment["FLEXLAKE_TENANT_CONFIGS_DIR"]) / f"{tenant_id}.yaml").write_text(tenant_yaml)
+    return environment
 
 
 def _run_tenant_dag(environment: dict[str, str], tenant_id: str) -> str:
     """`airflow dags test` of the tenant's DAG; its whole output (it must succeed)."""
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
-    result = subprocess.run(
-        [str(AIRFLOW), "dags", "test", f"flexlake__{tenant_id}"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    (Path(environment["AIRFLOW_HOME"]).parent / "dags_test.log").write_text(output)
-    assert result.returncode == 0, _first_failure(output)
-    return output
-
-
-def _first_failure(output: str) -> str:
-    """The first failed task's traceback or dbt error, rather than the run's closing noise."""
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
-            return "\n".join(lines[max(0, index - 15) : index + 45])
-    return "\n".join(lines[-60:])
+    migrate(environment)
+    log_file = Path(environment["AIRFLOW_HOME"]).parent / "dags_test.log"
+    return run_airflow(environment, "dags", "test", f"flexlake__{tenant_id}", log_file=log_file)
 
 
 def _latest_catalog(root: Path, tenant_id: str) -> Path:

@@ -7,19 +7,16 @@ docs with its own summary. A third run with `full_refresh` builds again.
 """
 
 import json
-import os
 import sqlite3
-import subprocess
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.integration.dags_test import migrate, run_airflow, sandbox_environment
 
 pytestmark = pytest.mark.integration
 
-AIRFLOW = PROJECT_ROOT / ".venv" / "bin" / "airflow"
 TENANT_ID = "quiet_shop"
 DAG_ID = f"flexlake__{TENANT_ID}"
 
@@ -27,45 +24,20 @@ DAG_ID = f"flexlake__{TENANT_ID}"
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("nothing_new")
-    tenants = root / "tenant_configs"
-    tenants.mkdir()
-    (tenants / f"{TENANT_ID}.yaml").write_text(
+    environment = sandbox_environment(root)
+    (Path(environment["FLEXLAKE_TENANT_CONFIGS_DIR"]) / f"{TENANT_ID}.yaml").write_text(
         f"tenant_id: {TENANT_ID}\ndisplay_name: Quiet Shop\ntier: professional\nwarehouse: {{type: duckdb}}\n"
         "sources: [{system: faker, name: shop, engine: embedded,"
         " options: {count: 120, seed: 5, always_updated: false}}]\n"
     )
-    environment = {
-        **os.environ,
-        "AIRFLOW_HOME": str(root / "airflow_home"),
-        "FLEXLAKE_DATA_DIR": str(root / "data"),
-        "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenants),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos_cache"),
-        "FLEXLAKE_TASK_RETRIES": "0",
-    }
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
+    migrate(environment)
     return environment
 
 
 def _run(environment: dict[str, str], logical_date: str, conf: dict[str, object] | None = None) -> str:
-    command = [str(AIRFLOW), "dags", "test", DAG_ID, logical_date]
-    if conf:
-        command += ["--conf", json.dumps(conf)]
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900, check=False)
-    output = result.stdout + result.stderr
+    arguments = ["dags", "test", DAG_ID, logical_date, *(["--conf", json.dumps(conf)] if conf else [])]
     log_file = Path(environment["AIRFLOW_HOME"]).parent / f"dags_test_{logical_date[:10]}.log"
-    log_file.write_text(output)
-    assert result.returncode == 0, f"dags test failed (whole output: {log_file}):\n{_first_failure(output)}"
-    return output
-
-
-def _first_failure(output: str) -> str:
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
-            return "\n".join(lines[max(0, index - 15) : index + 45])
-    return "\n".join(lines[-60:])
+    return run_airflow(environment, *arguments, log_file=log_file)
 
 
 def _latest_summary(environment: dict[str, str]) -> dict[str, object]:

@@ -10,15 +10,13 @@ the report tasks, the catalog; ~4 min), whose build task names the dbt models' t
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.integration.conftest import PostgresServer
+from tests.integration.dags_test import migrate, run_airflow, sandbox_environment
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +36,8 @@ PG_PASSWORD = "Pw-4c1e8-lineage-never-print-me"
 
 
 def _lineage_environment(tmp_path: Path, events_file: Path) -> dict[str, str]:
-    """A temp Airflow home on SQLite with OpenLineage configured as docs/deploy.md says, around a file transport."""
+    """The variables of a temp Airflow home on SQLite with OpenLineage configured as docs/deploy.md says, around a
+    file transport (over os.environ, or a sandbox's: dags_test.py)."""
     transport = {
         "type": "transform",
         "transformer_class": "flexlake.lineage.TenantNamespace",
@@ -46,7 +45,6 @@ def _lineage_environment(tmp_path: Path, events_file: Path) -> dict[str, str]:
         "transport": {"type": "file", "log_file_path": str(events_file), "append": True},
     }
     return {
-        **os.environ,
         "AIRFLOW_HOME": str(tmp_path / "home"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
@@ -55,32 +53,18 @@ def _lineage_environment(tmp_path: Path, events_file: Path) -> dict[str, str]:
     }
 
 
-def _airflow(env: dict[str, str], *commands: list[str], timeout: int) -> None:
-    """Runs `airflow <command>` for each command, failing with the end of its output."""
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    for command in commands:
-        result = subprocess.run(
-            [airflow, *command], check=False, env=env, capture_output=True, text=True, timeout=timeout
-        )
-        assert result.returncode == 0, _first_failure(result.stdout + result.stderr)
-
-
-def _first_failure(output: str) -> str:
-    """The first failed task's traceback or dbt error, rather than the run's closing lines."""
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
-            return "\n".join(lines[max(0, index - 15) : index + 45])
-    return "\n".join(lines[-60:])
-
-
 def test_a_tenants_task_run_emits_openlineage_events_in_the_tenants_namespace(tmp_path: Path) -> None:
     """A task of a DAG named as a tenant's: its START and COMPLETE, parent run and DAG run in the tenant's namespace."""
     (tmp_path / "dags").mkdir()
     (tmp_path / "dags" / "probe.py").write_text(DAG_FILE)
     events_file = tmp_path / "openlineage.jsonl"
-    env = {**_lineage_environment(tmp_path, events_file), "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "dags")}
-    _airflow(env, ["db", "migrate"], ["dags", "test", "flexlake__lineage_probe"], timeout=240)
+    env = {
+        **os.environ,
+        **_lineage_environment(tmp_path, events_file),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path / "dags"),
+    }
+    migrate(env)
+    run_airflow(env, "dags", "test", "flexlake__lineage_probe", timeout=240)
     events = [json.loads(line) for line in events_file.read_text().splitlines()]
     task_events = [event for event in events if event["job"]["name"] == "flexlake__lineage_probe.ingest_shop"]
     assert {event["eventType"] for event in task_events} == {"START", "COMPLETE"}, events
@@ -99,28 +83,21 @@ def test_a_whole_tenant_run_emits_its_dbt_models_tables_as_the_build_tasks_datas
     tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
     """A PostgreSQL tenant's run: every job event in `flexlake/<tenant>`, the build naming marts and raw tables."""
-    tenants = tmp_path / "tenant_configs"
-    tenants.mkdir()
-    (tenants / "lineage_pg.yaml").write_text(
+    events_file = tmp_path / "openlineage.jsonl"
+    server = f"{postgres_server.host}:{postgres_server.port}"
+    env = sandbox_environment(
+        tmp_path,
+        **_lineage_environment(tmp_path, events_file),
+        AIRFLOW_CONN_LINEAGE_PG_WH=f"postgres://{postgres_server.user}:{PG_PASSWORD}@{server}/{postgres_server.dbname}",
+    )
+    (Path(env["FLEXLAKE_TENANT_CONFIGS_DIR"]) / "lineage_pg.yaml").write_text(
         "tenant_id: lineage_pg\ndisplay_name: Lineage Shop\ntier: professional\n"
         f"warehouse: {{type: postgres, connection_id: lineage_pg_wh, database: {postgres_server.dbname}}}\n"
         "sources: [{system: faker, name: shop, engine: dlt, options: {count: 150, seed: 5}}]\n"
         "dbt: {disabled_marts: [customers], vars: {revenue_basis: gross}}\n"
     )
-    events_file = tmp_path / "openlineage.jsonl"
-    server = f"{postgres_server.host}:{postgres_server.port}"
-    env = {
-        **_lineage_environment(tmp_path, events_file),
-        "FLEXLAKE_DATA_DIR": str(tmp_path / "data"),
-        "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenants),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__COSMOS__CACHE_DIR": str(tmp_path / "cosmos_cache"),
-        "FLEXLAKE_TASK_RETRIES": "0",
-        "AIRFLOW_CONN_LINEAGE_PG_WH": f"postgres://{postgres_server.user}:{PG_PASSWORD}@{server}/"
-        + postgres_server.dbname,
-    }
-    _airflow(env, ["db", "migrate"], ["dags", "test", "flexlake__lineage_pg"], timeout=900)
+    migrate(env)
+    run_airflow(env, "dags", "test", "flexlake__lineage_pg", timeout=900)
     text = events_file.read_text()
     assert PG_PASSWORD not in text, "the warehouse password leaked into an OpenLineage event"
     events = [json.loads(line) for line in text.splitlines()]

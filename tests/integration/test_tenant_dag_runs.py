@@ -7,8 +7,6 @@ real PostgreSQL server started by the session (tests/integration/conftest.py). B
 """
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +16,11 @@ import psycopg2
 import pytest
 from flexlake.dag_factory import build_tenant_dags
 
-from tests.conftest import PROJECT_ROOT
 from tests.integration.conftest import PostgresServer
+from tests.integration.dags_test import migrate, run_airflow, sandbox_environment
 
 pytestmark = pytest.mark.integration
 
-AIRFLOW = PROJECT_ROOT / ".venv" / "bin" / "airflow"
 # Trust auth ignores it, so this password can be unique: the test greps for it in logs and artifacts.
 PG_PASSWORD = "Pw-7f3b9-never-print-me"
 PROFESSIONAL_CATALOG_FILES = {
@@ -52,43 +49,18 @@ class Sandbox:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     root = tmp_path_factory.mktemp("dag_runs")
-    tenants = root / "tenant_configs"
-    tenants.mkdir()
-    environment = {
-        **os.environ,
-        "AIRFLOW_HOME": str(root / "airflow_home"),
-        "FLEXLAKE_DATA_DIR": str(root / "data"),
-        "FLEXLAKE_TENANT_CONFIGS_DIR": str(tenants),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos_cache"),
-        "FLEXLAKE_TASK_RETRIES": "0",
-    }
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=environment, check=True, capture_output=True)
-    yield Sandbox(environment=environment, tenants=tenants, data=root / "data")
+    environment = sandbox_environment(root)
+    migrate(environment)
+    yield Sandbox(
+        environment=environment,
+        tenants=Path(environment["FLEXLAKE_TENANT_CONFIGS_DIR"]),
+        data=Path(environment["FLEXLAKE_DATA_DIR"]),
+    )
 
 
 def _run_dag(sandbox: Sandbox, tenant_id: str, extra_env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [str(AIRFLOW), "dags", "test", f"flexlake__{tenant_id}"],
-        env={**sandbox.environment, **(extra_env or {})},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"dags test failed:\n{_first_failure(output)}"
-    return output
-
-
-def _first_failure(output: str) -> str:
-    """The first failed task's traceback or dbt error, rather than the scheduler's closing noise."""
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if "Task failed with exception" in line or "Database Error" in line or "Runtime Error" in line:
-            return "\n".join(lines[max(0, index - 15) : index + 45])
-    return "\n".join(lines[-60:])
+    environment = {**sandbox.environment, **(extra_env or {})}
+    return run_airflow(environment, "dags", "test", f"flexlake__{tenant_id}")
 
 
 def _latest_version(sandbox: Sandbox, tenant_id: str) -> Path:
