@@ -96,7 +96,7 @@ def _mark_sync_finished(tenant: TenantConfig, source_name: str) -> Any:
     """A sync task's `post_execute`: the ledger hears how many records it wrote (its result's `total_records`)."""
 
     def post_execute(context: Any, result: Any = None) -> None:
-        records = int((result or {}).get("total_records", 1)) if isinstance(result, dict) else 1
+        records = int(result.get("total_records", 1)) if isinstance(result, dict) else 1  # unknown: unbuilt
         mark_sync_finished(tenant.tenant_id, source_name, _sync_attempt(context), records)
 
     return post_execute
