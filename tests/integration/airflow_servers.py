@@ -308,11 +308,28 @@ def list_dag_ids(stack: AirflowStack) -> set[str]:
     return {dag.dag_id for dag in response.dags}
 
 
+def dag_is_served(stack: AirflowStack, dag_id: str) -> bool:
+    """Whether the API serves `dag_id`'s details, which (like a trigger) need its serialized DAG.
+
+    Listed is not enough: with the FAB auth manager the dag-processor's per-DAG permission sync commits its
+    session part-way through a parse, so a new DAG's `dag` row can be visible a moment before its serialized
+    DAG, and a trigger in that window gets 404 "The Dag with ID ... was not found" (CI, 2026-12-07)."""
+    from airflow_client.client import DAGApi  # noqa: PLC0415
+    from airflow_client.client.exceptions import NotFoundException  # noqa: PLC0415
+
+    with stack.api_client() as client:
+        try:
+            DAGApi(client).get_dag_details(dag_id)
+        except NotFoundException:
+            return False
+    return True
+
+
 def wait_for_dag_listed(stack: AirflowStack, dag_id: str, timeout: float, poll: float = 1.0) -> float:
-    """Seconds until the API lists `dag_id` (measured from the call); raises after `timeout`."""
+    """Seconds until the API lists `dag_id` and serves it (measured from the call); raises after `timeout`."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if dag_id in list_dag_ids(stack):
+        if dag_id in list_dag_ids(stack) and dag_is_served(stack, dag_id):
             return time.monotonic() - started
         time.sleep(poll)
     raise AirflowStackError(f"{dag_id} not listed after {timeout:.0f} s\n{stack.log_tails()}")
