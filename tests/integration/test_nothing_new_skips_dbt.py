@@ -3,7 +3,8 @@
 Two `airflow dags test` runs of a professional DuckDB tenant whose faker source (PyAirbyte, the real connector)
 has `always_updated: false`: its second sync emits nothing (the connector's incremental state). The first run
 builds everything; the second succeeds without dbt, every model task skipped at once, and publishes the previous
-docs with its own summary. A third run with `full_refresh` builds again.
+docs with its own summary, leaving the reader copy the first build published as it is. A third run with
+`full_refresh` builds again.
 """
 
 import json
@@ -67,9 +68,14 @@ def test_a_run_with_nothing_new_skips_dbt_and_a_full_refresh_builds_again(enviro
     models_built = first["dbt"]["models"]  # type: ignore[index]
     assert models_built.get("success", 0) > 20 and set(models_built) == {"success"}, models_built
 
+    reader_copy = Path(environment["FLEXLAKE_DATA_DIR"]) / TENANT_ID / "reader.duckdb"
+    published = reader_copy.stat().st_mtime_ns  # by the first run's dbt_build
+
     output = _run(environment, "2026-12-02T00:00:00+00:00")
     second = _latest_summary(environment)
     assert "no new records" in str(second["nothing_new"]), second["nothing_new"]
+    assert "nothing new" in str(second["docs_reused"]), second["docs_reused"]
+    assert reader_copy.stat().st_mtime_ns == published, "a run with nothing new republished the reader copy"
     assert second["ingestion"]["shop"]["total_records"] == 0, second["ingestion"]  # type: ignore[index]
     assert second["dbt"]["models"] == {}, "no dbt node ran"  # type: ignore[index]
     assert "dbt build not needed" in output

@@ -164,6 +164,8 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
         self.missing_status = NOT_SELECTED_STATUS if run_select else "not_run"
         # Every node of every report task succeeded (set when the build ends): the build ledger records it.
         self.every_node_succeeded = False
+        # No node the build ran failed (a run's `select` leaves others out): the reader copy may be published.
+        self.no_node_failed = False
 
     def get_env(self, context: Context) -> dict[str, Any]:
         """Cosmos's environment for dbt, plus which rows the run's data tests read (dag_factory/data_test_window.py)."""
@@ -209,6 +211,7 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
         failed = sorted(r["name"] for r in results.values() if r["status"] not in SUCCESS_STATUSES)
         reached = all(uid in results for uids in self.nodes_of_task.values() for uid in uids)
         self.every_node_succeeded = reached and not failed
+        self.no_node_failed = not failed
         if failed:
             self.log.warning("dbt build: %d node(s) did not succeed (their tasks say why): %s", len(failed), failed)
 
