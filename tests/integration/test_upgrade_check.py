@@ -72,6 +72,13 @@ def _change_fct_orders_logic(product: Path) -> None:
     path.write_text(text.replace(before, before.replace("refund_count > 0", "refund_amount > 0")), encoding="utf-8")
 
 
+def _make_dim_calendar_incremental(product: Path) -> None:
+    """dim_calendar, a table in the deployed product, becomes incremental (a config block in its SQL)."""
+    path = product / "models" / "core" / "dim_calendar.sql"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("{{ config(materialized='incremental') }}\n" + text, encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def unchanged(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
     """The overlay tenant only: a product tenant's clean build is shown by `changed` (its one finding)."""
@@ -84,6 +91,7 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, An
     def change(product: Path) -> None:
         _rename_month_start_date(product)
         _change_fct_orders_logic(product)
+        _make_dim_calendar_incremental(product)
 
     return _run_check(_candidate(tmp_path_factory, "changed", change), _tenants(tmp_path_factory, *TENANTS))
 
@@ -112,13 +120,15 @@ def test_a_removed_column_an_overlay_uses_breaks_that_tenant_by_name(changed: tu
 
 
 def test_a_changed_incremental_fact_needs_a_full_refresh_naming_it(changed: tuple[int, dict[str, Any]]) -> None:
-    """acme_outdoor (no overlay) NEEDS FULL REFRESH for fct_orders and nothing else (so its build was clean), with
-    the trigger to use."""
+    """acme_outdoor (no overlay) NEEDS FULL REFRESH for fct_orders (changed SQL) and dim_calendar (a table that became
+    incremental) and nothing else (so its build was clean), with the trigger to use."""
     acme = _verdicts(document := changed[1])["acme_outdoor"]
     assert acme["verdict"] == "NEEDS FULL REFRESH", acme
-    assert [f["subject"] for f in acme["findings"]] == ["fct_orders"], acme["findings"]
-    assert '{"full_refresh": true}' in acme["findings"][0]["fix"], acme["findings"][0]
+    findings = {f["subject"]: f for f in acme["findings"]}
+    assert sorted(findings) == ["dim_calendar", "fct_orders"], acme["findings"]
+    assert all('{"full_refresh": true}' in f["fix"] for f in findings.values()), acme["findings"]
+    assert "materialized as table and is now incremental" in findings["dim_calendar"]["detail"], findings
     cobalt_refreshes = [
         f["subject"] for f in _verdicts(document)["cobalt_cycles"]["findings"] if f["kind"] == "full_refresh"
     ]
-    assert cobalt_refreshes == ["fct_orders"], "the overlay tenant builds fct_orders too"
+    assert sorted(cobalt_refreshes) == ["dim_calendar", "fct_orders"], "the overlay tenant builds both too"

@@ -6,7 +6,10 @@ Pure functions over `manifest.json` as dbt writes it (`nodes` keyed by unique id
 
 - which incremental models the tenant builds must be rebuilt from scratch: an existing table keeps its old shape
   and logic (on_schema_change='fail' refuses new columns; changed SQL applies only to newly loaded rows), so a
-  changed checksum, column or contract means `full_refresh`;
+  changed checksum, column or contract means `full_refresh`; so does a model that was a table and is now
+  incremental (dbt's `is_incremental()` is true on an existing table, so its first run merges into the old rows);
+  a view or an ephemeral model becoming incremental is built from scratch (every adapter's incremental
+  materialization replaces an existing view);
 - which of the tenant's own (overlay) models use a column the candidate removed from a model they ref: named by
   column and model, because the database error alone ("column not found") does not say it was the upgrade.
 """
@@ -39,15 +42,15 @@ def models(manifest: Manifest) -> dict[str, Mapping[str, Any]]:
 
 def incremental_changes(deployed: Manifest, candidate: Manifest, built: Iterable[str]) -> list[Finding]:
     """Incremental models the tenant builds (`built`: unique ids) whose SQL, declared columns or contract differ
-    between the deployed and the candidate manifest. A model new in the candidate, or not incremental in the
-    deployed one, is built from scratch anyway: no finding."""
+    between the deployed and the candidate manifest, or that a relation dbt would merge into backs (deployed as a
+    table). A model new in the candidate, or deployed as a view or ephemeral, is built from scratch: no finding."""
     before, after = models(deployed), models(candidate)
     findings = []
     for uid in sorted(set(built)):
         new, old = after.get(uid), before.get(uid)
-        if new is None or old is None or not (_is_incremental(new) and _is_incremental(old)):
+        if new is None or old is None or not _is_incremental(new):
             continue
-        reasons = _incremental_reasons(old, new)
+        reasons = _incremental_reasons(old, new) if _is_incremental(old) else _became_incremental_reasons(old)
         if reasons:
             detail = f"incremental model {new['name']}: {'; '.join(reasons)}"
             findings.append(Finding("full_refresh", str(new["name"]), detail, FULL_REFRESH_FIX))
@@ -55,7 +58,31 @@ def incremental_changes(deployed: Manifest, candidate: Manifest, built: Iterable
 
 
 def _is_incremental(node: Mapping[str, Any]) -> bool:
-    return bool(node.get("config", {}).get("materialized") == "incremental")
+    return _materialized(node) == "incremental"
+
+
+def _materialized(node: Mapping[str, Any]) -> str:
+    return str(node.get("config", {}).get("materialized", ""))
+
+
+# Deployed materializations that leave no relation dbt's incremental run would merge into: the materialization
+# replaces an existing view with a table built from every row (dbt-core's default, dbt-duckdb, dbt-sqlserver:
+# `full_refresh_mode = ... or existing_relation.is_view`; dbt-snowflake drops the view), an ephemeral model has no
+# relation. Anything else (a table, a materialized view, a custom materialization) is flagged.
+_REBUILT_FROM_SCRATCH = frozenset({"view", "ephemeral"})
+
+
+def _became_incremental_reasons(old: Mapping[str, Any]) -> list[str]:
+    """Why a model that is incremental only in the candidate needs a full refresh: none when what was deployed
+    leaves nothing to merge into; otherwise dbt's `is_incremental()` is true on the old table, so the first run
+    merges the window into rows of the old shape and logic."""
+    materialized = _materialized(old)
+    if materialized in _REBUILT_FROM_SCRATCH:
+        return []
+    return [
+        f"it was materialized as {materialized or 'unknown'} and is now incremental: its first run would merge into "
+        "the existing table (is_incremental() is true), keeping its old rows and columns"
+    ]
 
 
 def _incremental_reasons(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

@@ -99,13 +99,35 @@ def test_table_models_new_models_and_models_the_tenant_does_not_build_need_nothi
     assert incremental_changes(_deployed(), candidate, [DIM]) == [], "fct_orders is not built by this tenant"
 
 
-def test_a_model_that_became_incremental_is_built_from_scratch() -> None:
-    """Table before, incremental now: dbt creates the incremental table on its first run, no refresh needed."""
+def test_a_table_that_became_incremental_needs_a_full_refresh_even_with_unchanged_sql() -> None:
+    """Table before, incremental now (the config in dbt_project.yml, so the SQL's checksum is the same): dbt's
+    is_incremental() is true on the existing table, so the first run would merge into it; a full_refresh finding
+    saying so, with the usual trigger."""
     deployed = _deployed()
     deployed["nodes"][FCT]["config"]["materialized"] = "table"
+    (finding,) = incremental_changes(deployed, _deployed(), [FCT])
+    assert (finding.kind, finding.subject, finding.fix) == ("full_refresh", "fct_orders", FULL_REFRESH_FIX), finding
+    assert "materialized as table and is now incremental" in finding.detail, finding.detail
+    assert "is_incremental() is true" in finding.detail, finding.detail
+
+
+def test_a_view_or_ephemeral_model_that_became_incremental_is_built_from_scratch() -> None:
+    """View or ephemeral before, incremental now, SQL changed too: dbt replaces a view with a table built from every
+    row and an ephemeral model left no relation, so no finding."""
+    for materialized in ("view", "ephemeral"):
+        deployed = _deployed()
+        deployed["nodes"][FCT]["config"]["materialized"] = materialized
+        candidate = _deployed()
+        candidate["nodes"][FCT]["checksum"]["checksum"] = "changed"
+        assert incremental_changes(deployed, candidate, [FCT]) == [], materialized
+
+
+def test_an_incremental_model_that_became_a_table_needs_nothing() -> None:
+    """Incremental before, table now: a table is rebuilt on every run, whatever existed."""
     candidate = _deployed()
+    candidate["nodes"][FCT]["config"]["materialized"] = "table"
     candidate["nodes"][FCT]["checksum"]["checksum"] = "changed"
-    assert incremental_changes(deployed, candidate, [FCT]) == []
+    assert incremental_changes(_deployed(), candidate, [FCT]) == []
 
 
 def test_an_overlay_model_using_a_removed_column_is_named_with_the_column_and_the_model() -> None:
