@@ -16,8 +16,16 @@ then, in the same script and on the same data right after the second run (the st
 run it), as an incremental build after the same sync, with its wall and CPU seconds. Ratios: dbt part / bare
 dbt build (wall), and the run's machine CPU / bare dbt build's CPU.
 
+With `--nothing-new` (issue 14, "a run with no new data"), the tenant's faker source has `always_updated: false`
+(the connector's incremental state: a sync after the first emits nothing), and the two runs are the building run
+(from empty: the full build) and a run whose sync brought nothing new, which skips dbt (dag_factory/build_ledger.py).
+For both: trigger -> success, the `dbt_build` and `publish_catalog` task durations, the dbt part, worker-seconds
+(every task that ran on a worker) and machine CPU; ratios nothing-new / building of each (issue 14's goal: the dbt
+part <= 0.05 of a full build). No bare dbt build in this mode.
+
 Run from the repository root (manifest built first, see README):
-    .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--warehouses duckdb postgres] [--output FILE]
+    .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--warehouses duckdb postgres]
+        [--nothing-new] [--output FILE]
 Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a real run.
 """
 
@@ -69,11 +77,13 @@ class BenchTenant:
     def dag_id(self) -> str:
         return f"flexlake__{self.tenant_id}"
 
-    def yaml(self, count: int) -> str:
+    def yaml(self, count: int, *, always_updated: bool = True) -> str:
+        """The tenant file; `always_updated: false` makes every sync after the first bring nothing new."""
+        updated = "" if always_updated else ", always_updated: false"
         return (
             f"tenant_id: {self.tenant_id}\ndisplay_name: Bench {self.warehouse}\ntier: professional\n"
             f"warehouse: {self.warehouse_yaml}\n"
-            f"sources: [{{name: shop, system: faker, options: {{count: {count}, seed: 1}}}}]\n"
+            f"sources: [{{name: shop, system: faker, options: {{count: {count}, seed: 1{updated}}}}}]\n"
         )
 
 
@@ -115,17 +125,22 @@ def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, An
         instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
     dbt = [i for i in instances if i.task_id.startswith(DBT_TASK_PREFIXES)]
     build = next(i for i in dbt if i.task_id == "dbt_build")
-    # A report task ended in the triggerer was never queued to a worker (dag_factory/dbt_reports.py).
+    publish = next(i for i in instances if i.task_id == "publish_catalog")
+    # A report task ended in the triggerer was never queued to a worker (dag_factory/dbt_reports.py); a model task
+    # the build skipped (nothing new) was never queued either.
     on_worker = [i for i in dbt if i.queued_when is not None]
-    end = max(i.end_date for i in dbt)
+    end = max(i.end_date for i in dbt if i.end_date is not None)
     report_phase = (end - build.end_date).total_seconds()
     depth = _report_depth(stack, dag_id)
     return {
         "dbt_tasks": len(dbt),
+        "dbt_tasks_skipped": sum(1 for i in dbt if i.state == "skipped"),
         "dbt_build_task_seconds": round(build.duration, 1),
+        "publish_catalog_task_seconds": round(publish.duration, 1),
         "dbt_part_seconds": round((end - build.start_date).total_seconds(), 1),
         "dbt_tasks_on_a_worker": len(on_worker),
         "dbt_worker_seconds": round(sum(i.duration or 0.0 for i in on_worker), 1),
+        "run_worker_seconds": round(sum(i.duration or 0.0 for i in instances if i.queued_when is not None), 1),
         "report_phase_seconds": round(report_phase, 1),
         "report_chain_depth": depth,
         "chain_seconds_per_hop": round((end - build.start_date).total_seconds() / depth, 2),
@@ -204,14 +219,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000, help="faker users (orders scale with it)")
     parser.add_argument("--warehouses", nargs="+", choices=("duckdb", "postgres"), default=["duckdb", "postgres"])
+    parser.add_argument(
+        "--nothing-new",
+        action="store_true",
+        help="a building run, then a run whose sync brings nothing new (faker always_updated: false); no bare build",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    result: dict[str, Any] = {"machine": machine_facts(), "faker_count": args.count}
+    measure = _measure_nothing_new if args.nothing_new else _measure
+    result: dict[str, Any] = {"machine": machine_facts(), "faker_count": args.count, "nothing_new": args.nothing_new}
     with tempfile.TemporaryDirectory() as root, bench_tenants(args.warehouses, Path(root)) as tenants:
         env = {key: value for tenant in tenants for key, value in tenant.env.items()}
         with running_airflow_stack(Path(root) / "stack", extra_env=env) as stack:
             for tenant in tenants:
-                result[tenant.warehouse] = _measure(stack, tenant, args.count)
+                result[tenant.warehouse] = measure(stack, tenant, args.count)
     document = json.dumps(result, indent=2, default=str)
     print(document)
     if args.output:
@@ -233,6 +254,34 @@ def _measure(stack: AirflowStack, tenant: BenchTenant, count: int) -> dict[str, 
     result["ratio_dbt_part_to_bare_dbt_build"] = round(second["dbt_part_seconds"] / bare["seconds"], 2)
     result["ratio_run_machine_cpu_to_bare_dbt_cpu"] = round(second["machine_cpu_seconds"] / bare["cpu_seconds"], 2)
     print(tenant.warehouse, json.dumps(result), file=sys.stderr, flush=True)
+    return result
+
+
+# What a nothing-new run is compared on with the building run (issue 14: the dbt part <= 0.05 of a full build).
+NOTHING_NEW_COMPARED = (
+    "trigger_to_end_seconds",
+    "dbt_part_seconds",
+    "dbt_build_task_seconds",
+    "publish_catalog_task_seconds",
+    "run_worker_seconds",
+    "machine_cpu_seconds",
+)
+
+
+def _measure_nothing_new(stack: AirflowStack, tenant: BenchTenant, count: int) -> dict[str, Any]:
+    """The building run (from empty), then a run whose sync brings nothing new; each figure's ratio between them."""
+    (stack.tenant_configs_dir / f"{tenant.tenant_id}.yaml").write_text(tenant.yaml(count, always_updated=False))
+    wait_for_dag_listed(stack, tenant.dag_id, timeout=180)
+    result: dict[str, Any] = {}
+    for label in ("building_run", "nothing_new_run"):
+        result[label] = _run(stack, tenant.dag_id)
+        print(tenant.warehouse, label, json.dumps(result[label]), file=sys.stderr, flush=True)
+    building, quiet = result["building_run"], result["nothing_new_run"]
+    if quiet["dbt_tasks_skipped"] == 0:
+        raise RuntimeError(f"the nothing-new run built dbt nodes: its sync brought records? {quiet}")
+    result["ratio_nothing_new_to_building"] = {
+        key: round(quiet[key] / building[key], 3) if building[key] else None for key in NOTHING_NEW_COMPARED
+    }
     return result
 
 
