@@ -557,5 +557,34 @@ def test_dbt_build_on_postgres_matches_the_raw_figures(
         _assert_mart_totals(totals, expected, basis="net")
         _assert_fact_totals(facts, expected)
         assert schemas == {RAW_SCHEMA: 6, **{f"acme_{layer}": count for layer, count in SCHEMA_TABLES.items()}}, schemas
+        _assert_incremental_tables_are_indexed(fetch, dbt_vars, postgres_env, tmp_path / "first")
     finally:
         connection.close()
+
+
+def _indexed_columns(fetch: Callable[[str], list[tuple[Any, ...]]], schema: str, table: str) -> set[str]:
+    """The column lists of a table's indexes, as pg_indexes writes them: {'(loaded_at)', ...}."""
+    definitions = fetch(f"select indexdef from pg_indexes where schemaname = '{schema}' and tablename = '{table}'")
+    return {"(" + definition.rsplit("(", 1)[-1] for (definition,) in definitions}
+
+
+def _assert_incremental_tables_are_indexed(
+    fetch: Callable[[str], list[tuple[Any, ...]]], dbt_vars: dict[str, Any], env: dict[str, str], work_dir: Path
+) -> None:
+    """Every incremental table has an index on its unique key and on loaded_at (macros/postgres_indexes.sql), and a
+    table built without them (by an earlier release) gets them on its next incremental run, not only a full refresh."""
+    expected = {
+        ("acme_staging", "stg_faker__purchases"): {"(source_relation, purchase_id)", "(loaded_at)"},
+        ("acme_input", "input__order_lines"): {"(source_relation, order_id)", "(loaded_at)"},
+        ("acme_core", "fct_orders"): {"(order_key)", "(loaded_at)"},
+        ("acme_core", "int_revenue__contributions"): {"(contribution_key)"},
+    }
+    for (schema, table), columns in expected.items():
+        assert _indexed_columns(fetch, schema, table) >= columns, f"{schema}.{table} lacks an index of {columns}"
+    for (index,) in fetch(
+        "select indexname from pg_indexes where schemaname = 'acme_input' and tablename = 'input__order_lines'"
+    ):
+        fetch(f"drop index acme_input.{index}; select 1")  # fetch() reads the last statement's rows
+    result = run_dbt(["run", "--select", "input__order_lines"], "postgres", dbt_vars, work_dir, env)
+    assert result.returncode == 0, f"incremental run of input__order_lines failed:\n{result.stdout[-3000:]}"
+    assert _indexed_columns(fetch, "acme_input", "input__order_lines") == expected[("acme_input", "input__order_lines")]
