@@ -88,6 +88,13 @@ class SnowflakeWarehouse(_ServerWarehouse):
         description="role: a read-only user and role in the tenant's account. reader_account: a managed reader "
         "account that sees the marts through a share (for a customer without a Snowflake account of its own).",
     )
+    revenue_marts: Literal["incremental", "dynamic_table"] = Field(
+        default="incremental",
+        description="How mart_revenue_daily and mart_revenue_daily_by_channel are kept. incremental: dbt recomputes "
+        "the changed days on each run. dynamic_table: Snowflake dynamic tables on the tenant's warehouse, refreshed "
+        "by every run and at most the tier's target lag behind their facts (docs/warehouses.md, 'Dynamic tables'). "
+        "Switching back to incremental needs one run with full_refresh.",
+    )
 
 
 class RedshiftWarehouse(_ServerWarehouse):

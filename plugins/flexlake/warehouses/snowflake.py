@@ -48,6 +48,15 @@ class SnowflakeWarehouse(DbApiWarehouse):
             },
         )
 
+    def dbt_vars(self, tenant: TenantConfig) -> dict[str, Any]:
+        """The server warehouse's vars, and for revenue marts kept as dynamic tables the materialization and the
+        tier's target lag (include/dbt/macros/dynamic_tables.sql reads them)."""
+        dbt_vars = super().dbt_vars(tenant)
+        if self.config(tenant).revenue_marts == "dynamic_table":
+            dbt_vars["flexlake_revenue_marts"] = "dynamic_table"
+            dbt_vars["flexlake_dynamic_table_target_lag"] = sizing_for(tenant.tier).snowflake_dynamic_table_target_lag
+        return dbt_vars
+
     def provisioning_plan(self, tenant: TenantConfig) -> ProvisioningPlan:
         config = self.config(tenant)
         return snowflake_plan(
@@ -57,6 +66,7 @@ class SnowflakeWarehouse(DbApiWarehouse):
             self.marts_schema(tenant),
             sizing=sizing_for(tenant.tier),
             reader_access=config.reader_access,
+            dynamic_tables=config.revenue_marts == "dynamic_table",
         )
 
     def location_from(self, tenant: TenantConfig, source_name: str, connection: Any) -> ServerDestination:

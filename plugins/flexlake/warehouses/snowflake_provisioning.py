@@ -41,8 +41,11 @@ def snowflake_plan(
     *,
     sizing: TierSizing,
     reader_access: str = "role",
+    dynamic_tables: bool = False,
 ) -> ProvisioningPlan:
-    """The plan for one tenant; `schemas` are validated lower-case names (upper-cased here)."""
+    """The plan for one tenant; `schemas` are validated lower-case names (upper-cased here). `dynamic_tables`: the
+    tenant's revenue marts are dynamic tables, which Snowflake grants as their own object type (a grant on tables
+    does not reach them), so the reader (role or share) is granted them too."""
     name = validate_identifier(f"{tenant_id}_transformer", "tenant_id", _ROLE_FIX).upper()
     reader = validate_identifier(f"{tenant_id}_reader", "tenant_id", _ROLE_FIX).upper()
     warehouse = snowflake_warehouse_name(tenant_id)
@@ -59,8 +62,15 @@ def snowflake_plan(
         f"{sizing.snowflake_auto_suspend_seconds} s idle (the tier's size)",
         f"reader access: {reader_access}; the reader can read {db}.{marts} only, and cannot write anywhere",
     ]
+    if dynamic_tables:
+        notes.append(
+            f"revenue marts: dynamic tables in {db}.{marts}, target lag {sizing.snowflake_dynamic_table_target_lag} "
+            f"(the tier's), refreshed on {warehouse}"
+        )
     if reader_access == "reader_account":
         statements += _reader_share(tenant_id, db, marts)
+        if dynamic_tables:
+            statements.append(_dynamic_tables_to_share(tenant_id, db, marts))
         credential_statements: tuple[Statement, ...] = ()
         notes.append(
             f"once: ALTER SHARE {tenant_id.upper()}_SHARE ADD ACCOUNTS = <locator of "
@@ -69,6 +79,8 @@ def snowflake_plan(
         )
     else:
         statements += _reader_role(reader, warehouse, db, marts)
+        if dynamic_tables:
+            statements += _reader_dynamic_tables(reader, db, marts)
         credential_statements = _reader_key(reader)
     return ProvisioningPlan(
         tenant_id=tenant_id,
@@ -156,6 +168,27 @@ def _reader_role(reader: str, warehouse: str, database: str, marts: str) -> list
         ),
         Statement(sql.SQL("GRANT ROLE {} TO USER {}").format(role, role), ""),
     ]
+
+
+def _reader_dynamic_tables(reader: str, database: str, marts: str) -> list[Statement]:
+    role, schema = sql.Identifier(reader), sql.Identifier(database, marts)
+    return [
+        Statement(
+            sql.SQL("GRANT SELECT ON ALL DYNAMIC TABLES IN SCHEMA {} TO ROLE {}").format(schema, role),
+            "reader: the marts that are dynamic tables, now and later",
+        ),
+        Statement(sql.SQL("GRANT SELECT ON FUTURE DYNAMIC TABLES IN SCHEMA {} TO ROLE {}").format(schema, role), ""),
+    ]
+
+
+def _dynamic_tables_to_share(tenant_id: str, database: str, marts: str) -> Statement:
+    share = sql.Identifier(f"{tenant_id}_share".upper())
+    return Statement(
+        sql.SQL("GRANT SELECT ON ALL DYNAMIC TABLES IN SCHEMA {} TO SHARE {}").format(
+            sql.Identifier(database, marts), share
+        ),
+        "the marts that are dynamic tables, granted again by every provisioning run (shares take no future grants)",
+    )
 
 
 def _reader_key(reader: str) -> tuple[Statement, ...]:

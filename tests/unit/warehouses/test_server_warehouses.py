@@ -92,6 +92,42 @@ def test_the_snowflake_reader_account_option_shares_the_marts_instead_of_a_user(
     assert any("ALTER SHARE" in note for note in plan.notes), plan.notes
 
 
+@pytest.mark.parametrize(
+    ("tier", "lag"), [("starter", "1 day"), ("professional", "1 hour"), ("enterprise", "1 minute")]
+)
+def test_revenue_marts_as_dynamic_tables_give_dbt_the_tiers_target_lag(tier: str, lag: str) -> None:
+    """warehouse.revenue_marts: dynamic_table becomes the vars macros/dynamic_tables.sql reads; the default adds none
+    (every other tenant's marts stay incremental, and their dbt vars unchanged)."""
+    dynamic = get_warehouse("snowflake").dbt_vars(_tenant("snowflake", tier, revenue_marts="dynamic_table"))
+    assert dynamic["flexlake_revenue_marts"] == "dynamic_table"
+    assert dynamic["flexlake_dynamic_table_target_lag"] == lag == TIER_SIZING[tier].snowflake_dynamic_table_target_lag
+    default = get_warehouse("snowflake").dbt_vars(_tenant("snowflake", tier))
+    assert not {"flexlake_revenue_marts", "flexlake_dynamic_table_target_lag"} & set(default), default
+
+
+@pytest.mark.parametrize("reader_access", ["role", "reader_account"])
+def test_dynamic_revenue_marts_are_granted_to_the_reader_as_their_own_object_type(reader_access: str) -> None:
+    """Snowflake grants dynamic tables as DYNAMIC TABLES (a grant on tables does not reach them): the reader role gets
+    the current and future ones, a share the current ones (shares take no future grants); only when chosen."""
+    schema = '"ANALYTICS"."ACME_MARTS"'
+    texts = _texts(_plan("snowflake", "enterprise", reader_access=reader_access, revenue_marts="dynamic_table"))
+    dynamic_grants = sorted(text for text in texts if "DYNAMIC TABLES" in text)
+    if reader_access == "role":
+        assert dynamic_grants == [
+            f'GRANT SELECT ON ALL DYNAMIC TABLES IN SCHEMA {schema} TO ROLE "ACME_READER"',
+            f'GRANT SELECT ON FUTURE DYNAMIC TABLES IN SCHEMA {schema} TO ROLE "ACME_READER"',
+        ], texts
+    else:
+        assert dynamic_grants == [f'GRANT SELECT ON ALL DYNAMIC TABLES IN SCHEMA {schema} TO SHARE "ACME_SHARE"'], texts
+    assert not [text for text in _texts(_plan("snowflake", reader_access=reader_access)) if "DYNAMIC" in text]
+
+
+def test_revenue_marts_as_dynamic_tables_are_snowflakes_only() -> None:
+    """On another warehouse the key is refused when the file is validated, naming it (dbt would fail much later)."""
+    with pytest.raises(ValueError, match="revenue_marts"):
+        _tenant("postgres", revenue_marts="dynamic_table")
+
+
 @pytest.mark.parametrize("warehouse_type", ["snowflake", "redshift", "sqlserver"])
 def test_the_dry_run_masks_the_password_and_shows_the_guards(warehouse_type: str) -> None:
     """The password is a placeholder until execution; guard queries are part of what --dry-run prints."""

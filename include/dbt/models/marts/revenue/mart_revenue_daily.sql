@@ -11,13 +11,16 @@
     Incremental (delete+insert on revenue_date): a run recomputes only the days whose orders, refunds or FX rates
     changed since the last build, before and after the change (macros/mart_ledger.sql); a day left without orders
     or refunds gets a marker row (orders null) that the post-hook deletes. A full refresh builds every day.
+    On a Snowflake tenant that chose it, a dynamic table instead (macros/dynamic_tables.sql).
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=flexlake_revenue_mart_materialization(),
     unique_key='revenue_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="{{ flexlake_delete_marker_rows('orders') }}",
+    target_lag=flexlake_dynamic_table_target_lag(),
+    snowflake_warehouse=flexlake_dynamic_table_warehouse(),
+    post_hook=["{{ flexlake_delete_marker_rows('orders') }}", "{{ flexlake_refresh_dynamic_table() }}"],
 ) }}
 -- depends_on: {{ ref('int_revenue__contribution_changes') }}
 {%- set incremental = flexlake_is_incremental_run() %}
