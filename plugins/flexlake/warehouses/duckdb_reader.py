@@ -68,8 +68,8 @@ def open_reader(reader_path: Path, limits: Mapping[str, str] | None = None) -> d
     win. DuckDB shares one instance per file in a process and refuses a second connection with another config."""
     if not reader_path.exists():
         raise FileNotFoundError(
-            f"{reader_path} does not exist yet: the reader copy is published by the tenant's publish_catalog "
-            "task after each run; run the tenant's DAG once"
+            f"{reader_path} does not exist yet: the reader copy is published by the tenant's dbt_build task "
+            "when a build ends with no failed model; run the tenant's DAG once"
         )
     # The sandbox keys first: DuckDB applies the keys in order, and refuses temp_directory after external access
     # was switched off only when it comes first (1.4).

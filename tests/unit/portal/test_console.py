@@ -121,7 +121,7 @@ def test_a_long_duckdb_statement_is_interrupted_at_the_timeout(reader: Path) -> 
 
 def test_a_missing_reader_copy_says_how_to_make_one(tmp_path: Path) -> None:
     """Before the first run there is no copy: the error says the DAG publishes it."""
-    with pytest.raises(StatementFailed, match="publish_catalog"):
+    with pytest.raises(StatementFailed, match="dbt_build"):
         run_duckdb(tmp_path / "reader.duckdb", "select 1", LIMITS)
 
 
@@ -159,7 +159,7 @@ def test_only_enterprise_tenants_with_a_reader_the_console_opens_get_a_console(
 
 
 def test_an_enterprise_duckdb_tenant_reads_its_published_reader_copy(reader: Path) -> None:
-    """run_statement finds the tenant's reader copy where publish_catalog puts it (beside the warehouse file)."""
+    """run_statement finds the tenant's reader copy where dbt_build puts it (beside the warehouse file)."""
     from flexlake.warehouses.duckdb import DuckDBWarehouse  # noqa: PLC0415 - imports Cosmos
 
     tenant = _tenant("enterprise", {"type": "duckdb"})

@@ -114,7 +114,7 @@ def test_an_open_reader_never_blocks_the_pipeline_and_sees_the_next_copy_on_reco
 
 
 def test_a_reader_before_the_first_publish_is_told_how_to_get_a_copy(tenant: TenantConfig) -> None:
-    """No copy yet: a FileNotFoundError naming the publish_catalog task, never the live file opened instead."""
+    """No copy yet: a FileNotFoundError naming the dbt_build task, never the live file opened instead."""
     DuckDBWarehouse().provision(tenant, TaskCredentialStore(), force=True)
-    with pytest.raises(FileNotFoundError, match="publish_catalog"):
+    with pytest.raises(FileNotFoundError, match="dbt_build"):
         DuckDBWarehouse().reader_connection(tenant)
