@@ -77,14 +77,15 @@ class PostgresServer:
             "FLEXLAKE_PG_DATABASE": self.dbname,
         }
 
-    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
-        """Every row of one query, on a connection of its own."""
+    def fetch(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+        """Every row of one query, on a connection of its own (`params`: psycopg2's %s parameters; without them a %
+        in the SQL is literal)."""
         import psycopg2  # noqa: PLC0415 - only PostgreSQL tests need the driver
 
         connection = psycopg2.connect(**self.connection_kwargs)
         try:
             with connection.cursor() as cursor:
-                cursor.execute(sql)
+                cursor.execute(sql, params)
                 return list(cursor.fetchall())
         finally:
             connection.close()
@@ -110,11 +111,12 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
 
-def _start(data_dir: Path, socket_dir: Path, log_file: Path) -> int:
-    """Start the cluster on a free port; retry with another port if one was taken in between."""
+def _start(data_dir: Path, socket_dir: Path, log_file: Path, settings: str) -> int:
+    """Start the cluster on a free port (with `settings`, e.g. "-c logging_collector=on"); retry with another port
+    if one was taken in between."""
     for _attempt in range(_START_ATTEMPTS):
         port = _free_port()
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir}"
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir} {settings}".rstrip()
         result = subprocess.run(
             _as_server_user(
                 ["pg_ctl", "-D", str(data_dir), "-l", str(log_file), "-w", "-t", "60", "-o", options, "start"]
@@ -151,9 +153,11 @@ def _create_role_and_database(port: int, server: PostgresServer) -> None:
         connection.close()
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL 15 server for the whole session, with superuser `flexlake` owning database `flexlake`."""
+@contextlib.contextmanager
+def postgres_cluster(settings: str = "") -> Iterator[tuple[PostgresServer, Path]]:
+    """A throw-away PostgreSQL 15 cluster (initdb, started with `settings`, superuser `flexlake` owning database
+    `flexlake`), stopped and removed afterwards; yields the server and its data directory. Skips the test when the
+    server binaries are missing."""
     missing = [binary for binary in ("initdb", "pg_ctl") if shutil.which(binary) is None]
     if missing:
         pytest.skip(f"PostgreSQL server binaries not found on PATH: {', '.join(missing)}")
@@ -169,15 +173,22 @@ def postgres_server() -> Iterator[PostgresServer]:
     port = None
     try:
         _run(["initdb", "-D", str(data_dir), "-U", _POSTGRES_OS_USER, "--auth=trust", "--encoding=UTF8"])
-        port = _start(data_dir, socket_dir, log_file)
+        port = _start(data_dir, socket_dir, log_file, settings)
         server = PostgresServer(host="127.0.0.1", port=port, user="flexlake", password="flexlake", dbname="flexlake")
         _create_role_and_database(port, server)
-        yield server
+        yield server, data_dir
     finally:
         if port is not None:
             with contextlib.suppress(RuntimeError):
                 _run(["pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "stop"])
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL 15 server for the whole session, with superuser `flexlake` owning database `flexlake`."""
+    with postgres_cluster() as (server, _):
+        yield server
 
 
 @dataclass(frozen=True)

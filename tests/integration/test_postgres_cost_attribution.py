@@ -13,23 +13,17 @@ own time, and the two add up to no more than every statement logged. Cost: one i
 builds (tenant A 129 nodes in ~15 s): the module 27-70 s on 2 shared cores.
 """
 
-import contextlib
-import os
-import pwd
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg2
 import pytest
 
 from tests.generators.faker import generate_faker
+from tests.integration.conftest import PostgresServer, postgres_cluster
 from tests.integration.dbt_cli import DbtBuild, build_project, other_systems_excluded, postgres_raw_warehouse
 
 pytestmark = pytest.mark.integration
@@ -38,111 +32,28 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCS = REPO_ROOT / "docs" / "warehouses.md"
 RAW_SCHEMA = "costattr_raw_faker"
 TENANTS = {"costattr_a": "+fct_orders", "costattr_b": "+dim_customers"}
-_SERVER_OS_USER = "postgres"
 # PostgreSQL 15's csvlog columns, in order ("Using CSV-Format Log Output"); the docs give the same DDL.
 _POSTGRES_LOG_DDL_PATTERN = re.compile(r"create table postgres_log \(.*?\);", re.DOTALL)
 _PER_TENANT_PATTERN = re.compile(r"-- seconds of one tenant's statements in one month\n(.*?;)", re.DOTALL)
 
 
+# The settings of docs/warehouses.md's recipe: every statement with its duration, as csv under <data dir>/log.
+_CSVLOG_SETTINGS = "-c logging_collector=on -c log_destination=csvlog -c log_min_duration_statement=0"
+
+
 @dataclass(frozen=True)
-class LoggingServer:
+class LoggingServer(PostgresServer):
     """A PostgreSQL cluster that writes every statement with its duration to csvlog files under `log_dir`."""
 
-    port: int
-    log_dir: Path
-
-    @property
-    def connection_kwargs(self) -> dict[str, Any]:
-        return {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "user": "flexlake",
-            "password": "flexlake",
-            "dbname": "flexlake",
-        }
-
-    @property
-    def dbt_env(self) -> dict[str, str]:
-        """What include/dbt/profiles.yml's `postgres` target reads."""
-        return {
-            "FLEXLAKE_PG_HOST": "127.0.0.1",
-            "FLEXLAKE_PG_PORT": str(self.port),
-            "FLEXLAKE_PG_USER": "flexlake",
-            "FLEXLAKE_PG_PASSWORD": "flexlake",
-            "FLEXLAKE_PG_DATABASE": "flexlake",
-        }
-
-    def fetch(self, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
-        """Every row of one query (`params`: psycopg2's %s parameters; without them a % in the SQL is literal)."""
-        connection = psycopg2.connect(**self.connection_kwargs)
-        try:
-            with connection, connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return list(cursor.fetchall()) if cursor.description else []
-        finally:
-            connection.close()
-
-
-def _as_server_user(command: list[str]) -> list[str]:
-    """PostgreSQL refuses root: server commands run as the `postgres` user when the tests run as root."""
-    return ["runuser", "-u", _SERVER_OS_USER, "--", *command] if os.geteuid() == 0 else command
-
-
-def _run(command: list[str]) -> None:
-    result = subprocess.run(_as_server_user(command), capture_output=True, text=True, check=False, timeout=120)
-    assert result.returncode == 0, f"{' '.join(command)} failed: {result.stdout}\n{result.stderr}"
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415 - only the fixture needs it
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start_logging_cluster(root: Path) -> int:
-    """initdb, then start with the csvlog settings of docs/warehouses.md; the port it listens on."""
-    data_dir, socket_dir = root / "data", root / "sock"
-    _run(["initdb", "-D", str(data_dir), "-U", _SERVER_OS_USER, "--auth=trust", "--encoding=UTF8"])
-    port = _free_port()
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {socket_dir} -c logging_collector=on -c log_destination=csvlog"
-        f" -c log_min_duration_statement=0 -c log_directory={root / 'log'}"
-    )
-    _run(["pg_ctl", "-D", str(data_dir), "-l", str(root / "server.log"), "-w", "-t", "60", "-o", options, "start"])
-    connection = psycopg2.connect(host="127.0.0.1", port=port, user=_SERVER_OS_USER, dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("create role flexlake with superuser login password 'flexlake'")
-        cursor.execute("create database flexlake owner flexlake")
-    connection.close()
-    return port
+    log_dir: Path = Path()
 
 
 @pytest.fixture(scope="module")
 def logging_server() -> Iterator[LoggingServer]:
-    """This module's own PostgreSQL 15, logging every statement to csvlog (stopped and removed afterwards)."""
-    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found on PATH")
-    root = Path(tempfile.mkdtemp(prefix="flexlake-pg-csvlog-"))
-    for folder in (root / "sock", root / "log"):
-        folder.mkdir()
-    if os.geteuid() == 0:
-        owner = pwd.getpwnam(_SERVER_OS_USER)
-        for path in (root, root / "sock", root / "log"):
-            os.chown(path, owner.pw_uid, owner.pw_gid)
-    started = False
-    try:
-        port = _start_logging_cluster(root)
-        started = True
-        yield LoggingServer(port, root / "log")
-    finally:
-        if started:
-            with contextlib.suppress(AssertionError):
-                _run(["pg_ctl", "-D", str(root / "data"), "-m", "fast", "-w", "stop"])
-        shutil.rmtree(root, ignore_errors=True)
+    """This module's own PostgreSQL 15 (the shared `postgres_server` cannot log this way: the collector is a start-up
+    setting), logging every statement to csvlog; stopped and removed afterwards (conftest.postgres_cluster)."""
+    with postgres_cluster(_CSVLOG_SETTINGS) as (server, data_dir):
+        yield LoggingServer(**asdict(server), log_dir=data_dir / "log")
 
 
 def _docs_sql(pattern: re.Pattern[str], what: str) -> str:
@@ -207,7 +118,7 @@ class Attribution:
 
 @pytest.fixture(scope="module")
 def attribution(logging_server: LoggingServer, tmp_path_factory: pytest.TempPathFactory) -> Attribution:
-    postgres_raw_warehouse(logging_server, {RAW_SCHEMA: generate_faker(14, purchases=60)})  # type: ignore[arg-type]
+    postgres_raw_warehouse(logging_server, {RAW_SCHEMA: generate_faker(14, purchases=60)})
     builds = {
         tenant: _build_tenant(logging_server, tenant, selection, tmp_path_factory.mktemp(tenant))
         for tenant, selection in TENANTS.items()
