@@ -19,7 +19,8 @@
         the cursor (with `deleted_at`: coalesce(cursor, deleted_at), a deletion record's cursor is its deleted_at)
         _airbyte_extracted_at, _airbyte_raw_id
     so the commit order decides, then the log position (two changes in one millisecond), and a record extracted
-    late (a re-sync) never beats a newer change. Without CDC columns this is flexlake_airbyte_version_rank's order.
+    late (a re-sync) never beats a newer change. Without CDC columns this is the staging models' order: the terms after
+    the CDC ones come from flexlake_airbyte_version_order (macros/airbyte_dedupe.sql), the one definition of it.
 
     Result: one row per key, every column of the relation (`*`, as found) taken from the latest full version (the
     newest record that is not a deletion), plus
@@ -159,12 +160,13 @@ inner join (
     {%- if own_deleted is not none -%}
         {%- do cursor_values.append(flexlake.flexlake_airbyte_timestamp(own_deleted)) -%}
     {%- endif -%}
+    {%- set cursor_value = none -%}
     {%- if cursor_values -%}
-        {%- set value = cursor_values[0] if cursor_values | length == 1 else 'coalesce(' ~ (cursor_values | join(', ')) ~ ')' -%}
-        {%- do order_by.extend(['case when ' ~ value ~ ' is null then 1 else 0 end', value ~ ' desc']) -%}
+        {%- set cursor_value = cursor_values[0] if cursor_values | length == 1 else 'coalesce(' ~ (cursor_values | join(', ')) ~ ')' -%}
     {%- endif -%}
+    {#- Then the product's order (macros/airbyte_dedupe.sql): cursor, extraction time, raw id. -#}
     {%- set extracted_at = found['_airbyte_extracted_at'] -%}
-    {%- do order_by.extend([extracted_at.sql ~ ' desc', found['_airbyte_raw_id'].sql ~ ' desc']) -%}
+    {%- do order_by.extend(flexlake.flexlake_airbyte_version_order(cursor_value, extracted_at.sql, found['_airbyte_raw_id'].sql)) -%}
     {%- if not is_deletion -%}
         {#- No deletion column: nothing is ever deleted (`null is null`). -#}
         {%- do is_deletion.append('null') -%}

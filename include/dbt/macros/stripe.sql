@@ -1,35 +1,4 @@
-{#
-    Stripe helpers shared by models/staging/stripe and models/adapters/stripe.
-
-    flexlake_stripe_latest_ctes(stream, columns, cursor): the three CTEs every Stripe staging model starts
-    with - the stream's rows from every raw schema (flexlake_raw_stream), ranked, and `latest` (the kept
-    version per source_relation + id). The cursor is the stream's `updated` (source-stripe sets it on every
-    entity stream), `subscription_updated` for subscription_items; invoice_line_items have none, so they
-    pass `_airbyte_extracted_at` (the extraction time alone decides). Ties: later _airbyte_extracted_at.
-    The caller writes `with {{ flexlake_stripe_latest_ctes(...) }}` and selects from `latest`.
-#}
-{% macro flexlake_stripe_latest_ctes(stream, columns, cursor='updated') -%}
-raw_{{ stream }} as (
-
-    {{ flexlake_staging_raw('stripe', stream, columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_{{ stream }}.*,
-        {{ flexlake_airbyte_version_rank('id', cursor) }} as version_rank
-    from raw_{{ stream }}
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
-{%- endmacro %}
+{#- Stripe helpers shared by models/staging/stripe and models/adapters/stripe. -#}
 
 {#-
     An amount in integer minor units (Stripe's representation) as numeric(18,2) major units: multiplied by

@@ -19,7 +19,13 @@ import jinja2
 import pytest
 
 MACROS_DIR = Path(__file__).resolve().parents[3] / "include" / "dbt" / "macros"
-MACRO_FILES = ("airbyte_latest.sql", "raw_stream.sql", "cross_db/types.sql", "cross_db/epoch_to_timestamp.sql")
+MACRO_FILES = (
+    "airbyte_latest.sql",
+    "airbyte_dedupe.sql",
+    "raw_stream.sql",
+    "cross_db/types.sql",
+    "cross_db/epoch_to_timestamp.sql",
+)
 
 
 class _Return(Exception):

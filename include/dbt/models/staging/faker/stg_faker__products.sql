@@ -13,26 +13,7 @@
     ('updated_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('faker', 'products') }}
-with raw_products as (
-
-    {{ flexlake_staging_raw('faker', 'products', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_products.*,
-        {{ flexlake_airbyte_version_rank('id') }} as version_rank
-    from raw_products
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('faker', 'products', columns) }}
 
 select
     cast(id as bigint) as product_id,

@@ -14,26 +14,7 @@
     ('returned_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('faker', 'purchases') }}
-with raw_purchases as (
-
-    {{ flexlake_staging_raw('faker', 'purchases', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_purchases.*,
-        {{ flexlake_airbyte_version_rank('id') }} as version_rank
-    from raw_purchases
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('faker', 'purchases', columns) }}
 
 select
     cast(id as bigint) as purchase_id,

@@ -23,26 +23,7 @@
     ('address', 'json'),
 ] -%}
 -- depends_on: {{ source('faker', 'users') }}
-with raw_users as (
-
-    {{ flexlake_staging_raw('faker', 'users', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_users.*,
-        {{ flexlake_airbyte_version_rank('id') }} as version_rank
-    from raw_users
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('faker', 'users', columns) }}
 
 select
     cast(id as bigint) as user_id,

@@ -18,26 +18,7 @@
     ('updated_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('shopify', 'customers') }}
-with raw_customers as (
-
-    {{ flexlake_staging_raw('shopify', 'customers', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_customers.*,
-        {{ flexlake_airbyte_version_rank('id') }} as version_rank
-    from raw_customers
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('shopify', 'customers', columns) }}
 
 select
     cast(id as bigint) as customer_id,

@@ -16,26 +16,7 @@
     ('created_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('shopify', 'order_refunds') }}
-with raw_refunds as (
-
-    {{ flexlake_staging_raw('shopify', 'order_refunds', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_refunds.*,
-        {{ flexlake_airbyte_version_rank('id', 'created_at') }} as version_rank
-    from raw_refunds
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('shopify', 'order_refunds', columns, cursor='created_at') }}
 
 select
     cast(id as bigint) as refund_id,

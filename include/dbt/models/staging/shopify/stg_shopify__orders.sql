@@ -36,20 +36,7 @@
     ('deleted_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('shopify', 'orders') }}
-with raw_orders as (
-
-    {{ flexlake_staging_raw('shopify', 'orders', columns) | indent(4) }}
-
-),
-
-latest_orders as (
-
-    {{ flexlake_airbyte_latest(
-        'raw_orders', ['source_relation', 'id'], cursor='updated_at', deleted_at='deleted_at',
-        columns=flexlake_raw_stream_column_names(columns), deleted_at_as='latest_deleted_at'
-    ) | indent(4) }}
-
-)
+with {{ flexlake_airbyte_latest_ctes('shopify', 'orders', columns, deleted_at='deleted_at') }}
 
 select
     cast(id as bigint) as order_id,
@@ -80,4 +67,4 @@ select
     loaded_at,
     source_system,
     source_relation
-from latest_orders
+from latest

@@ -15,26 +15,7 @@
     ('updated_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('shopify', 'product_variants') }}
-with raw_variants as (
-
-    {{ flexlake_staging_raw('shopify', 'product_variants', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_variants.*,
-        {{ flexlake_airbyte_version_rank('id') }} as version_rank
-    from raw_variants
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('shopify', 'product_variants', columns) }}
 
 select
     cast(id as bigint) as variant_id,

@@ -22,20 +22,7 @@
     ('deleted_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('shopify', 'products') }}
-with raw_products as (
-
-    {{ flexlake_staging_raw('shopify', 'products', columns) | indent(4) }}
-
-),
-
-latest_products as (
-
-    {{ flexlake_airbyte_latest(
-        'raw_products', ['source_relation', 'id'], cursor='updated_at', deleted_at='deleted_at',
-        columns=flexlake_raw_stream_column_names(columns), deleted_at_as='latest_deleted_at'
-    ) | indent(4) }}
-
-)
+with {{ flexlake_airbyte_latest_ctes('shopify', 'products', columns, deleted_at='deleted_at') }}
 
 select
     cast(id as bigint) as product_id,
@@ -53,4 +40,4 @@ select
     loaded_at,
     source_system,
     source_relation
-from latest_products
+from latest

@@ -18,26 +18,7 @@
     ('processed_at', 'timestamp'),
 ] -%}
 -- depends_on: {{ source('shopify', 'transactions') }}
-with raw_transactions as (
-
-    {{ flexlake_staging_raw('shopify', 'transactions', columns) | indent(4) }}
-
-),
-
-ranked as (
-
-    select
-        raw_transactions.*,
-        {{ flexlake_airbyte_version_rank('id', 'created_at') }} as version_rank
-    from raw_transactions
-
-),
-
-latest as (
-
-    select * from ranked where version_rank = 1
-
-)
+with {{ flexlake_airbyte_latest_ctes('shopify', 'transactions', columns, cursor='created_at') }}
 
 select
     cast(id as bigint) as transaction_id,

@@ -26,7 +26,7 @@
     ('livemode', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'charges') }}
-with {{ flexlake_stripe_latest_ctes('charges', columns) }},
+with {{ flexlake_airbyte_latest_ctes('stripe', 'charges', columns, cursor='updated') }},
 
 currencies as (
 

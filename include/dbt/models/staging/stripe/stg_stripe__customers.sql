@@ -17,7 +17,7 @@
     ('is_deleted', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'customers') }}
-with {{ flexlake_stripe_latest_ctes('customers', columns) }}
+with {{ flexlake_airbyte_latest_ctes('stripe', 'customers', columns, cursor='updated') }}
 
 select
     cast(id as {{ flexlake_type_string() }}) as customer_id,

@@ -22,7 +22,7 @@
     ('livemode', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'invoice_line_items') }}
-with {{ flexlake_stripe_latest_ctes('invoice_line_items', columns, '_airbyte_extracted_at') }},
+with {{ flexlake_airbyte_latest_ctes('stripe', 'invoice_line_items', columns, cursor=none) }},
 
 currencies as (
 

@@ -31,7 +31,7 @@
     ('is_deleted', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'invoices') }}
-with {{ flexlake_stripe_latest_ctes('invoices', columns) }},
+with {{ flexlake_airbyte_latest_ctes('stripe', 'invoices', columns, cursor='updated') }},
 
 currencies as (
 

@@ -22,7 +22,7 @@
     ('is_deleted', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'prices') }}
-with {{ flexlake_stripe_latest_ctes('prices', columns) }},
+with {{ flexlake_airbyte_latest_ctes('stripe', 'prices', columns, cursor='updated') }},
 
 currencies as (
 

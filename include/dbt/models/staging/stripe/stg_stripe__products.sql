@@ -15,7 +15,7 @@
     ('is_deleted', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'products') }}
-with {{ flexlake_stripe_latest_ctes('products', columns) }}
+with {{ flexlake_airbyte_latest_ctes('stripe', 'products', columns, cursor='updated') }}
 
 select
     cast(id as {{ flexlake_type_string() }}) as product_id,

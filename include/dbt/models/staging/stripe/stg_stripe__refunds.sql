@@ -15,7 +15,7 @@
     ('livemode', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'refunds') }}
-with {{ flexlake_stripe_latest_ctes('refunds', columns) }},
+with {{ flexlake_airbyte_latest_ctes('stripe', 'refunds', columns, cursor='updated') }},
 
 currencies as (
 

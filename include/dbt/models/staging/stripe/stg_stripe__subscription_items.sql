@@ -15,7 +15,7 @@
     ('subscription_updated', 'integer'),
 ] -%}
 -- depends_on: {{ source('stripe', 'subscription_items') }}
-with {{ flexlake_stripe_latest_ctes('subscription_items', columns, 'subscription_updated') }}
+with {{ flexlake_airbyte_latest_ctes('stripe', 'subscription_items', columns, cursor='subscription_updated') }}
 
 select
     cast(id as {{ flexlake_type_string() }}) as subscription_item_id,

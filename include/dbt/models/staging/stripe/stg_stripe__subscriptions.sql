@@ -26,7 +26,7 @@
     ('is_deleted', 'boolean'),
 ] -%}
 -- depends_on: {{ source('stripe', 'subscriptions') }}
-with {{ flexlake_stripe_latest_ctes('subscriptions', columns) }}
+with {{ flexlake_airbyte_latest_ctes('stripe', 'subscriptions', columns, cursor='updated') }}
 
 select
     cast(id as {{ flexlake_type_string() }}) as subscription_id,
