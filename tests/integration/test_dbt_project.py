@@ -70,6 +70,8 @@ MODELS = {
     "mart_customer_rfm",
     "mart_customer_cohorts",
     "mart_product_performance",
+    # Counted orders with their rate into the reporting currency, read by the converted marts (a view).
+    "int_orders__counted_in_reporting_currency",
     # The marts' ledgers (include/dbt/README.md, "Marts by changed day and customer"), in the core schema.
     "int_revenue__contributions",
     "int_revenue__contribution_changes",
@@ -93,7 +95,8 @@ def _faker_tenant_models(models: set[str]) -> set[str]:
 
 
 # Tables and views per layer schema (<prefix>_<layer>), seeds in <prefix>_reference.
-SCHEMA_TABLES = {"staging": 11, "input": 11, "core": 14, "marts": 7, "reference": 2}  # core: 9 + the 5 ledger models
+SCHEMA_TABLES = {"staging": 11, "input": 11, "core": 15, "marts": 7, "reference": 2}  # core: 9, the 5 ledger models
+# and the view int_orders__counted_in_reporting_currency
 CENT = Decimal("0.01")
 
 pytestmark = pytest.mark.integration

@@ -47,6 +47,7 @@ COMPARED = (
     ("core", "fct_order_lines"),
     ("core", "fct_payments"),
     ("core", "int_customers__order_totals"),
+    ("core", "int_orders__counted_in_reporting_currency"),
     ("marts", "mart_revenue_daily"),
     ("marts", "mart_revenue_daily_by_channel"),
     ("marts", "mart_customer_lifetime"),

@@ -1,6 +1,7 @@
 {#-
     Per customer with a counted order: the lifetime order and refund figures mart_customer_lifetime and
-    mart_customer_rfm are made of, unrounded (each order at its currency's rate on its order date, each refund at
+    mart_customer_rfm are made of, unrounded (each order at its currency's rate on its order date, from
+    int_orders__counted_in_reporting_currency; each refund at
     its refund date's; money summed exactly, rounded once by the marts). Both marts are thin over it: their
     as-of date, quintiles and active flags depend on every customer and are rebuilt each run from these rows
     (100 k customers, not the 1 M orders).
@@ -19,6 +20,8 @@
     post_hook="{{ flexlake_delete_marker_rows('orders') }}",
 ) }}
 -- depends_on: {{ ref('int_customers__contribution_changes') }}
+{#- fct_orders: read only by the incremental branch (flexlake_customer_every_key), so named here for dbt. #}
+-- depends_on: {{ ref('fct_orders') }}
 {%- set incremental = flexlake_is_incremental_run() %}
 with
 {%- if incremental %}
@@ -34,22 +37,19 @@ affected_customers as (
 orders as (
 
     select
-        fct_orders.order_key,
-        fct_orders.customer_key,
-        fct_orders.source_relation,
-        fct_orders.customer_id,
-        fct_orders.ordered_at,
-        fct_orders.order_date,
-        fct_orders.amount,
-        fx.rate as fx_rate
-    from {{ ref('fct_orders') }} as fct_orders
-    left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'fct_orders.currency_code', 'fct_orders.order_date') }}
-    where fct_orders.order_status in {{ flexlake_counted_order_statuses() }}
-        and fct_orders.customer_key is not null
-        {%- if incremental %}
-        and fct_orders.customer_key in (select grain_key from affected_customers)
-        {%- endif %}
+        order_key,
+        customer_key,
+        source_relation,
+        customer_id,
+        ordered_at,
+        order_date,
+        fx_rate,
+        amount_in_reporting_currency
+    from {{ ref('int_orders__counted_in_reporting_currency') }}
+    where customer_key is not null
+    {%- if incremental %}
+        and customer_key in (select grain_key from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -64,7 +64,7 @@ customer_orders as (
         max(order_date) as last_order_date,
         count(*) as orders,
         sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
-        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
+        sum(amount_in_reporting_currency) as gross_revenue
     from orders
     group by customer_key, source_relation, customer_id
 

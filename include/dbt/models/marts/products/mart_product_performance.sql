@@ -1,8 +1,10 @@
 {#-
-    Sales and returns per product, from the lines of counted orders (status in var counted_order_statuses).
+    Sales and returns per product, from the lines of counted orders (int_orders__counted_in_reporting_currency:
+    status in var counted_order_statuses).
     Lines without a product (product_key null, e.g. Stripe one-off charges) are left out, and so are
     products that were never sold in a counted order. gross_revenue is in the reporting currency (var
-    reporting_currency): each line at its currency's rate on its order date (dim_fx_rates), summed exactly,
+    reporting_currency): each line at its own currency's rate on its order date (dim_fx_rates; an adapter may give
+    a line another currency than its order's), summed exactly,
     rounded once; lines without a rate add nothing and their orders are counted in unconverted_orders.
     orders_returned = distinct counted orders of the product whose order_status is returned or
     partially_returned; return_rate = orders_returned / orders rounded half up to 4 places, computed as
@@ -13,8 +15,7 @@ with counted_orders as (
     select
         order_key,
         order_status
-    from {{ ref('fct_orders') }}
-    where order_status in {{ flexlake_counted_order_statuses() }}
+    from {{ ref('int_orders__counted_in_reporting_currency') }}
 
 ),
 

@@ -4,7 +4,8 @@
     either have no row. Only orders whose status is in var counted_order_statuses count, and only their refunds.
     var revenue_basis picks what `revenue` reports: net (default) or gross.
     Each order is converted at its currency's rate on its order date, each refund at its currency's rate on its
-    refund date (dim_fx_rates: the latest rate on or before the day). Products are summed exactly and rounded
+    refund date (dim_fx_rates: the latest rate on or before the day; orders: int_orders__counted_in_reporting_currency).
+    Products are summed exactly and rounded
     to cents once per day. An order or refund without a rate is left out of the money columns (never added
     unconverted) and counted in unconverted_orders / unconverted_refunds; `orders` counts every counted order.
 
@@ -23,6 +24,8 @@
     post_hook=["{{ flexlake_delete_marker_rows('orders') }}", "{{ flexlake_refresh_dynamic_table() }}"],
 ) }}
 -- depends_on: {{ ref('int_revenue__contribution_changes') }}
+{#- fct_orders: read only by the incremental branch (flexlake_revenue_every_day), so named here for dbt. #}
+-- depends_on: {{ ref('fct_orders') }}
 {%- set incremental = flexlake_is_incremental_run() %}
 with
 {%- if incremental %}
@@ -35,30 +38,16 @@ affected_days as (
 ),
 {%- endif %}
 
-counted_orders as (
+orders as (
 
     select
         order_key,
         order_date,
-        currency_code,
-        amount
-    from {{ ref('fct_orders') }}
-    where order_status in {{ flexlake_counted_order_statuses() }}
-
-),
-
-orders as (
-
-    select
-        counted_orders.order_key,
-        counted_orders.order_date,
-        counted_orders.amount,
-        fx.rate as fx_rate
-    from counted_orders
-    left join {{ ref('dim_fx_rates') }} as fx
-        on {{ flexlake_fx_rate_applies('fx', 'counted_orders.currency_code', 'counted_orders.order_date') }}
+        fx_rate,
+        amount_in_reporting_currency
+    from {{ ref('int_orders__counted_in_reporting_currency') }}
     {%- if incremental %}
-    where counted_orders.order_date in (select grain_date from affected_days)
+    where order_date in (select grain_date from affected_days)
     {%- endif %}
 
 ),
@@ -71,7 +60,7 @@ refunds as (
         fct_refunds.amount,
         fx.rate as fx_rate
     from {{ ref('fct_refunds') }} as fct_refunds
-    inner join counted_orders
+    inner join {{ ref('int_orders__counted_in_reporting_currency') }} as counted_orders
         on fct_refunds.order_key = counted_orders.order_key
     left join {{ ref('dim_fx_rates') }} as fx
         on {{ flexlake_fx_rate_applies('fx', 'fct_refunds.currency_code', 'fct_refunds.refund_date') }}
@@ -87,7 +76,7 @@ order_days as (
         order_date as revenue_date,
         count(*) as orders,
         sum(case when fx_rate is null then 1 else 0 end) as unconverted_orders,
-        sum({{ flexlake_fx_multiply('amount', 'fx_rate') }}) as gross_revenue
+        sum(amount_in_reporting_currency) as gross_revenue
     from orders
     group by order_date
 
