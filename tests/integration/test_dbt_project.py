@@ -488,6 +488,10 @@ def test_every_model_and_column_is_described_and_input_contracts_are_enforced(tm
         assert "Grain:" in node["description"], f"{node['name']} does not state its grain"
         for column in ("source_system", "source_relation"):
             assert column in node["columns"], f"{node['name']} lacks {column}"
+    adapters = [node for node in documented if node["fqn"][1] == "adapters"]
+    assert len(adapters) >= 3 * 7, [node["name"] for node in adapters]
+    for node in adapters:
+        assert node["description"].startswith("One row per "), f"{node['name']}: start its description with its grain"
 
 
 def test_excluding_the_customers_mart_path_drops_the_mart_and_its_tests(tmp_path: Path) -> None:
