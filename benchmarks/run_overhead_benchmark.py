@@ -144,7 +144,56 @@ def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, An
         "report_phase_seconds": round(report_phase, 1),
         "report_chain_depth": depth,
         "chain_seconds_per_hop": round((end - build.start_date).total_seconds() / depth, 2),
+        "last_chain": _last_chain_or_why_not(stack, dag_id, dag_run_id, dbt, build),
     }
+
+
+def _last_chain_or_why_not(stack: AirflowStack, dag_id: str, dag_run_id: str, dbt: list[Any], build: Any) -> Any:
+    """A diagnostic must not lose the run's measurements: its failure is reported in its place."""
+    try:
+        return _last_chain(stack, dag_id, dag_run_id, dbt, build)
+    except Exception as error:
+        return f"not measured: {type(error).__name__}: {error}"
+
+
+def _last_chain(stack: AirflowStack, dag_id: str, dag_run_id: str, dbt: list[Any], build: Any) -> list[list[Any]]:
+    """The chain of model tasks that ended last, each with when dbt finished its nodes and when its task started
+    and ended (seconds after the build task started): where the report phase waits — on dbt, or on Airflow."""
+    from airflow_client.client import XComApi  # noqa: PLC0415
+    from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
+    from flexlake.dag_factory.dbt_reports import report_key  # noqa: PLC0415
+
+    dag = build_tenant_dags(stack.tenant_configs_dir)[dag_id]
+    by_id = {i.task_id: i for i in dbt if i.end_date is not None and i.task_id != "dbt_build"}
+    task_id: str | None = max(by_id, key=lambda t: by_id[t].end_date)
+    chain: list[list[Any]] = []
+    with stack.api_client() as client:
+        xcoms = XComApi(client)
+        while task_id is not None:
+            instance = by_id[task_id]
+            entry = xcoms.get_xcom_entry(
+                dag_id=dag_id,
+                task_id="dbt_build",
+                dag_run_id=dag_run_id,
+                xcom_key=report_key(task_id),
+                deserialize=True,
+            )
+            reports = getattr(entry, "actual_instance", entry).value  # the client's oneOf wrapper
+            finished = max(str(r.get("completed_at") or "") for r in reports or [{}]) or None
+            offset = lambda moment: round((moment - build.start_date).total_seconds(), 1)  # noqa: E731
+            dbt_done = offset(_utc(finished)) if finished else None
+            chain.append([task_id, dbt_done, offset(instance.start_date), offset(instance.end_date)])
+            upstream = [up for up in dag.get_task(task_id).upstream_task_ids if up in by_id]
+            task_id = max(upstream, key=lambda t: by_id[t].end_date) if upstream else None
+    return chain[::-1]
+
+
+def _utc(iso: str) -> Any:
+    """dbt's naive UTC timestamp as an aware datetime (the API's dates are aware)."""
+    import datetime as dt  # noqa: PLC0415
+
+    moment = dt.datetime.fromisoformat(iso)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _machine_cpu_seconds() -> float:

@@ -15,7 +15,6 @@ import os
 import platform
 import re
 import resource
-import shutil
 import subprocess
 import tempfile
 import time
@@ -27,7 +26,7 @@ from typing import Any
 import duckdb
 from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV, DEFAULT_LOOKBACK_HOURS, data_tests_since
 
-from tests.integration.conftest import PostgresServer, _create_role_and_database, _run, _start
+from tests.integration.conftest import PostgresServer, postgres_cluster
 from tests.integration.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, REPO_ROOT
 
 DOCS = REPO_ROOT / "docs" / "benchmarks.md"
@@ -182,20 +181,11 @@ def run_duckdb(lines: int, root: Path, **settings: Any) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def postgres_server(root: Path) -> Iterator[PostgresServer]:
-    """A throw-away PostgreSQL from the integration tests' helpers (as `postgres`, trust auth, a free port)."""
-    data, sock = root / "pgdata", root / "pgsock"
-    sock.mkdir(parents=True)
-    root.parent.chmod(0o755)  # a mkdtemp folder is 0700: the server user must reach its data dir
-    for path in (root, sock) if os.geteuid() == 0 else ():
-        shutil.chown(path, "postgres", "postgres")
-    _run(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8"])
-    port = _start(data, sock, root / "pg.log")
-    try:
-        server = PostgresServer(host="127.0.0.1", port=port, user="flexlake", password="flexlake", dbname="flexlake")
-        _create_role_and_database(port, server)
+    """A throw-away PostgreSQL from the integration tests' helper (as `postgres`, trust auth, a free port); `root`
+    is kept for the callers' layout, the cluster lives in a temp dir of its own and is removed afterwards."""
+    del root
+    with postgres_cluster() as (server, _data_dir):
         yield server
-    finally:
-        _run(["pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"])
 
 
 def copy_to_postgres(con: Any, raw: Path, table: str, csv: Path | None = None) -> None:

@@ -77,6 +77,8 @@ WAIT_SECONDS = 60
 # same queued event (the scheduler loop runs about once a second).
 HA_ROUNDS = 8
 SCHEDULER_LOOP_SECONDS = 3
+# A PATCH of a run that races the schedulers may fail with a database error: tries before the test fails (`_stop`).
+STOP_ATTEMPTS = 3
 # Longer than several parse loops (min_file_process_interval 5 s below), so a re-created trigger would show.
 PARSE_INTERVAL_SECONDS = 5
 
@@ -217,11 +219,22 @@ def _run_events(stack: AirflowStack, run_id: str) -> list[Any]:
 
 
 def _stop(stack: AirflowStack, run_id: str) -> None:
-    """Mark a run failed (its events are what is under test, not its tasks); the scheduler then frees the slot."""
-    from airflow_client.client import DagRunApi, DagRunMutableStates, DAGRunPatchBody  # noqa: PLC0415
+    """Mark a run failed (its events are what is under test, not its tasks); the scheduler then frees the slot.
 
-    with stack.api_client() as client:
-        DagRunApi(client).patch_dag_run(DAG_ID, run_id, DAGRunPatchBody(state=DagRunMutableStates.FAILED))
+    With two schedulers updating the run's task instances at that moment, Airflow 3.3.2's PATCH can fail with a
+    database error (HTTP 500, seen once in 2026-12-07's runs); a user clicks again, and so does this."""
+    from airflow_client.client import DagRunApi, DagRunMutableStates, DAGRunPatchBody  # noqa: PLC0415
+    from airflow_client.client.exceptions import ServiceException  # noqa: PLC0415
+
+    for attempt in range(STOP_ATTEMPTS):
+        try:
+            with stack.api_client() as client:
+                DagRunApi(client).patch_dag_run(DAG_ID, run_id, DAGRunPatchBody(state=DagRunMutableStates.FAILED))
+            return
+        except ServiceException:
+            if attempt == STOP_ATTEMPTS - 1:
+                raise
+            time.sleep(1.0)
 
 
 def _unpause(stack: AirflowStack) -> None:

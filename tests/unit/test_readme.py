@@ -90,7 +90,7 @@ def test_the_flow_names_the_tenant_dags_task_ids() -> None:
     flow = README.split("## What a tenant DAG does", 1)[1].split("| module | room |", 1)[0]
     steps = re.findall(r"^\d\. (.+)$", flow, re.MULTILINE)
     assert steps[0].startswith(f"`{INGESTION_TASK_PREFIX}<source>`"), steps[0]
-    assert steps[1].startswith(f"`{BUILD_TASK_ID}`, then `{DBT_GROUP_ID}`"), steps[1]
+    assert steps[1].startswith(f"`{BUILD_TASK_ID}` and, beside it, `{DBT_GROUP_ID}`"), steps[1]
     assert steps[2].startswith(f"`{PUBLISH_TASK_ID}`"), steps[2]
 
 

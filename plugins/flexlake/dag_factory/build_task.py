@@ -21,12 +21,10 @@ from airflow.sdk.exceptions import DownstreamTasksSkipped
 from flexlake.dag_factory.build_ledger import build_fingerprint, mark_built, nothing_new_reason
 from flexlake.dag_factory.dbt_operator import DbtNodeOperator
 from flexlake.dag_factory.dbt_project import tenant_dbt_project
+from flexlake.dag_factory.dbt_reports import NOTHING_NEW_XCOM_KEY
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.dag_factory.run_params import SELECT_PARAM, VARS_PARAM, requested
 from flexlake.warehouses import get_warehouse
-
-# The build's XCom saying why it did not run dbt (read by the catalog task; absent when dbt ran).
-NOTHING_NEW_XCOM_KEY = "nothing_new"
 
 
 class DbtBuildTaskOperator(DbtNodeOperator):

@@ -8,15 +8,17 @@ independent branches still build). The per-model tasks stay, with their ids (`db
 and its own dbt log lines (dag_factory/dbt_operator.DbtNodeReportOperator), started in the triggerer and ended
 there when its nodes succeeded (dag_factory/dbt_reports.py), so a green run costs one worker process for dbt.
 The build reports each task as soon as dbt has finished its nodes (`ProgressReporter`, from dbt's own
-NodeFinished events), so model tasks that start with the build could follow it as Cosmos's WATCHER consumers do
-(measured, not shipped: dbt_reports.py says why). `airflow dags test` (the demo) runs the report tasks
-in-process; one that comes before the build is rescheduled until the build has run.
+NodeFinished events; `ReportPublisher` pushes from a thread of its own, then the build's progress), and the first
+model tasks start with the build: they follow it as Cosmos's WATCHER consumers do, waiting on one shared watch of
+the progress per run (build_watch.py). `airflow dags test` (the demo) runs the report tasks in-process; one that
+comes before the build is rescheduled until the build has run.
 
 The task fails only when dbt could not run the build at all (a compilation or connection error): a failed
 model is its own task's failure. What each report task shows is pushed to XCom under `report_key(task_id)`.
 """
 
 import functools
+import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 from airflow.sdk import Context
 from cosmos.operators.local import DbtBuildLocalOperator
 
+from flexlake.dag_factory.build_watch import PROGRESS_KEY
 from flexlake.dag_factory.data_test_window import data_test_env, describe_data_test_window
 from flexlake.dag_factory.dbt_reports import NOT_SELECTED_STATUS, SUCCESS_STATUSES, report_key
 from flexlake.dag_factory.dbt_results_only import write_run_results
@@ -107,6 +110,49 @@ class ProgressReporter:
                     self.pushed.add(task_id)
 
 
+class ReportPublisher:
+    """Pushes report tasks' results (`push_report`) from a thread of its own, then the build's progress: the ids of
+    every task pushed so far (`push_progress`), once per batch, so a report is in XCom before the progress names it.
+
+    Why a thread: dbt calls `ProgressReporter` from its worker threads, and an XCom push is a request through the
+    task's supervisor to the API server; dbt's threads should not wait for it. The triggers of the waiting model
+    tasks read only the progress, once a second per run (build_watch.py). `close()` waits for the queue to drain;
+    `published` then names the tasks whose report reached XCom (the build pushes the others when it ends).
+    """
+
+    def __init__(
+        self, push_report: Callable[[str, list[dict[str, Any]]], bool], push_progress: Callable[[list[str]], None]
+    ) -> None:
+        self._push_report = push_report
+        self._push_progress = push_progress
+        self._queue: queue.SimpleQueue[tuple[str, list[dict[str, Any]]] | None] = queue.SimpleQueue()
+        self.published: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="dbt report publisher", daemon=True)
+        self._thread.start()
+
+    def __call__(self, task_id: str, reports: list[dict[str, Any]]) -> bool:
+        self._queue.put((task_id, reports))
+        return True
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            reports = [item for item in batch if item is not None]
+            for task_id, task_reports in reports:
+                if self._push_report(task_id, task_reports):
+                    self.published.add(task_id)
+            if reports:
+                self._push_progress(sorted(self.published))
+            if None in batch:
+                return
+
+
 def node_results(execution: Any, logs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
     """unique_id -> status, message, timings and log lines, from dbt's in-memory RunExecutionResult."""
     results: dict[str, dict[str, Any]] = {}
@@ -176,18 +222,22 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
 
     def run_dbt_runner(self, command: list[str], env: dict[str, str], cwd: str, **kwargs: Any) -> Any:
         context = kwargs.get("context")
-        progress = None
+        publisher = None
         if context is not None:
-            progress = ProgressReporter(self.nodes_of_task, functools.partial(self._push, context))
-        self._collector.on_node_finished = progress
+            publisher = ReportPublisher(
+                functools.partial(self._push, context), functools.partial(self._push_progress, context)
+            )
+            self._collector.on_node_finished = ProgressReporter(self.nodes_of_task, publisher)
         try:
             result = super().run_dbt_runner(command, env, cwd, **kwargs)
         finally:
             self._collector.on_node_finished = None
+            if publisher is not None:
+                publisher.close()
         write_run_results(result, Path(cwd))
         if context is not None and getattr(result, "result", None) is not None:
-            pushed = progress.pushed if progress is not None else set()
-            self._push_reports(context, node_results(result.result, self._collector.lines), pushed)
+            published = publisher.published if publisher is not None else set()
+            self._push_reports(context, node_results(result.result, self._collector.lines), published)
         return result
 
     def _push(self, context: Context, task_id: str, reports: list[dict[str, Any]]) -> bool:
@@ -203,11 +253,22 @@ class DbtTenantBuildOperator(DbtBuildLocalOperator):  # type: ignore[misc]
             return False
         return True
 
+    def _push_progress(self, context: Context, task_ids: list[str]) -> None:
+        """Which report tasks' results are in XCom, for this build attempt (build_watch.BuildProgress)."""
+        value = {"build_try_number": context["ti"].try_number, "reported": task_ids}
+        try:
+            context["ti"].xcom_push(key=PROGRESS_KEY, value=value)
+        except Exception:  # the triggers then see the task at the next push, or the build's end
+            self.log.exception("pushing the build's progress failed")
+
     def _push_reports(self, context: Context, results: Mapping[str, dict[str, Any]], pushed: set[str]) -> None:
-        """What the build has not reported yet (nodes dbt never reached, or whose push failed), once it ended."""
+        """What the build has not reported yet (nodes dbt never reached, or whose push failed), once it ended,
+        then the progress naming every task (the waiting triggers see it before the build's end state)."""
+        published = set(pushed)
         for task_id, reports in reports_by_task(results, self.nodes_of_task, self.missing_status).items():
-            if task_id not in pushed:
-                self._push(context, task_id, reports)
+            if task_id not in pushed and self._push(context, task_id, reports):
+                published.add(task_id)
+        self._push_progress(context, sorted(published))
         failed = sorted(r["name"] for r in results.values() if r["status"] not in SUCCESS_STATUSES)
         reached = all(uid in results for uids in self.nodes_of_task.values() for uid in uids)
         self.every_node_succeeded = reached and not failed

@@ -35,8 +35,8 @@ class SelectedGraph:
     """What one selection of the product renders to. Shared read-only between tenants."""
 
     nodes: tuple[DbtNode, ...]  # models, seeds, snapshots, in manifest order
-    tests_of: dict[str, tuple[str, ...]]  # node unique id -> its single-parent tests' unique ids (tested nodes only)
-    detached_tests: tuple[DbtNode, ...]  # tests over several selected nodes: run after all of them
+    tests_of: dict[str, tuple[str, ...]]  # node unique id -> the tests its task reports (`_owning_parent`)
+    detached_tests: tuple[DbtNode, ...]  # tests over several selected nodes none of which depends on the others
 
 
 def selected_graph(
@@ -63,14 +63,40 @@ def _selected_graph(
     tests = [node for node in graph.filtered_nodes.values() if node.resource_type == DbtResourceType.TEST]
     cautious = [test for test in tests if test.depends_on and all(parent in selected for parent in test.depends_on)]
     tests_of: dict[str, tuple[str, ...]] = {}
+    detached: list[DbtNode] = []
     for test in cautious:
-        if len(test.depends_on) == 1:
-            tests_of[test.depends_on[0]] = (*tests_of.get(test.depends_on[0], ()), test.unique_id)
-    return SelectedGraph(
-        nodes=tuple(selected.values()),
-        tests_of=tests_of,
-        detached_tests=tuple(test for test in cautious if len(test.depends_on) > 1),
-    )
+        owner = _owning_parent(test, selected)
+        if owner is None:
+            detached.append(test)
+        else:
+            tests_of[owner] = (*tests_of.get(owner, ()), test.unique_id)
+    return SelectedGraph(nodes=tuple(selected.values()), tests_of=tests_of, detached_tests=tuple(detached))
+
+
+def _owning_parent(test: DbtNode, selected: dict[str, DbtNode]) -> str | None:
+    """The parent whose task reports a test: its only parent, or the parent that depends on all the others (a
+    relationships test from a mart to a dimension it reads). dbt runs such a test right after that parent, and
+    `dbt build --select <parent>` with buildable indirect selection reruns it; a task of its own would add one
+    scheduler-and-triggerer round to the run's chain of model tasks for a single test. None when no parent
+    depends on the others: the test gets its own task after all of them."""
+    parents: list[str] = list(dict.fromkeys(test.depends_on))
+    for candidate in parents:
+        ancestors = _ancestors(candidate, selected)
+        if all(parent == candidate or parent in ancestors for parent in parents):
+            return candidate
+    return None
+
+
+def _ancestors(unique_id: str, selected: dict[str, DbtNode]) -> set[str]:
+    """Every selected node `unique_id` depends on, directly or not."""
+    seen: set[str] = set()
+    pending = [unique_id]
+    while pending:
+        for parent in selected[pending.pop()].depends_on:
+            if parent in selected and parent not in seen:
+                seen.add(parent)
+                pending.append(parent)
+    return seen
 
 
 # --- the manifest, parsed once per process (Cosmos reads it through cosmos_patches.load_manifest_once) -------

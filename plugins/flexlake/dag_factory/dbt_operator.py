@@ -6,9 +6,7 @@ its place in the graph and what it will run; the work is still done by Cosmos's 
 dbt runner, profile from the tenant's warehouse, run_results staged by the callback), built in execute().
 """
 
-import fcntl
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from flexlake.dag_factory.dbt_reports import (
     BUILD_ENDED_STATES,
     BUILD_TASK_ID,
     FAILED_STATUSES,
+    NOTHING_NEW_XCOM_KEY,
     POLL_SECONDS,
     REPORT_START_TRIGGER_ARGS,
     SUCCESS_STATUSES,
@@ -45,6 +44,7 @@ from flexlake.dag_factory.dbt_reports import (
 )
 from flexlake.dag_factory.dbt_results_only import NO_WRITE_JSON_FLAG, NODE_BUILD_COMMAND, RESULTS_ONLY_OPERATORS
 from flexlake.dag_factory.run_params import FULL_REFRESH_PARAM, SELECT_PARAM, VARS_PARAM, requested, run_dbt_vars
+from flexlake.dag_factory.writer_lock import single_writer_lock
 from flexlake.tenant_config import TenantConfig
 from flexlake.warehouses import get_warehouse
 
@@ -67,14 +67,14 @@ _UI_COLORS = {
 }
 # Task logs are read in a browser: dbt's own switch keeps its ANSI colour codes out of every command it runs.
 NO_COLORS_FLAG = "--no-use-colors"
-# DuckDB allows one writer per file: a model task that runs dbt itself takes the tenant's lock (single_writer_lock).
-SINGLE_WRITER_WAREHOUSES = frozenset({"duckdb"})
 RunCallback = Callable[..., Any]
 # The commands the `full_refresh` run parameter (run_params.py) applies to: those that build models and seeds
 # (`build`, and `run`/`seed` when a model task runs dbt itself); tests and docs read what is there.
 _FULL_REFRESH_COMMANDS = frozenset({"run", "seed", "build", NODE_BUILD_COMMAND})
-# Commands that select a model and run the tests of it (and of no model outside the selection).
-_CAUTIOUS_TEST_COMMANDS = frozenset({"test", NODE_BUILD_COMMAND})
+# Which tests a command runs besides its selection: a test task its own tests (cautious); a model task that runs
+# dbt itself the tests its task reports, those over the model and its ancestors (buildable: dbt_graph's
+# `_owning_parent`); the run's build exactly the tests it names (dbt_task_group.build_selection).
+_INDIRECT_SELECTION = {"test": "cautious", NODE_BUILD_COMMAND: "buildable", "build": "empty"}
 
 
 class DbtNodeOperator(BaseOperator):
@@ -121,10 +121,8 @@ class DbtNodeOperator(BaseOperator):
             "callback_args": dict(self.callback_args),
             **self.cosmos_extra,
         }
-        if self.command in _CAUTIOUS_TEST_COMMANDS:
-            kwargs["indirect_selection"] = "cautious"
-        if self.command == "build":  # it names every test it runs (dbt_task_group.build_selection)
-            kwargs["indirect_selection"] = "empty"
+        if indirect_selection := _INDIRECT_SELECTION.get(self.command):
+            kwargs["indirect_selection"] = indirect_selection
         return kwargs
 
     @staticmethod
@@ -182,6 +180,8 @@ class DbtNodeReportOperator(DbtNodeOperator):
         if not is_current(reports, task_instance.try_number):
             self._check_build_ended(task_instance, has_reports=bool(reports))
         if not reports:
+            if reason := task_instance.xcom_pull(task_ids=BUILD_TASK_ID, key=NOTHING_NEW_XCOM_KEY):
+                raise AirflowSkipException(f"dbt build not needed: {reason}")  # the build skips it, unless it ran first
             return self._build_it_now(context, "the run's dbt build left no result for it")
         for report in reports:
             for line in report_lines(report):
@@ -214,22 +214,6 @@ class DbtNodeReportOperator(DbtNodeOperator):
         self.log.info("running dbt %s for %s itself: %s", self.command, self.select, reason)
         with single_writer_lock(self.tenant):
             return super().execute(context)
-
-
-@contextmanager
-def single_writer_lock(tenant: TenantConfig) -> Iterator[None]:
-    """Serializes a DuckDB tenant's dbt writers on this machine (its warehouse file allows one); no-op elsewhere."""
-    if tenant.warehouse.type not in SINGLE_WRITER_WAREHOUSES:
-        yield
-        return
-    lock_path = settings.DATA_DIR / tenant.tenant_id / ".dbt-writer.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def full_refresh_requested(context: Context) -> bool:

@@ -9,39 +9,45 @@ build's XCom there and, when every node succeeded on the task's first report, en
 there). Anything else (a failed, skipped or unrun node, a retry or a
 cleared task, no report) resumes the task on a worker, whose `execute` fails with dbt's message or runs dbt.
 
-The build reports each task as soon as dbt has finished its nodes (dbt_build.py). A trigger that finds no
-result of its attempt yet waits (`POLL_SECONDS`) until there is one or the build has ended (a whole-run clear:
-the new build's results, not the old ones). Starting the first model tasks with the build, so that the chain of
-model tasks (one scheduler and triggerer round of ~3.5 s per hop on Airflow 3.3) overlaps it, measured 1.12x bare
-dbt but hung the trigger runner under CI load (2026-12-07): the tasks still start after the build.
+The first model tasks start with the build, and the build reports each task as soon as dbt has finished its
+nodes (dbt_build.py), so the chain of model tasks (one scheduler and triggerer round per hop) overlaps the build
+instead of following it. A trigger waits on its run's shared watch (dag_factory/build_watch.py: one poll of the
+build's progress and state per run, not per task) until the build has pushed its report or ended.
 
 This module imports neither Cosmos nor dbt: the triggerer loads it for every report task.
 """
 
-import asyncio
+import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 
-BUILD_TASK_ID = "dbt_build"
+from flexlake.dag_factory.build_watch import (
+    BUILD_ENDED_STATES,
+    BUILD_TASK_ID,
+    POLL_SECONDS,
+    BuildProgress,
+    run_watch,
+    xcom_from_build_async,
+)
+
 # dbt's statuses for a node that did its work (`warn`: a test whose failures are only warnings).
 SUCCESS_STATUSES = frozenset({"success", "pass", "warn"})
 # ... and for a node that failed (a model's error, a test's failure or error); anything else was not run.
 FAILED_STATUSES = frozenset({"error", "fail"})
 # A node outside the run's dbt selection (the `select` run parameter): its task is skipped, not built.
 NOT_SELECTED_STATUS = "not_selected"
+# The build's XCom saying why it did not run dbt (read by the catalog task and by a model task that ran beside it
+# under `airflow dags test`; absent when dbt ran).
+NOTHING_NEW_XCOM_KEY = "nothing_new"
 # The method a report task resumes with on a worker when the trigger cannot end it (DbtNodeReportOperator).
 RESUME_METHOD = "resume_on_worker"
 TRIGGER_CLASSPATH = f"{__name__}.BuildReportTrigger"
 REPORT_START_TRIGGER_ARGS = StartTriggerArgs(
     trigger_cls=TRIGGER_CLASSPATH, trigger_kwargs={}, next_method=RESUME_METHOD, next_kwargs=None, timeout=None
 )
-
-# How often a waiting report task looks again for its nodes' results (two small reads through the API server).
-POLL_SECONDS = 1.0
-# The build task's states after which it reports nothing more.
-BUILD_ENDED_STATES = frozenset({"success", "failed", "upstream_failed", "skipped", "removed"})
+__all__ = ["BUILD_ENDED_STATES", "BUILD_TASK_ID", "POLL_SECONDS"]  # the worker's side (dbt_operator) uses them too
 
 Report = dict[str, Any]
 
@@ -131,35 +137,36 @@ class BuildReportTrigger(BaseTrigger):
         yield TaskSuccessEvent()
 
     async def _wait_for_reports(self, task_instance: Any) -> list[Report] | None:
-        """This attempt's results once dbt has finished the task's nodes, else what is there when the build ends."""
-        from asgiref.sync import sync_to_async  # noqa: PLC0415
-
-        waiting_logged = False
+        """This attempt's results once the build has pushed them, else what is there when the build has ended.
+        A task in a chain that lags dbt finds them pushed already: one read, no watch."""
+        task_id, try_number = task_instance.task_id, task_instance.try_number
+        reports = await self._reports(task_instance)
+        if is_current(reports, try_number):
+            return reports
+        watch = run_watch(task_instance.dag_id, task_instance.run_id)
+        self.log.info("waiting for %s to finish this task's nodes (or to end)", BUILD_TASK_ID)
+        seen = 0
         while True:
+            progress = await watch.wait_for(functools.partial(_answers, task_id, try_number, seen))
+            if progress.error:
+                raise RuntimeError(f"reading {BUILD_TASK_ID}'s progress: {progress.error}")
             reports = await self._reports(task_instance)
-            if is_current(reports, task_instance.try_number):
+            if is_current(reports, try_number) or progress.ended:
                 return reports
-            state = await sync_to_async(build_state)(task_instance.dag_id, task_instance.run_id)
-            if state in BUILD_ENDED_STATES:  # it may have reported just before ending
-                return await self._reports(task_instance)
-            if not waiting_logged:
-                self.log.info("waiting for %s (%s) to finish this task's nodes", BUILD_TASK_ID, state or "not started")
-                waiting_logged = True
-            await asyncio.sleep(POLL_SECONDS)
+            seen = progress.version  # the progress was an earlier build's: wait for a newer one
 
     @staticmethod
     async def _reports(task_instance: Any) -> list[Report] | None:
-        from airflow.sdk.execution_time.xcom import XCom  # noqa: PLC0415 (the Task SDK's, in the triggerer)
-        from asgiref.sync import sync_to_async  # noqa: PLC0415
-
-        value = await sync_to_async(XCom.get_one)(
-            key=report_key(task_instance.task_id),
-            dag_id=task_instance.dag_id,
-            task_id=BUILD_TASK_ID,
-            run_id=task_instance.run_id,
-            map_index=-1,
+        value = await xcom_from_build_async(
+            task_instance.dag_id, task_instance.run_id, report_key(task_instance.task_id)
         )
         return list(value) if value else None
+
+
+def _answers(task_id: str, try_number: int, seen: int, progress: BuildProgress) -> bool:
+    """A poll newer than the last one the trigger looked at, in which the build has pushed this attempt's report or
+    has ended."""
+    return progress.version > seen and (progress.ended or progress.has_reported(task_id, try_number))
 
 
 def _resume_on_worker(reason: str) -> TriggerEvent:

@@ -1,13 +1,15 @@
-"""The tenant's dbt build: one `dbt build` task, then a task group with one task per model and its tests.
+"""The tenant's dbt build: one `dbt build` task and, beside it, a task group with one task per model and its tests
+(the group's first tasks start with the build and follow its progress: dag_factory/dbt_reports.py).
 
-The graph is Cosmos's (manifest built ahead of time, no dbt at parse time, selection computed once per
-distinct selection: dbt_graph.py); the tasks are light until they run (dbt_operator.py). Task ids follow
-Cosmos's layout: `dbt_transform.<model>.run` (`.seed`, `.snapshot`), `dbt_transform.<test>_test` for a test of
-several models. A model's tests are reported by its own task, as Cosmos's `TestBehavior.BUILD` does, not by a
-`.test` task after it: a task after each model doubled the chain of tasks a run waits through (one scheduler
-and triggerer round, ~3.5 s, per task on Airflow 3.3) and added a third of the DAG's tasks, for nothing dbt
-does not already show per test in the model's log. A failing test fails its model's task, so what depends on
-the model is "upstream failed", as dbt skips it.
+The graph is Cosmos's (manifest built ahead of time, no dbt at parse time, selection computed once per distinct
+selection: dbt_graph.py); the tasks are light until they run (dbt_operator.py). Task ids follow Cosmos's layout:
+`dbt_transform.<model>.run` (`.seed`, `.snapshot`), `dbt_transform.<test>_test` for a test of several models none of
+which reads the others (a test from a model to one it reads is in that model's task: dbt_graph._owning_parent). A
+model's tests are reported by its own task, as Cosmos's `TestBehavior.BUILD` does, not by a `.test` task after it: a
+task after each model doubled the chain of tasks a run waits through (one scheduler and triggerer round, ~3.5 s, per
+task on Airflow 3.3) and added a third of the DAG's tasks, for nothing dbt does not already show per test in the
+model's log. A failing test fails its model's task, so what depends on the model is "upstream failed", as dbt skips
+it.
 A tenant's model subset is an exclusion by dbt tags (its graph shrinks); its definitions are vars; its replaced and
 added models come from its overlay dbt project (dbt_project.py), whose manifest the graph then renders from.
 """
@@ -62,7 +64,8 @@ def build_selection(nodes_of_task: dict[str, tuple[str, ...]]) -> str:
 
 
 def build_dbt_tasks(tenant: TenantConfig) -> tuple[BaseOperator, TaskGroup]:
-    """`dbt_build` (one dbt process for the run: dbt_build.py), then the group of per-model tasks reporting it.
+    """`dbt_build` (one dbt process for the run: dbt_build.py) and the group of per-model tasks reporting it
+    (the caller starts both after the syncs: the model tasks follow the build as dbt finishes their nodes).
 
     The per-model tasks keep Cosmos's layout and dbt's dependencies, so a failed model's downstream tasks show
     "upstream failed" and clearing a task with its downstream re-runs exactly those models.

@@ -38,7 +38,7 @@ CONFIG_ERROR_TAG = "flexlake:config-error"
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # Tasks of one run at a time. A DuckDB tenant's warehouse file allows one writer: its writers (provision, dbt_build,
 # publish_catalog) are in sequence, each source syncs into its own raw file, and a per-model task that runs dbt
-# itself (a retry) takes the tenant's writer lock (dbt_operator.single_writer_lock).
+# itself (a retry) takes the tenant's writer lock (writer_lock.single_writer_lock).
 MAX_ACTIVE_TASKS = 8
 ALL_TENANTS = TenantShard()
 
@@ -172,9 +172,11 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         build, transform = build_dbt_tasks(tenant)
         publish = build_publish_catalog_task(tenant)
         provision >> ingestion
-        # Model tasks start after the build. Starting the first ones with it (their triggers polling its progress)
-        # measured 1.12x bare dbt but hung Airflow 3.3.2's trigger runner under CI load: issue 13's note.
-        ingestion >> build >> transform >> publish
+        # The first model tasks start with the build and report it as dbt finishes their nodes, so their chain
+        # overlaps the build (dbt_reports.py; one shared watch of its progress per run: build_watch.py).
+        ingestion >> build
+        ingestion >> transform
+        [build, transform] >> publish
     return dag
 
 

@@ -16,7 +16,7 @@ from flexlake.dag_factory.build_ledger import (
     mark_sync_started,
     nothing_new_reason,
 )
-from flexlake.dag_factory.build_task import NOTHING_NEW_XCOM_KEY
+from flexlake.dag_factory.dbt_reports import NOTHING_NEW_XCOM_KEY
 from flexlake.dag_factory.tenant_dag import build_tenant_dags
 from flexlake.tenant_config import TenantConfig
 

@@ -19,13 +19,16 @@ from airflow.sdk.exceptions import (
     AirflowRescheduleException,
     AirflowSkipException,
 )
+from airflow.sdk.execution_time import task_runner
 from airflow.triggers.base import BaseTaskEndEvent, TaskSkippedEvent, TaskSuccessEvent
-from flexlake.dag_factory import dbt_operator, dbt_reports
+from flexlake.dag_factory import build_watch, dbt_operator, dbt_reports
 from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV
 from flexlake.dag_factory.dbt_build import NodeLogCollector, ProgressReporter, reports_by_task
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, BuildReportTrigger, report_key
+from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, NOTHING_NEW_XCOM_KEY, BuildReportTrigger, report_key
 from flexlake.tenant_config import load_tenant_config
+
+from tests.unit.dag_factory.supervisor_comms import FakeSupervisorComms
 
 TASK_ID = "fct_orders_run"
 
@@ -36,13 +39,14 @@ class _TaskInstance:
     dag_id = "flexlake__shop"
     run_id = "manual__1"
 
-    def __init__(self, reports: list[dict[str, Any]] | None, try_number: int) -> None:
+    def __init__(self, reports: list[dict[str, Any]] | None, try_number: int, nothing_new: str | None = None) -> None:
         self.reports = reports
         self.try_number = try_number
+        self.nothing_new = nothing_new
 
-    def xcom_pull(self, *, task_ids: str, key: str) -> list[dict[str, Any]] | None:
-        assert (task_ids, key) == (BUILD_TASK_ID, report_key(TASK_ID)), (task_ids, key)
-        return self.reports
+    def xcom_pull(self, *, task_ids: str, key: str) -> Any:
+        assert task_ids == BUILD_TASK_ID and key in (report_key(TASK_ID), NOTHING_NEW_XCOM_KEY), (task_ids, key)
+        return self.reports if key == report_key(TASK_ID) else self.nothing_new
 
 
 def _report(status: str, build_try_number: int = 1, message: str = "") -> dict[str, Any]:
@@ -151,6 +155,17 @@ def test_no_report_at_all_builds_the_node(report_task: Any) -> None:
     assert built == ["fct_orders"]
 
 
+def test_a_model_task_that_ran_beside_a_build_with_nothing_new_is_skipped_not_built(
+    report_task: Any, build_states: list[str | None]
+) -> None:
+    """`airflow dags test` can run a first model task before the build, which then finds nothing new and skips the
+    model tasks: one that was waiting (rescheduled) sees no report and the build's reason, and skips."""
+    task, built = report_task
+    with pytest.raises(AirflowSkipException, match="dbt build not needed: no new records"):
+        task.execute({"ti": _TaskInstance(None, 1, nothing_new="no new records since the last build")})
+    assert built == []
+
+
 def test_every_report_task_gets_an_entry_per_node_even_one_dbt_never_returned() -> None:
     results = {"model.flexlake.a": {"unique_id": "model.flexlake.a", "status": "success", "log": []}}
     reports = reports_by_task(results, {"g.a.run": ("model.flexlake.a",), "g.a.test": ("test.flexlake.t",)})
@@ -175,42 +190,30 @@ def test_a_report_task_resumed_from_the_triggerer_reports_on_the_worker(report_t
 
 
 def _trigger_events(
-    reports: list[dict[str, Any]] | Exception | None, try_number: int = 1, *, later: list[Any] | None = None
+    reports: list[dict[str, Any]] | Exception | None,
+    try_number: int = 1,
+    *,
+    steps: list[tuple[str | None, Any]] | None = None,
 ) -> list[Any]:
-    """The events BuildReportTrigger yields for a report task attempt, the build's XCom read through the SDK
-    (`reports` first, then each of `later` on the following reads, the last one repeated)."""
-    from airflow.sdk.execution_time.xcom import XCom  # noqa: PLC0415
-
-    values = [reports, *(later or [])]
+    """The events BuildReportTrigger yields for a report task attempt, through the trigger runner's channel to its
+    supervisor (build_watch.py's reads). `steps`: the build's (state, this task's reports) at each poll of the run's
+    watch, the last one repeated; without it the build has ended with `reports`."""
+    comms = FakeSupervisorComms([(state, {TASK_ID: pushed}) for state, pushed in steps or [("success", reports)]])
     trigger = BuildReportTrigger()
     trigger.task_instance = SimpleNamespace(  # type: ignore[assignment]
         dag_id="flexlake__shop", run_id="manual__1", task_id=TASK_ID, try_number=try_number
     )
-    reads: list[dict[str, Any]] = []
-
-    def get_one(**kwargs: Any) -> Any:
-        reads.append(kwargs)
-        value = values.pop(0) if len(values) > 1 else values[0]
-        if isinstance(value, Exception):
-            raise value
-        return value
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(XCom, "get_one", get_one)
+        patch.setattr(build_watch, "POLL_SECONDS", 0.0)
+        patch.setattr(task_runner, "SUPERVISOR_COMMS", comms, raising=False)
 
         async def collect() -> list[Any]:
             return [event async for event in trigger.run()]
 
-        events = asyncio.run(collect())
-    assert reads and all(read == {
-        "key": report_key(TASK_ID), "dag_id": "flexlake__shop", "task_id": BUILD_TASK_ID, "run_id": "manual__1",
-        "map_index": -1} for read in reads
-    ), reads  # fmt: skip
-    return events
+        return asyncio.run(collect())
 
 
 @pytest.mark.parametrize("status", ["success", "pass", "warn"])
-@pytest.mark.usefixtures("build_states")
 def test_the_trigger_ends_a_green_report_task_without_a_worker(status: str, capsys: pytest.CaptureFixture[str]) -> None:
     events = _trigger_events([_report(status)])
     assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
@@ -229,30 +232,27 @@ def test_the_trigger_ends_a_green_report_task_without_a_worker(status: str, caps
     ],
     ids=["failed", "skipped", "rerun", "no-report", "xcom-error"],
 )
-@pytest.mark.usefixtures("build_states")
 def test_the_trigger_hands_every_other_case_to_a_worker(reports: Any, try_number: int) -> None:
     events = _trigger_events(reports, try_number)
     assert len(events) == 1 and not isinstance(events[0], BaseTaskEndEvent), events
     assert events[0].payload["reason"], "the worker's log says why it was needed"
 
 
-def test_the_trigger_waits_while_the_build_has_not_finished_its_nodes(build_states: list[str | None]) -> None:
+def test_the_trigger_waits_while_the_build_has_not_finished_its_nodes() -> None:
     """A first model task starts with the build: it waits (no worker) until dbt has finished its nodes."""
-    build_states[:] = [None, "running", "running"]
-    events = _trigger_events(None, later=[None, [_report("success")]])
+    events = _trigger_events(None, steps=[(None, None), ("running", None), ("running", [_report("success")])])
     assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
 
 
-def test_after_clearing_the_whole_run_the_trigger_waits_for_the_new_build(build_states: list[str | None]) -> None:
+def test_after_clearing_the_whole_run_the_trigger_waits_for_the_new_build() -> None:
     """Task and build both cleared (attempt 2): the old build's report is not this attempt's; the new one is."""
-    build_states[:] = ["queued", "running"]
-    events = _trigger_events([_report("error")], try_number=2, later=[[_report("success", build_try_number=2)]])
+    steps = [("queued", [_report("error")]), ("running", [_report("error")]), ("running", [_report("success", 2)])]
+    events = _trigger_events(None, try_number=2, steps=steps)
     assert len(events) == 1 and isinstance(events[0], TaskSuccessEvent), events
 
 
-def test_the_trigger_hands_a_task_the_ended_build_never_reported_to_a_worker(build_states: list[str | None]) -> None:
-    build_states[:] = ["running", "failed"]
-    events = _trigger_events(None)
+def test_the_trigger_hands_a_task_the_ended_build_never_reported_to_a_worker() -> None:
+    events = _trigger_events(None, steps=[("running", None), ("failed", None)])
     assert len(events) == 1 and not isinstance(events[0], BaseTaskEndEvent), events
 
 

@@ -67,11 +67,36 @@ def test_tests_of_a_removed_mart_are_not_selected() -> None:
     reduced = dbt_graph.selected_graph(
         settings.DBT_PROJECT_DIR, settings.DBT_MANIFEST_PATH, (), ("path:models/marts/customers",)
     )
-    mentions = [t.unique_id for t in reduced.detached_tests if "customer_lifetime" in t.unique_id]
-    assert any("customer_lifetime" in t.unique_id for t in full.detached_tests), "the full product tests the mart"
+    mentions = [test for test in _every_test(reduced) if "customer_lifetime" in test]
+    assert any("customer_lifetime" in test for test in _every_test(full)), "the full product tests the mart"
     assert not mentions, f"tests of the removed mart remain: {mentions}"
     removed = {node.name for node in full.nodes} - {node.name for node in reduced.nodes}
     marts = {"mart_customer_lifetime", "mart_customer_rfm", "mart_customer_cohorts"}
     # The customer marts' ledger models (include/dbt/README.md, "Marts by changed day and customer") go with them.
     ledger = {"int_customers__order_totals", "int_customers__contributions", "int_customers__contribution_changes"}
     assert removed == marts | ledger, removed
+
+
+def _every_test(graph: dbt_graph.SelectedGraph) -> list[str]:
+    return [
+        *(test for tests in graph.tests_of.values() for test in tests),
+        *(t.unique_id for t in graph.detached_tests),
+    ]
+
+
+def test_a_test_over_a_model_and_what_it_reads_is_reported_by_the_models_task() -> None:
+    """A relationships test from a mart to a dimension the mart reads runs right after the mart: the mart's task
+    reports it (no task of its own, one hop less in the run's chain); a test over two models neither of which reads
+    the other keeps a task after both."""
+    graph = dbt_graph.selected_graph(settings.DBT_PROJECT_DIR, settings.DBT_MANIFEST_PATH, (), ())
+    owner = {test: node for node, tests in graph.tests_of.items() for test in tests}
+    lifetime_to_customers = [t for t in owner if "relationships_mart_customer_lifetime_customer_key" in t]
+    assert lifetime_to_customers and all(
+        owner[t] == "model.flexlake.mart_customer_lifetime" for t in lifetime_to_customers
+    ), lifetime_to_customers
+    nodes = {node.unique_id: node for node in graph.nodes}
+    for test in graph.detached_tests:
+        parents = [p for p in test.depends_on if p in nodes]
+        assert len(set(parents)) > 1, test.unique_id
+        for parent in parents:
+            assert not set(parents) - {parent} <= dbt_graph._ancestors(parent, nodes), (test.unique_id, parent)

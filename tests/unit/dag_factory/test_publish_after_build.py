@@ -15,9 +15,9 @@ from airflow.sdk import ObjectStoragePath
 from flexlake import settings
 from flexlake.catalog.publish import LATEST_POINTER
 from flexlake.dag_factory import catalog_task
-from flexlake.dag_factory.build_task import NOTHING_NEW_XCOM_KEY
 from flexlake.dag_factory.catalog_task import EVENT_RUN_DOCS_REASON, docs_reuse_reason
 from flexlake.dag_factory.dbt_operator import DbtNodeOperator
+from flexlake.dag_factory.dbt_reports import NOTHING_NEW_XCOM_KEY
 from flexlake.dag_factory.tenant_dag import build_tenant_dags
 from flexlake.warehouses import model_schema_name
 from flexlake.warehouses.duckdb_reader import READER_FILE_NAME

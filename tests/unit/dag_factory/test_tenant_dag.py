@@ -20,8 +20,9 @@ from flexlake import settings
 from flexlake.dag_factory import build_tenant_dags
 from flexlake.dag_factory import dbt_task_group as dbt_task_group_module
 from flexlake.dag_factory import tenant_dag as tenant_dag_module
-from flexlake.dag_factory.dbt_operator import NO_COLORS_FLAG, dbt_vars, single_writer_lock
+from flexlake.dag_factory.dbt_operator import NO_COLORS_FLAG, dbt_vars
 from flexlake.dag_factory.tenant_dag import CONFIG_ERROR_TAG
+from flexlake.dag_factory.writer_lock import single_writer_lock
 from flexlake.tenant_config import TenantConfigError, load_tenant_config
 
 DEMO_DAG_IDS = {"flexlake__acme_outdoor", "flexlake__bluebird_books", "flexlake__cobalt_cycles"}
@@ -39,8 +40,8 @@ def test_every_demo_tenant_gets_one_dag_named_after_it(product_dags: Mapping[str
 
 
 def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(product_dags: Mapping[str, DAG]) -> None:
-    """provision_warehouse is first, ingestion waits for it, the one dbt build waits for ingestion, the per-model
-    tasks for the build, publish is last."""
+    """provision_warehouse is first, ingestion waits for it, the one dbt build and the first per-model tasks wait
+    for ingestion (those start with the build and report it as it goes: dbt_reports.py), publish is last."""
     dag = product_dags["flexlake__acme_outdoor"]
     provision = dag.get_task("provision_warehouse")
     sync = dag.get_task("airbyte_sync__shop")
@@ -54,8 +55,9 @@ def test_tasks_run_provision_then_ingestion_then_dbt_then_publish(product_dags: 
     assert dbt_tasks, "the dbt task group rendered no task"
     roots = [task for task in dbt_tasks if not any(up.startswith("dbt_transform.") for up in task.upstream_task_ids)]
     assert build.upstream_task_ids == {"airbyte_sync__shop"}, "dbt must wait for sync"
-    assert roots and all(task.upstream_task_ids == {"dbt_build"} for task in roots), "model tasks report the build"
-    assert publish.upstream_task_ids and all(up.startswith("dbt_transform.") for up in publish.upstream_task_ids)
+    assert roots and all(task.upstream_task_ids == {"airbyte_sync__shop"} for task in roots), "they start with it"
+    assert "dbt_build" in publish.upstream_task_ids, "the catalog needs the whole build"
+    assert all(up.startswith("dbt_transform.") for up in publish.upstream_task_ids - {"dbt_build"})
     assert not publish.downstream_task_ids, "publish_catalog must be last"
 
 
