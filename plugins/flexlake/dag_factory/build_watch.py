@@ -115,18 +115,19 @@ def run_watch(dag_id: str, run_id: str) -> RunWatch:
 
 
 async def _read_progress(dag_id: str, run_id: str, version: int) -> BuildProgress:
-    """One poll; a failed read is a result too (its triggers hand their tasks to a worker, which says why)."""
+    """One poll; a failed or malformed read is a result too (its triggers hand their tasks to a worker, which says
+    why), never an exception that would end the poll and leave its triggers waiting."""
     try:
         state = await build_state_async(dag_id, run_id)
         progress = await xcom_from_build_async(dag_id, run_id, PROGRESS_KEY) or {}
-    except Exception as error:  # the API server is unreachable, a response malformed: never hang the triggers
+        return BuildProgress(
+            version=version,
+            reported=frozenset(progress.get("reported", ())),
+            build_try_number=int(progress.get("build_try_number", 0)),
+            state=state,
+        )
+    except Exception as error:  # the API server unreachable, a response malformed: never hang the triggers
         return BuildProgress(version=version, error=f"{type(error).__name__}: {error}")
-    return BuildProgress(
-        version=version,
-        reported=frozenset(progress.get("reported", ())),
-        build_try_number=int(progress.get("build_try_number", 0)),
-        state=state,
-    )
 
 
 def _supervisor_comms() -> Any:

@@ -101,6 +101,15 @@ def test_reads_that_keep_failing_hand_the_tasks_to_workers_saying_why(monkeypatc
     assert all("api server restarting" in event.payload["reason"] for event in events), events
 
 
+def test_a_malformed_progress_hands_the_tasks_to_workers_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    class _MalformedProgress(FakeSupervisorComms):
+        def _xcom(self, key: str) -> Any:
+            return ["not", "a", "progress"] if key == PROGRESS_KEY else None
+
+    events = _run_triggers(_MalformedProgress([("running", {})]), ["t.run"], monkeypatch)
+    assert not isinstance(events[0], BaseTaskEndEvent) and "AttributeError" in events[0].payload["reason"], events
+
+
 class _InProcessComms:
     """`airflow dags test`'s in-process comms (Airflow 3.3.2's InProcessSupervisorComms): `send` only."""
 
