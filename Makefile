@@ -8,7 +8,7 @@ MANIFEST := include/dbt/target/manifest.json
 # (--dist loadfile): its module-scoped stack or build is shared by its tests. TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= 2
 
-.PHONY: help venv manifest demo test check lint typecheck validate dbt-parse up schema rehearse-image sbom license-check
+.PHONY: help venv manifest demo test check lint sqlfluff typecheck validate dbt-parse up schema rehearse-image sbom license-check
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,11 +25,14 @@ demo: venv manifest ## Run the demo tenants end to end on DuckDB and print a sum
 test: venv manifest check ## The static checks, then every test (unit, DAG integrity, integration with PostgreSQL and Airflow)
 	@$(ENV) pytest -n $(TEST_WORKERS) --dist loadfile
 
-check: lint typecheck ## Lint, types and the committed tenant-file schema (what `make test` runs first)
+check: lint typecheck sqlfluff ## Lint, types, the dbt models' SQL and the committed tenant-file schema (what `make test` runs first)
 	@$(ENV) flexlake schema --check
 
 lint: venv ## Ruff lint and format check
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+sqlfluff: venv ## sqlfluff over the dbt models (dbt templater, DuckDB profile, offline; include/dbt/.sqlfluff): no violation
+	@$(ENV) cd include/dbt && sqlfluff lint models --processes 2
 
 typecheck: venv ## mypy (strict) over the package
 	@.venv/bin/mypy plugins

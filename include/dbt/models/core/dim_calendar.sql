@@ -28,16 +28,15 @@ fiscal as (
 
     select
         parts.*,
-        {%- if fiscal_start == 1 %}
-        calendar_year as fiscal_year,
-        calendar_month - 1 as fiscal_month_index
-        {%- else %}
-        case when calendar_month >= {{ fiscal_start }} then calendar_year + 1 else calendar_year end as fiscal_year,
+        {# with fiscal_start 1 the fiscal year is the calendar year -#}
         case
-            when calendar_month >= {{ fiscal_start }} then calendar_month - {{ fiscal_start }}
-            else calendar_month + {{ 12 - fiscal_start }}
+            when {{ fiscal_start }} > 1 and parts.calendar_month >= {{ fiscal_start }} then parts.calendar_year + 1
+            else parts.calendar_year
+        end as fiscal_year,
+        case
+            when parts.calendar_month >= {{ fiscal_start }} then parts.calendar_month - {{ fiscal_start }}
+            else parts.calendar_month + {{ 12 - fiscal_start }}
         end as fiscal_month_index
-        {%- endif %}
     from parts
 
 )

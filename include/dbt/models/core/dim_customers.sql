@@ -43,7 +43,7 @@ select
     customers.loaded_at,
     customers.source_system,
     customers.source_relation
-    {{- flexlake_pass_through_projection('customers', 'pass_through') }}
+{{ flexlake_pass_through_projection('customers', 'pass_through') }}
 from customers
 left join countries
     on customers.country_code = countries.country_code

@@ -32,7 +32,7 @@ select
     products.loaded_at,
     products.source_system,
     products.source_relation
-    {{- flexlake_pass_through_projection('products', 'pass_through') }}
+{{ flexlake_pass_through_projection('products', 'pass_through') }}
 from products
 left join variant_counts
     on products.source_relation = variant_counts.source_relation

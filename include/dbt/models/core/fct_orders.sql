@@ -126,7 +126,7 @@ select
     orders.loaded_at,
     orders.source_system,
     orders.source_relation
-    {{- flexlake_pass_through_projection('orders', 'pass_through') }}
+{{ flexlake_pass_through_projection('orders', 'pass_through') }}
 from orders
 left join line_totals
     on orders.source_relation = line_totals.source_relation

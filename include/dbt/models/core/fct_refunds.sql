@@ -1,4 +1,7 @@
-{#- Refunds, full and partial, with their order and customer. Deleted refunds and refunds of test or deleted orders are left out. -#}
+{#-
+    Refunds, full and partial, with their order and customer. Deleted refunds and refunds of test or deleted orders
+    are left out.
+-#}
 with refunds as (
 
     select * from {{ ref('input__refunds') }}

@@ -10,9 +10,9 @@
 {%- set relation = flexlake_fx_rates_relation() %}
 {%- if relation is none %}
 select
-    {%- for name, column in model.columns.items() %}
-    cast(null as {{ flexlake_contract_type(column.data_type) }}) as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
+{%- for name, column in model.columns.items() %}
+    cast(null as {{ flexlake_contract_type(column.data_type) }}) as {{ name }}{{ ',' if not loop.last }} -- noqa: LT02
+{%- endfor %}
 where 1 = 0
 {%- else %}
 select

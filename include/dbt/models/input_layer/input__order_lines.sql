@@ -8,4 +8,6 @@
     unique_key=['source_relation', 'order_id'],
     post_hook="{{ flexlake_delete_vanished_input_rows(['order_id', 'order_line_id'], [ref('faker__order_lines'), ref('shopify__order_lines'), ref('stripe__order_lines')]) }}",
 ) }}
-{{ flexlake_union_adapters([ref('faker__order_lines'), ref('shopify__order_lines'), ref('stripe__order_lines')], changed_parent='order_id') }}
+{{ flexlake_union_adapters(
+    [ref('faker__order_lines'), ref('shopify__order_lines'), ref('stripe__order_lines')], changed_parent='order_id'
+) }}

@@ -7,4 +7,6 @@
     unique_key=['source_relation', 'variant_id'],
     post_hook="{{ flexlake_delete_vanished_input_rows('variant_id', [ref('faker__product_variants'), ref('shopify__product_variants'), ref('stripe__product_variants')]) }}",
 ) }}
-{{ flexlake_union_adapters([ref('faker__product_variants'), ref('shopify__product_variants'), ref('stripe__product_variants')]) }}
+{{ flexlake_union_adapters(
+    [ref('faker__product_variants'), ref('shopify__product_variants'), ref('stripe__product_variants')]
+) }}

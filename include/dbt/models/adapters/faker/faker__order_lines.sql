@@ -18,7 +18,8 @@ select
     {{ flexlake_money('price') }} as unit_price,
     {{ flexlake_money('0') }} as discount_amount,
     {{ flexlake_money('price') }} as line_amount,
-    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
     cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,

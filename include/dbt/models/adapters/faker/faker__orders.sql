@@ -15,9 +15,11 @@ select
     cast(user_id as {{ flexlake_type_string() }}) as customer_id,
     cast(purchase_id as {{ flexlake_type_string() }}) as order_number,
     cast(purchased_at as {{ flexlake_type_timestamp() }}) as ordered_at,
-    cast(case when is_returned = 1 then 'returned' else 'completed' end as {{ flexlake_type_string() }}) as order_status,
+    cast(case when is_returned = 1 then 'returned' else 'completed' end as {{ flexlake_type_string() }})
+        as order_status,
     cast('online' as {{ flexlake_type_string() }}) as channel,
-    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     {{ flexlake_money('price') }} as subtotal_amount,
     {{ flexlake_money('0') }} as discount_amount,
     {{ flexlake_money('0') }} as shipping_amount,

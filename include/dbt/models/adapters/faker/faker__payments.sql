@@ -16,7 +16,8 @@ select
     cast('unknown' as {{ flexlake_type_string() }}) as payment_method,
     cast('captured' as {{ flexlake_type_string() }}) as payment_status,
     {{ flexlake_money('price') }} as amount,
-    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
     cast(loaded_at as {{ flexlake_type_timestamp() }}) as loaded_at,

@@ -14,7 +14,8 @@ select
     cast('car' as {{ flexlake_type_string() }}) as product_type,
     cast(make as {{ flexlake_type_string() }}) as vendor,
     {{ flexlake_money('price') }} as list_price,
-    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     cast(created_at as {{ flexlake_type_timestamp() }}) as created_at,
     cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,

@@ -15,7 +15,8 @@ select
     cast(purchase_id as {{ flexlake_type_string() }}) as payment_id,
     cast(returned_at as {{ flexlake_type_timestamp() }}) as refunded_at,
     {{ flexlake_money('price') }} as amount,
-    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("faker_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     cast('return' as {{ flexlake_type_string() }}) as reason,
     cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,

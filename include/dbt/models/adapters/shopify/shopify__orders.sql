@@ -64,12 +64,17 @@ select
         end as {{ flexlake_type_string() }}
     ) as order_status,
     cast(
-        case when shopify_orders.source_name = 'web' then 'online' else coalesce(shopify_orders.source_name, 'unknown') end
+        case
+            when shopify_orders.source_name = 'web' then 'online'
+            else coalesce(shopify_orders.source_name, 'unknown')
+        end
         as {{ flexlake_type_string() }}
     ) as channel,
     cast(shopify_orders.currency_code as {{ flexlake_type_string() }}) as currency_code,
     {{ flexlake_money('coalesce(line_totals.subtotal_amount, 0)') }} as subtotal_amount,
-    {{ flexlake_money('coalesce(shopify_orders.total_discounts, 0) - coalesce(line_totals.allocated_discount_amount, 0)') }}
+    {{ flexlake_money(
+        'coalesce(shopify_orders.total_discounts, 0) - coalesce(line_totals.allocated_discount_amount, 0)'
+    ) }}
         as discount_amount,
     {{ flexlake_money('coalesce(shipping_totals.shipping_amount, 0)') }} as shipping_amount,
     {{ flexlake_money('coalesce(shopify_orders.total_tax, 0)') }} as tax_amount,

@@ -22,7 +22,9 @@ select
     cast(shopify_transactions.transaction_id as {{ flexlake_type_string() }}) as payment_id,
     cast(shopify_orders.order_id as {{ flexlake_type_string() }}) as order_id,
     cast(shopify_orders.customer_id as {{ flexlake_type_string() }}) as customer_id,
-    cast(coalesce(shopify_transactions.processed_at, shopify_transactions.created_at) as {{ flexlake_type_timestamp() }}) as paid_at,
+    cast(
+        coalesce(shopify_transactions.processed_at, shopify_transactions.created_at) as {{ flexlake_type_timestamp() }}
+    ) as paid_at,
     cast(coalesce(shopify_transactions.gateway, 'unknown') as {{ flexlake_type_string() }}) as payment_method,
     cast(
         case shopify_transactions.transaction_status
@@ -35,8 +37,10 @@ select
     cast(shopify_transactions.currency_code as {{ flexlake_type_string() }}) as currency_code,
     cast(shopify_transactions.created_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast({{ flexlake_latest_loaded_at(['shopify_transactions.loaded_at', 'shopify_orders.loaded_at']) }}
-        as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(
+        {{ flexlake_latest_loaded_at(['shopify_transactions.loaded_at', 'shopify_orders.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}
+    ) as loaded_at,
     cast(shopify_transactions.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(shopify_transactions.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_transactions

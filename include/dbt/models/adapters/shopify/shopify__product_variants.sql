@@ -14,7 +14,8 @@ select
     cast(sku as {{ flexlake_type_string() }}) as sku,
     cast(variant_title as {{ flexlake_type_string() }}) as variant_name,
     {{ flexlake_money('price') }} as price,
-    cast({{ flexlake_string_literal(var("shopify_shop_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("shopify_shop_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     cast(created_at as {{ flexlake_type_timestamp() }}) as created_at,
     cast(updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,

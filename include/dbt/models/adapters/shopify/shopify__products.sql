@@ -26,7 +26,8 @@ select
     cast(shopify_products.product_type as {{ flexlake_type_string() }}) as product_type,
     cast(shopify_products.vendor as {{ flexlake_type_string() }}) as vendor,
     {{ flexlake_money('variant_prices.list_price') }} as list_price,
-    cast({{ flexlake_string_literal(var("shopify_shop_currency_code") | upper) }} as {{ flexlake_type_string() }}) as currency_code,
+    cast({{ flexlake_string_literal(var("shopify_shop_currency_code") | upper) }} as {{ flexlake_type_string() }})
+        as currency_code,
     cast(shopify_products.created_at as {{ flexlake_type_timestamp() }}) as created_at,
     cast(shopify_products.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_products.is_deleted as integer) as is_deleted,

@@ -62,8 +62,10 @@ select
     cast(shopify_refunds.note as {{ flexlake_type_string() }}) as reason,
     cast(shopify_refunds.created_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(shopify_orders.is_deleted as integer) as is_deleted,
-    cast({{ flexlake_latest_loaded_at(['shopify_refunds.loaded_at', 'shopify_orders.loaded_at']) }}
-        as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(
+        {{ flexlake_latest_loaded_at(['shopify_refunds.loaded_at', 'shopify_orders.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}
+    ) as loaded_at,
     cast(shopify_refunds.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(shopify_refunds.source_relation as {{ flexlake_type_string() }}) as source_relation
 from shopify_refunds

@@ -14,7 +14,8 @@ select
     cast(customer_id as {{ flexlake_type_string() }}) as customer_id,
     cast(subscription_id as {{ flexlake_type_string() }}) as subscription_id,
     cast(
-        case when invoice_status in ('paid', 'open', 'void', 'uncollectible') then invoice_id end as {{ flexlake_type_string() }}
+        case when invoice_status in ('paid', 'open', 'void', 'uncollectible') then invoice_id end
+        as {{ flexlake_type_string() }}
     ) as order_id,
     cast(invoice_status as {{ flexlake_type_string() }}) as invoice_status,
     cast(finalized_at as {{ flexlake_type_timestamp() }}) as issued_at,

@@ -12,27 +12,30 @@ with orders as (
 invoice_lines as (
 
     select
-        lines.invoice_line_item_id as order_line_id,
-        lines.invoice_id as order_id,
-        lines.product_id,
-        lines.price_id as variant_id,
+        line_items.invoice_line_item_id as order_line_id,
+        line_items.invoice_id as order_id,
+        line_items.product_id,
+        line_items.price_id as variant_id,
         row_number() over (
-            partition by lines.source_relation, lines.invoice_id
-            order by lines.invoice_line_item_id
+            partition by line_items.source_relation, line_items.invoice_id
+            order by line_items.invoice_line_item_id
         ) as line_number,
-        lines.quantity,
-        coalesce(lines.unit_amount, lines.amount) as unit_price,
-        lines.amount as line_amount,
-        lines.currency_code,
+        line_items.quantity,
+        coalesce(line_items.unit_amount, line_items.amount) as unit_price,
+        line_items.amount as line_amount,
+        line_items.currency_code,
         orders.updated_at,
         orders.is_deleted,
-        case when orders.loaded_at > lines.loaded_at then orders.loaded_at else lines.loaded_at end as loaded_at,
-        lines.source_system,
-        lines.source_relation
-    from {{ ref('stg_stripe__invoice_line_items') }} as lines
+        case
+            when orders.loaded_at > line_items.loaded_at then orders.loaded_at
+            else line_items.loaded_at
+        end as loaded_at,
+        line_items.source_system,
+        line_items.source_relation
+    from {{ ref('stg_stripe__invoice_line_items') }} as line_items
     inner join orders
-        on lines.source_relation = orders.source_relation
-        and lines.invoice_id = orders.order_id
+        on line_items.source_relation = orders.source_relation
+        and line_items.invoice_id = orders.order_id
 
 ),
 

@@ -20,7 +20,11 @@ orders as (
 
 invoices as (
 
-    select source_relation, invoice_id, loaded_at from {{ ref('stg_stripe__invoices') }}
+    select
+        source_relation,
+        invoice_id,
+        loaded_at
+    from {{ ref('stg_stripe__invoices') }}
 
 )
 

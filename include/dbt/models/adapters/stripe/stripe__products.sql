@@ -26,8 +26,9 @@ select
     cast(stripe_products.product_type as {{ flexlake_type_string() }}) as product_type,
     cast(null as {{ flexlake_type_string() }}) as vendor,
     {{ flexlake_money('null') }} as list_price,
-    cast(coalesce(price_currencies.currency_code, '{{ flexlake_reporting_currency() }}') as {{ flexlake_type_string() }})
-        as currency_code,
+    cast(
+        coalesce(price_currencies.currency_code, '{{ flexlake_reporting_currency() }}') as {{ flexlake_type_string() }}
+    ) as currency_code,
     cast(stripe_products.created_at as {{ flexlake_type_timestamp() }}) as created_at,
     cast(stripe_products.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(stripe_products.is_deleted as integer) as is_deleted,

@@ -33,8 +33,10 @@ select
     cast(refunds.reason as {{ flexlake_type_string() }}) as reason,
     cast(refunds.updated_at as {{ flexlake_type_timestamp() }}) as updated_at,
     cast(0 as integer) as is_deleted,
-    cast({{ flexlake_latest_loaded_at(['refunds.loaded_at', 'charges.loaded_at', 'orders.loaded_at']) }}
-        as {{ flexlake_type_timestamp() }}) as loaded_at,
+    cast(
+        {{ flexlake_latest_loaded_at(['refunds.loaded_at', 'charges.loaded_at', 'orders.loaded_at']) }}
+        as {{ flexlake_type_timestamp() }}
+    ) as loaded_at,
     cast(refunds.source_system as {{ flexlake_type_string() }}) as source_system,
     cast(refunds.source_relation as {{ flexlake_type_string() }}) as source_relation
 from refunds

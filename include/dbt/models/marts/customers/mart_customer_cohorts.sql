@@ -102,8 +102,8 @@ cohort_grid as (
         on cohorts.cohort_month_number = cohort_months.month_number
     cross join last_month
     inner join months as activity_months
-        on activity_months.month_number >= cohorts.cohort_month_number
-        and activity_months.month_number <= last_month.last_month_number
+        on cohorts.cohort_month_number <= activity_months.month_number
+        and last_month.last_month_number >= activity_months.month_number
 
 ),
 

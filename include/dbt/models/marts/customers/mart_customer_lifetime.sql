@@ -17,7 +17,7 @@ with customers as (
 
 ),
 
-{#- Per customer with a counted order, its order and refund sums (unrounded), recomputed incrementally. -#}
+{# Per customer with a counted order, its order and refund sums (unrounded), recomputed incrementally. -#}
 customer_totals as (
 
     select * from {{ ref('int_customers__order_totals') }}
@@ -55,7 +55,7 @@ lifetime as (
         as_of.as_of_date,
         customers.source_system,
         customers.source_relation
-        {{- flexlake_pass_through_projection('customers', 'customers') | indent(4) }}
+    {{ flexlake_pass_through_projection('customers', 'customers') | indent(4) }}
     from customers
     cross join as_of
     left join customer_totals
@@ -90,11 +90,12 @@ select
     case
         when last_order_date is not null
             and last_order_date <= as_of_date
-            and last_order_date > {{ flexlake_dateadd('day', flexlake_active_customer_window_days() * -1, 'as_of_date') }}
+            and last_order_date
+            > {{ flexlake_dateadd('day', flexlake_active_customer_window_days() * -1, 'as_of_date') }}
             then 1
         else 0
     end as is_active,
     source_system,
     source_relation
-    {{- flexlake_pass_through_projection('customers', 'lifetime') }}
+{{ flexlake_pass_through_projection('customers', 'lifetime') }}
 from lifetime

@@ -69,7 +69,7 @@ scored as (
         frequency,
         unconverted_orders,
         {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }} as monetary,
-        ntile(5) over (order by recency_days desc, customer_key) as recency_score,
+        ntile(5) over (order by recency_days desc, customer_key asc) as recency_score,
         ntile(5) over (order by frequency, customer_key) as frequency_score,
         ntile(5) over (order by {{ flexlake_revenue_column('gross_revenue', 'net_revenue') }}, customer_key)
             as monetary_score

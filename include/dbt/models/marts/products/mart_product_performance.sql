@@ -84,13 +84,15 @@ select
     cast(product_orders.orders as integer) as orders,
     cast(product_orders.orders_returned as integer) as orders_returned,
     cast(
-        floor(cast(20000 * product_orders.orders_returned + product_orders.orders as numeric(18, 4))
-            / (2 * product_orders.orders)) / 10000
+        floor(
+            cast(20000 * product_orders.orders_returned + product_orders.orders as numeric(18, 4))
+            / (2 * product_orders.orders)
+        ) / 10000
         as numeric(18, 4)
     ) as return_rate,
     cast(product_lines.unconverted_orders as integer) as unconverted_orders,
     product_lines.source_relation
-    {{- flexlake_pass_through_projection('products', 'dim_products') }}
+{{ flexlake_pass_through_projection('products', 'dim_products') }}
 from product_lines
 inner join product_orders
     on product_lines.product_key = product_orders.product_key

@@ -98,9 +98,17 @@ refund_days as (
 
 revenue_days as (
 
-    select revenue_date, channel, currency_code from order_days
+    select
+        revenue_date,
+        channel,
+        currency_code
+    from order_days
     union
-    select revenue_date, channel, currency_code from refund_days
+    select
+        revenue_date,
+        channel,
+        currency_code
+    from refund_days
     {%- if incremental %}
     union
     {#- one marker row (orders null) per affected day, deleted by the post-hook: a day left without rows loses them #}

@@ -64,8 +64,8 @@ customer_mrr as (
         sum(subscriptions.mrr_amount) as mrr
     from months
     inner join subscriptions
-        on subscriptions.period_start <= months.month_end
-        and subscriptions.period_end > months.month_end
+        on months.month_end >= subscriptions.period_start
+        and months.month_end < subscriptions.period_end
     group by months.mrr_month, subscriptions.source_relation, subscriptions.customer_id, subscriptions.currency_code
 
 ),
@@ -137,7 +137,8 @@ select
     {{ flexlake_money('sum(churned_mrr)') }} as churned_mrr,
     {{ flexlake_money('sum(reactivation_mrr)') }} as reactivation_mrr,
     {{ flexlake_money('sum(mrr)') }} as ending_mrr,
-    {{ flexlake_money('sum(new_mrr) + sum(expansion_mrr) + sum(reactivation_mrr) - sum(contraction_mrr) - sum(churned_mrr)') }}
-        as net_new_mrr
+    {{ flexlake_money(
+        'sum(new_mrr) + sum(expansion_mrr) + sum(reactivation_mrr) - sum(contraction_mrr) - sum(churned_mrr)'
+    ) }} as net_new_mrr
 from movements
 group by mrr_month, currency_code

@@ -1,4 +1,7 @@
-{#- Shopify payment transactions: the latest version of each record per raw schema (cursor created_at; never updated). -#}
+{#-
+    Shopify payment transactions: the latest version of each record per raw schema (cursor created_at; never
+    updated).
+-#}
 {{ config(
     unique_key=['source_relation', 'transaction_id'],
     post_hook="{{ flexlake_delete_vanished_locations('shopify', 'transactions') }}",

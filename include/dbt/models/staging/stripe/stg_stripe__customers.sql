@@ -28,8 +28,10 @@ select
     cast({{ flexlake_json_extract_string('address', 'line1') }} as {{ flexlake_type_string() }}) as address_line1,
     cast({{ flexlake_json_extract_string('address', 'city') }} as {{ flexlake_type_string() }}) as address_city,
     cast({{ flexlake_json_extract_string('address', 'state') }} as {{ flexlake_type_string() }}) as address_state,
-    cast({{ flexlake_json_extract_string('address', 'postal_code') }} as {{ flexlake_type_string() }}) as address_postal_code,
-    cast(upper({{ flexlake_json_extract_string('address', 'country') }}) as {{ flexlake_type_string() }}) as address_country_code,
+    cast({{ flexlake_json_extract_string('address', 'postal_code') }} as {{ flexlake_type_string() }})
+        as address_postal_code,
+    cast(upper({{ flexlake_json_extract_string('address', 'country') }}) as {{ flexlake_type_string() }})
+        as address_country_code,
     {{ flexlake_stripe_flag('delinquent') }} as is_delinquent,
     {{ flexlake_stripe_flag('livemode') }} as is_livemode,
     {{ flexlake_stripe_flag('is_deleted') }} as is_deleted,

@@ -38,7 +38,8 @@ select
     cast(latest.unit_amount as bigint) as unit_amount_minor,
     {{ flexlake_stripe_major_units('latest.unit_amount', 'currencies.minor_units') }} as unit_amount,
     cast(latest.type as {{ flexlake_type_string() }}) as price_type,
-    cast({{ flexlake_json_extract_string('latest.recurring', 'interval') }} as {{ flexlake_type_string() }}) as recurring_interval,
+    cast({{ flexlake_json_extract_string('latest.recurring', 'interval') }} as {{ flexlake_type_string() }})
+        as recurring_interval,
     cast({{ flexlake_json_extract_string('latest.recurring', 'interval_count') }} as integer)
         as recurring_interval_count,
     cast(latest.billing_scheme as {{ flexlake_type_string() }}) as billing_scheme,
