@@ -1,15 +1,16 @@
 """One poll of a run's dbt build for all of its waiting report triggers in a triggerer process.
 
 Why: the first model tasks start with the build, so the chain of model tasks (one scheduler and triggerer round
-per hop on Airflow 3.3) overlaps the build instead of following it (issue 13: 2.04x bare dbt with the chain after
-the build, 1.12x overlapped). A first version let every waiting trigger read its own XCom and the build's state
-each second through `sync_to_async` — two blocking requests per task per second through the trigger runner's one
-channel to its supervisor — and Airflow 3.3.2's trigger runner stopped under CI load (2026-12-07). Here the
-triggers of a run share one watch: every `POLL_SECONDS` it reads the build's progress (one small XCom naming the
-report tasks pushed so far, pushed by dag_factory/dbt_build.ReportPublisher) and the build's state, with the Task
-SDK's asynchronous calls on the trigger runner's own loop (no thread, no lock); a trigger reads its own report once,
-when the progress names it or the build has ended. Two requests per running build per second, however many
-tasks wait.
+per hop on Airflow 3.3) overlaps the build instead of following it (issue 13, docs/benchmarks.md: the dbt part of a
+run 2.04x -> 1.72x a bare `dbt build` on DuckDB). A first version let every waiting trigger read its own XCom and
+the build's state each second through `sync_to_async` — two blocking requests per task per second through the
+trigger runner's one channel to its supervisor — and Airflow 3.3.2's trigger runner stopped under CI load
+(2026-12-07). Here the triggers of a run share one watch: every `POLL_SECONDS` it reads the build's progress (one
+small XCom naming the report tasks pushed so far, pushed by dag_factory/dbt_build.ReportPublisher) and the build's
+state, with the Task SDK's asynchronous calls on the trigger runner's own loop (no thread, no lock). A trigger reads
+its own report when it starts (usually there already: the chain lags dbt) and again when the progress names it or
+the build has ended. Two requests per running build per second, however many tasks wait. (Airflow 3.3's shared
+streams, `BaseEventTrigger.shared_stream_key`, serve asset-watcher triggers only, not a task's trigger.)
 
 This module imports neither Cosmos nor dbt: the triggerer loads it for every report task.
 """
