@@ -98,7 +98,7 @@ class RunWatch:
                 del _WATCHES[key]
 
 
-# One watch per run and event loop (`airflow dags test` runs each trigger in its own loop).
+# One watch per run and event loop (a test runs each trigger set in a loop of its own).
 _WATCHES: dict[tuple[int, str, str], RunWatch] = {}
 
 
@@ -132,21 +132,16 @@ async def _read_progress(dag_id: str, run_id: str, version: int) -> BuildProgres
 
 
 def _supervisor_comms() -> Any:
-    from airflow.sdk.execution_time import task_runner  # noqa: PLC0415 (set in a triggerer or task process)
+    from airflow.sdk.execution_time import task_runner  # noqa: PLC0415 (set in a triggerer process)
 
     return task_runner.SUPERVISOR_COMMS
 
 
 async def xcom_from_build_async(dag_id: str, run_id: str, key: str) -> Any:
-    """An XCom of the run's build task, read on the trigger runner's loop (Task SDK's `XCom.aget_one`). Under
-    `airflow dags test` the in-process comms have no asynchronous side (Airflow 3.3.2): read synchronously there,
-    in the same process, which is what that path is."""
+    """An XCom of the run's build task, read on the trigger runner's loop (the Task SDK's `XCom.aget_one`)."""
     from airflow.sdk.execution_time.xcom import XCom  # noqa: PLC0415
 
-    arguments = {"key": key, "dag_id": dag_id, "task_id": BUILD_TASK_ID, "run_id": run_id, "map_index": -1}
-    if hasattr(_supervisor_comms(), "asend"):
-        return await XCom.aget_one(**arguments)
-    return XCom.get_one(**arguments)
+    return await XCom.aget_one(key=key, dag_id=dag_id, task_id=BUILD_TASK_ID, run_id=run_id, map_index=-1)
 
 
 async def build_state_async(dag_id: str, run_id: str) -> str | None:
@@ -154,8 +149,7 @@ async def build_state_async(dag_id: str, run_id: str) -> str | None:
     3.3.2; this sends its very request (`GetTaskStates`) on the asynchronous channel instead."""
     from airflow.sdk.execution_time.comms import GetTaskStates  # noqa: PLC0415
 
-    comms = _supervisor_comms()
     request = GetTaskStates(dag_id=dag_id, task_ids=[BUILD_TASK_ID], run_ids=[run_id])
-    response = await comms.asend(request) if hasattr(comms, "asend") else comms.send(request)
+    response = await _supervisor_comms().asend(request)
     state = response.task_states.get(run_id, {}).get(BUILD_TASK_ID)
     return str(state) if state is not None else None

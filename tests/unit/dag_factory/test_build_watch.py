@@ -110,21 +110,6 @@ def test_a_malformed_progress_hands_the_tasks_to_workers_instead_of_hanging(monk
     assert not isinstance(events[0], BaseTaskEndEvent) and "AttributeError" in events[0].payload["reason"], events
 
 
-class _InProcessComms:
-    """`airflow dags test`'s in-process comms (Airflow 3.3.2's InProcessSupervisorComms): `send` only."""
-
-    def __init__(self, steps: list[BuildStep]) -> None:
-        self._fake = FakeSupervisorComms(steps)
-
-    def send(self, msg: Any) -> Any:
-        return self._fake.answer(msg)
-
-
-def test_under_dags_test_the_trigger_reads_through_the_in_process_comms(monkeypatch: pytest.MonkeyPatch) -> None:
-    events = _run_triggers(_InProcessComms([("success", {"t.run": _green("t.run")})]), ["t.run"], monkeypatch)
-    assert isinstance(events[0], TaskSuccessEvent), events
-
-
 def test_the_build_pushes_its_progress_after_the_reports_it_names() -> None:
     pushed: list[tuple[str, Any]] = []
     release = threading.Event()
