@@ -24,9 +24,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 
 from flexlake.dag_factory.build_watch import (
-    BUILD_ENDED_STATES,
     BUILD_TASK_ID,
-    POLL_SECONDS,
     BuildProgress,
     run_watch,
     xcom_from_build_async,
@@ -47,7 +45,6 @@ TRIGGER_CLASSPATH = f"{__name__}.BuildReportTrigger"
 REPORT_START_TRIGGER_ARGS = StartTriggerArgs(
     trigger_cls=TRIGGER_CLASSPATH, trigger_kwargs={}, next_method=RESUME_METHOD, next_kwargs=None, timeout=None
 )
-__all__ = ["BUILD_ENDED_STATES", "BUILD_TASK_ID", "POLL_SECONDS"]  # the worker's side (dbt_operator) uses them too
 
 Report = dict[str, Any]
 

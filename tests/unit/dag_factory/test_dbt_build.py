@@ -74,7 +74,7 @@ def build_states(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 
     monkeypatch.setattr(dbt_operator, "build_state", build_state)
     monkeypatch.setattr(dbt_reports, "build_state", build_state)
-    monkeypatch.setattr(dbt_reports, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(dbt_operator, "POLL_SECONDS", 0.0)
     return states
 
 
