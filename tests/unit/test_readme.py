@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from flexlake import cli
+from flexlake.dag_factory.build_watch import BUILD_TASK_ID
 from flexlake.dag_factory.catalog_task import PUBLISH_TASK_ID
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_task_group import DBT_GROUP_ID
 from flexlake.dag_factory.ingestion_tasks import INGESTION_TASK_PREFIX
 

@@ -17,7 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 from flexlake.alerts.outcome import FailedTask, NodeProblem, RunOutcome
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, FAILED_STATUSES, report_key
+from flexlake.dag_factory.build_watch import BUILD_TASK_ID
+from flexlake.dag_factory.dbt_reports import FAILED_STATUSES, report_key
 from flexlake.freshness import freshness_breaches
 
 log = logging.getLogger(__name__)

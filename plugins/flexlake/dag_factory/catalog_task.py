@@ -27,8 +27,9 @@ from airflow.sdk.bases.operator import BaseOperator
 from flexlake import settings
 from flexlake.catalog import CATALOG_RETENTION, catalog_root, prune_catalog, publish_run, run_key
 from flexlake.catalog.publish import LATEST_POINTER
+from flexlake.dag_factory.build_watch import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_operator import DbtNodeOperator, dbt_node_task
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, NOTHING_NEW_XCOM_KEY
+from flexlake.dag_factory.dbt_reports import NOTHING_NEW_XCOM_KEY
 from flexlake.dag_factory.dbt_task_group import DBT_PROJECT_NAME, dbt_exclude
 from flexlake.dag_factory.ingestion_tasks import ingestion_task_id
 from flexlake.dag_factory.run_params import run_conf

@@ -24,11 +24,10 @@ from cosmos.operators.local import DbtDocsLocalOperator
 
 from flexlake import settings
 from flexlake.catalog import catalog_root, run_key, stage_run_results
-from flexlake.dag_factory.build_watch import BUILD_ENDED_STATES, POLL_SECONDS
+from flexlake.dag_factory.build_watch import BUILD_ENDED_STATES, BUILD_TASK_ID, POLL_SECONDS
 from flexlake.dag_factory.dbt_build import DbtTenantBuildOperator
 from flexlake.dag_factory.dbt_project import OVERLAY_PRODUCT_PATH, tenant_dbt_project_dir
 from flexlake.dag_factory.dbt_reports import (
-    BUILD_TASK_ID,
     FAILED_STATUSES,
     NOTHING_NEW_XCOM_KEY,
     REPORT_START_TRIGGER_ARGS,

@@ -18,10 +18,10 @@ from airflow.sdk import TaskGroup, TriggerRule
 from airflow.sdk.bases.operator import BaseOperator
 
 from flexlake.dag_factory.build_task import DbtBuildTaskOperator
+from flexlake.dag_factory.build_watch import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_graph import selected_graph
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
 from flexlake.dag_factory.dbt_project import tenant_dbt_project
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_results_only import NODE_BUILD_COMMAND
 from flexlake.tenant_config import TenantConfig
 from flexlake.tenant_config.dbt_schema import PASS_THROUGH_ENTITIES

@@ -16,7 +16,7 @@ from airflow.sdk import DAG
 
 from flexlake import settings
 from flexlake.catalog import catalog_root
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID
+from flexlake.dag_factory.build_watch import BUILD_TASK_ID
 from flexlake.dag_factory.dbt_task_group import DBT_GROUP_ID
 from flexlake.dag_factory.tenant_dag import build_tenant_dag
 from flexlake.ingestion.airbyte_api.connectors import MASK, SourceCredentials, masked, source_configuration

@@ -22,10 +22,11 @@ from airflow.sdk.exceptions import (
 from airflow.sdk.execution_time import task_runner
 from airflow.triggers.base import BaseTaskEndEvent, TaskSkippedEvent, TaskSuccessEvent
 from flexlake.dag_factory import build_watch, dbt_operator, dbt_reports
+from flexlake.dag_factory.build_watch import BUILD_TASK_ID
 from flexlake.dag_factory.data_test_window import DATA_TESTS_SINCE_ENV
 from flexlake.dag_factory.dbt_build import NodeLogCollector, ProgressReporter, reports_by_task
 from flexlake.dag_factory.dbt_operator import DbtNodeReportOperator, dbt_node_task
-from flexlake.dag_factory.dbt_reports import BUILD_TASK_ID, NOTHING_NEW_XCOM_KEY, BuildReportTrigger, report_key
+from flexlake.dag_factory.dbt_reports import NOTHING_NEW_XCOM_KEY, BuildReportTrigger, report_key
 from flexlake.tenant_config import load_tenant_config
 
 from tests.unit.dag_factory.supervisor_comms import FakeSupervisorComms
