@@ -47,6 +47,7 @@ from typing import Any
 import psutil
 
 from benchmarks.machine import machine_facts
+from benchmarks.report_chain import last_chain_or_why_not, report_depth
 from benchmarks.warehouse_build_benchmark import postgres_server
 from tests.integration.airflow_servers import (
     AirflowStack,
@@ -104,22 +105,9 @@ def bench_tenants(warehouses: list[str], root: Path) -> Iterator[list[BenchTenan
         yield tenants
 
 
-def _report_depth(stack: AirflowStack, dag_id: str) -> int:
-    """The longest chain of report tasks (dbt's dependencies; a model's tests are in its task): the hops a green
-    run's model tasks pass through, one scheduler and triggerer round each, while and after the build runs."""
-    from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
-
-    dag = build_tenant_dags(stack.tenant_configs_dir)[dag_id]
-    reports = {task.task_id for task in dag.tasks if task.task_id.startswith("dbt_transform.")}
-    depth: dict[str, int] = {}
-    for task in dag.topological_sort():
-        if task.task_id in reports:
-            depth[task.task_id] = 1 + max((depth[up] for up in task.upstream_task_ids if up in depth), default=0)
-    return max(depth.values())
-
-
 def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, Any]:
     from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
+    from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
 
     with stack.api_client() as client:
         instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
@@ -131,7 +119,8 @@ def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, An
     on_worker = [i for i in dbt if i.queued_when is not None]
     end = max(i.end_date for i in dbt if i.end_date is not None)
     report_phase = (end - build.end_date).total_seconds()
-    depth = _report_depth(stack, dag_id)
+    dag = build_tenant_dags(stack.tenant_configs_dir)[dag_id]  # once: both chain figures read its graph
+    depth = report_depth(dag)
     return {
         "dbt_tasks": len(dbt),
         "dbt_tasks_skipped": sum(1 for i in dbt if i.state == "skipped"),
@@ -144,56 +133,8 @@ def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, An
         "report_phase_seconds": round(report_phase, 1),
         "report_chain_depth": depth,
         "chain_seconds_per_hop": round((end - build.start_date).total_seconds() / depth, 2),
-        "last_chain": _last_chain_or_why_not(stack, dag_id, dag_run_id, dbt, build),
+        "last_chain": last_chain_or_why_not(stack, dag, dag_run_id, dbt, build),
     }
-
-
-def _last_chain_or_why_not(stack: AirflowStack, dag_id: str, dag_run_id: str, dbt: list[Any], build: Any) -> Any:
-    """A diagnostic must not lose the run's measurements: its failure is reported in its place."""
-    try:
-        return _last_chain(stack, dag_id, dag_run_id, dbt, build)
-    except Exception as error:
-        return f"not measured: {type(error).__name__}: {error}"
-
-
-def _last_chain(stack: AirflowStack, dag_id: str, dag_run_id: str, dbt: list[Any], build: Any) -> list[list[Any]]:
-    """The chain of model tasks that ended last, each with when dbt finished its nodes and when its task started
-    and ended (seconds after the build task started): where the report phase waits — on dbt, or on Airflow."""
-    from airflow_client.client import XComApi  # noqa: PLC0415
-    from flexlake.dag_factory import build_tenant_dags  # noqa: PLC0415
-    from flexlake.dag_factory.dbt_reports import report_key  # noqa: PLC0415
-
-    dag = build_tenant_dags(stack.tenant_configs_dir)[dag_id]
-    by_id = {i.task_id: i for i in dbt if i.end_date is not None and i.task_id != "dbt_build"}
-    task_id: str | None = max(by_id, key=lambda t: by_id[t].end_date)
-    chain: list[list[Any]] = []
-    with stack.api_client() as client:
-        xcoms = XComApi(client)
-        while task_id is not None:
-            instance = by_id[task_id]
-            entry = xcoms.get_xcom_entry(
-                dag_id=dag_id,
-                task_id="dbt_build",
-                dag_run_id=dag_run_id,
-                xcom_key=report_key(task_id),
-                deserialize=True,
-            )
-            reports = getattr(entry, "actual_instance", entry).value  # the client's oneOf wrapper
-            finished = max(str(r.get("completed_at") or "") for r in reports or [{}]) or None
-            offset = lambda moment: round((moment - build.start_date).total_seconds(), 1)  # noqa: E731
-            dbt_done = offset(_utc(finished)) if finished else None
-            chain.append([task_id, dbt_done, offset(instance.start_date), offset(instance.end_date)])
-            upstream = [up for up in dag.get_task(task_id).upstream_task_ids if up in by_id]
-            task_id = max(upstream, key=lambda t: by_id[t].end_date) if upstream else None
-    return chain[::-1]
-
-
-def _utc(iso: str) -> Any:
-    """dbt's naive UTC timestamp as an aware datetime (the API's dates are aware)."""
-    import datetime as dt  # noqa: PLC0415
-
-    moment = dt.datetime.fromisoformat(iso)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _machine_cpu_seconds() -> float:
