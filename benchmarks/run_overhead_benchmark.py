@@ -11,6 +11,8 @@ each run:
   - worker-seconds: the durations of the dbt tasks that ran on a worker (report tasks ended in the triggerer
     take none);
   - machine CPU-seconds from trigger to the run's end (every Airflow component and worker: the run's cost);
+  - before the first run, the idle stack's CPU per minute (the machine's, and each component's: what a tighter
+    scheduler or triggerer loop costs when nothing runs);
 then, in the same script and on the same data right after the second run (the stack idle), a bare
 `dbt build` with the same selection (the DAG's own), vars, threads and profile (the dbt CLI, as a user would
 run it), as an incremental build after the same sync, with its wall and CPU seconds. Ratios: dbt part / bare
@@ -79,10 +81,13 @@ class BenchTenant:
         return f"flexlake__{self.tenant_id}"
 
     def yaml(self, count: int, *, always_updated: bool = True) -> str:
-        """The tenant file; `always_updated: false` makes every sync after the first bring nothing new."""
+        """The tenant file; `always_updated: false` makes every sync after the first bring nothing new. Yearly: the
+        tier's hourly schedule started a run of its own beside the measured ones when a benchmark crossed the hour
+        (2026-12-07 18:00 UTC); the measured runs are triggered."""
         updated = "" if always_updated else ", always_updated: false"
         return (
             f"tenant_id: {self.tenant_id}\ndisplay_name: Bench {self.warehouse}\ntier: professional\n"
+            "schedule: '@yearly'\n"
             f"warehouse: {self.warehouse_yaml}\n"
             f"sources: [{{name: shop, system: faker, options: {{count: {count}, seed: 1{updated}}}}}]\n"
         )
@@ -142,6 +147,44 @@ def _machine_cpu_seconds() -> float:
     runs nothing else, Airflow's components and its workers included."""
     times = psutil.cpu_times()
     return float(times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0))
+
+
+# How long the idle stack is watched, and which components' own processes are read (the scheduler's loop settings).
+IDLE_SECONDS = 60.0
+IDLE_COMPONENTS = ("scheduler", "triggerer", "dag-processor", "api-server")
+
+
+def _idle_stack_cpu(stack: AirflowStack, seconds: float = IDLE_SECONDS) -> dict[str, Any]:
+    """What the stack costs with nothing to run (before any tenant run, the product's tenants paused), per minute:
+    the machine's CPU, and each component's main process (a tighter scheduler or triggerer loop shows here)."""
+    processes = {name: stack.component_process(name) for name in IDLE_COMPONENTS}
+    before = {name: _process_cpu_seconds(p) for name, p in processes.items()}
+    machine_before = _machine_cpu_seconds()
+    time.sleep(seconds)
+    per_minute = 60.0 / seconds
+    return {
+        "machine_cpu_seconds_per_minute": round((_machine_cpu_seconds() - machine_before) * per_minute, 2),
+        **{
+            f"{name}_cpu_seconds_per_minute": round((_process_cpu_seconds(p) - before[name]) * per_minute, 2)
+            for name, p in processes.items()
+        },
+    }
+
+
+def _process_cpu_seconds(process: psutil.Process | None) -> float:
+    """A component's CPU: its main process, the children it has reaped (a parse, a trigger runner restarted) and
+    those alive (LocalExecutor's workers, the triggerer's runner)."""
+    if process is None:
+        return 0.0
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        times = process.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child_times = child.cpu_times()
+                total += child_times.user + child_times.system
+    return float(total)
 
 
 def _run(stack: AirflowStack, dag_id: str) -> dict[str, Any]:
@@ -215,14 +258,20 @@ def main() -> None:
         help="a building run, then a run whose sync brings nothing new (faker always_updated: false); no bare build",
     )
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--keep-logs", type=Path, help="copy the stack's logs (components and tasks) here at the end")
     args = parser.parse_args()
     measure = _measure_nothing_new if args.nothing_new else _measure
     result: dict[str, Any] = {"machine": machine_facts(), "faker_count": args.count, "nothing_new": args.nothing_new}
     with tempfile.TemporaryDirectory() as root, bench_tenants(args.warehouses, Path(root)) as tenants:
         env = {key: value for tenant in tenants for key, value in tenant.env.items()}
         with running_airflow_stack(Path(root) / "stack", extra_env=env) as stack:
+            time.sleep(IDLE_SECONDS)  # the start-up's first parses and migrations settle first
+            result["idle_stack"] = _idle_stack_cpu(stack)
+            print("idle stack", json.dumps(result["idle_stack"]), file=sys.stderr, flush=True)
             for tenant in tenants:
                 result[tenant.warehouse] = measure(stack, tenant, args.count)
+            if args.keep_logs:  # the triggerer's, scheduler's and tasks' timestamps of a hop (docs/benchmarks.md)
+                shutil.copytree(stack.airflow_home / "logs", args.keep_logs, dirs_exist_ok=True)
     document = json.dumps(result, indent=2, default=str)
     print(document)
     if args.output:
