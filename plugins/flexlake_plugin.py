@@ -6,7 +6,12 @@ the UI replaces {DAG_ID}; on a DAG that is not a tenant's the portal answers 404
 """
 
 from airflow.plugins_manager import AirflowPlugin
+from flexlake import airflow_patches
 from flexlake.portal.mount import PORTAL_URL_PREFIX, LazyPortalApp
+
+# Before the triggerer handles an event: it drops the success task callbacks the DAG processor would parse the DAG
+# file for and then ignore (flexlake/airflow_patches.py says why and what retires it).
+airflow_patches.install()
 
 
 class FlexlakePlugin(AirflowPlugin):
