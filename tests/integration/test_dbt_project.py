@@ -8,6 +8,7 @@ in Python from the raw rows with Decimal arithmetic, independently of the SQL un
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -361,6 +362,50 @@ def test_every_input_layer_row_names_its_source_system_and_relation(duckdb_build
         assert fetch(f"select count(*) from acme_input.input__{entity}") == [(0,)], f"input__{entity} is not empty"
 
 
+def _constrained_not_null(work_dir: Path, prefix: str) -> set[tuple[str, str, str]]:
+    """(schema, table, column) of every input-layer column the built project's manifest declares a not_null
+    constraint on (they replaced the not_null data tests: include/dbt/README.md)."""
+    manifest = json.loads((work_dir / "target" / "manifest.json").read_text())
+    return {
+        (f"{prefix}_input", node["name"], column)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["name"].startswith("input__") and node["name"] in MODELS
+        for column, spec in node["columns"].items()
+        if any(constraint["type"] == "not_null" for constraint in spec.get("constraints", []))
+    }
+
+
+def _assert_not_null_enforced(
+    fetch: Callable[[str], list[tuple[Any, ...]]], declared: set[tuple[str, str, str]]
+) -> None:
+    """The warehouse holds each declared column NOT NULL, and no other input-layer column: no declared not_null is
+    left unenforced (which would leave the column unchecked: it has no data test any more)."""
+    assert len(declared) > 50, f"only {len(declared)} not_null constraints declared in the input layer"
+    schemas = ", ".join(sorted({f"'{schema}'" for schema, _table, _column in declared}))
+    rows = fetch(
+        "select table_schema, table_name, column_name from information_schema.columns"
+        f" where table_schema in ({schemas}) and table_name like 'input%' and is_nullable = 'NO'"
+    )
+    assert set(rows) == declared, f"NOT NULL in the warehouse differs: {set(rows) ^ declared}"
+
+
+def test_input_layer_not_null_constraints_are_enforced_and_name_the_column(duckdb_build: DuckDBBuild) -> None:
+    """Every declared not_null constraint is a NOT NULL column of the DuckDB table, and writing a NULL into one
+    fails with an error naming the table and column."""
+    _assert_not_null_enforced(
+        _duckdb_fetch(duckdb_build.warehouse), _constrained_not_null(duckdb_build.work_dir, "acme")
+    )
+    named = re.escape("NOT NULL constraint failed: input__orders.order_id")
+    with (
+        duckdb.connect(str(duckdb_build.warehouse)) as connection,
+        pytest.raises(duckdb.ConstraintException, match=named),
+    ):
+        connection.execute(
+            "insert into acme_input.input__orders (source_relation, order_id) select source_relation, null"
+            " from acme_input.input__orders limit 1"
+        )
+
+
 def test_revenue_basis_gross_makes_the_revenue_columns_report_gross_revenue(
     duckdb_build: DuckDBBuild,
 ) -> None:
@@ -565,6 +610,7 @@ def test_dbt_build_on_postgres_matches_the_raw_figures(
         _assert_fact_totals(facts, expected)
         assert schemas == {RAW_SCHEMA: 6, **{f"acme_{layer}": count for layer, count in SCHEMA_TABLES.items()}}, schemas
         _assert_incremental_tables_are_indexed(fetch, dbt_vars, postgres_env, tmp_path / "first")
+        _assert_not_null_enforced(fetch, _constrained_not_null(tmp_path / "first", "acme"))
     finally:
         connection.close()
 

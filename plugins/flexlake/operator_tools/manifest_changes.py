@@ -6,7 +6,7 @@ Pure functions over `manifest.json` as dbt writes it (`nodes` keyed by unique id
 
 - which incremental models the tenant builds must be rebuilt from scratch: an existing table keeps its old shape
   and logic (on_schema_change='fail' refuses new columns; changed SQL applies only to newly loaded rows), so a
-  changed checksum, column or contract means `full_refresh`; so does a model that was a table and is now
+  changed checksum, column, contract or constraint means `full_refresh`; so does a model that was a table and is now
   incremental (dbt's `is_incremental()` is true on an existing table, so its first run merges into the old rows);
   a view or an ephemeral model becoming incremental is built from scratch (every adapter's incremental
   materialization replaces an existing view);
@@ -94,6 +94,9 @@ def _incremental_reasons(old: Mapping[str, Any], new: Mapping[str, Any]) -> list
         reasons.append(f"its columns changed ({columns})")
     if _contract(old) != _contract(new):
         reasons.append("its contract changed")
+    constraints = _constraint_changes(_constraints(old), _constraints(new))
+    if constraints:
+        reasons.append(f"its constraints changed ({constraints}): dbt applies constraints when it creates the table")
     return reasons
 
 
@@ -106,18 +109,38 @@ def _column_changes(old: Mapping[str, str | None], new: Mapping[str, str | None]
     added = sorted(set(new) - set(old))
     removed = sorted(set(old) - set(new))
     retyped = sorted(name for name in set(old) & set(new) if old[name] != new[name])
-    parts = [
-        f"{label} {', '.join(names)}"
-        for label, names in (("added", added), ("removed", removed), ("type changed", retyped))
-        if names
-    ]
-    return "; ".join(parts)
+    return _labelled((("added", added), ("removed", removed), ("type changed", retyped)))
+
+
+def _labelled(groups: Iterable[tuple[str, list[str]]]) -> str:
+    """'added a, b; removed c': each non-empty group of names after its label."""
+    return "; ".join(f"{label} {', '.join(names)}" for label, names in groups if names)
 
 
 def _contract(node: Mapping[str, Any]) -> tuple[bool, Any]:
     """Whether the contract is enforced, and its checksum (dbt's hash of the declared names and types)."""
     enforced = bool(node.get("config", {}).get("contract", {}).get("enforced"))
     return enforced, (node.get("contract") or {}).get("checksum") if enforced else None
+
+
+def _constraints(node: Mapping[str, Any]) -> set[str]:
+    """The enforced constraints a contracted model declares, as "<column> <type>" (model-level ones as "<type>
+    (<columns>)"). dbt's contract checksum covers names and types only, so a constraint added to an incremental
+    model's contract (a not_null test become a not_null constraint) would otherwise go unnoticed: the existing table
+    keeps its old nullability, and no test checks the column any more."""
+    if not node.get("config", {}).get("contract", {}).get("enforced"):
+        return set()
+    found = {
+        f"{name.lower()} {constraint.get('type')}"
+        for name, column in node.get("columns", {}).items()
+        for constraint in (column or {}).get("constraints") or []
+    }
+    found |= {f"{item.get('type')} ({', '.join(item.get('columns') or [])})" for item in node.get("constraints") or []}
+    return found
+
+
+def _constraint_changes(old: set[str], new: set[str]) -> str:
+    return _labelled((("added", sorted(new - old)), ("removed", sorted(old - new))))
 
 
 def removed_columns_used(deployed: Manifest, candidate: Manifest, tenant_package: str) -> list[Finding]:

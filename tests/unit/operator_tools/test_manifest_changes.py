@@ -162,3 +162,16 @@ def test_names_a_tenant_file_lists_that_vanished_from_the_product_are_returned()
     candidate = copy.deepcopy(_deployed())
     del candidate["nodes"][FCT]
     assert vanished_names(_deployed(), candidate, ["fct_orders", "dim_calendar", "never_existed"]) == ["fct_orders"]
+
+
+def test_a_constraint_added_to_a_contracted_incremental_model_needs_a_full_refresh() -> None:
+    """A not_null test become a not_null constraint: dbt's contract checksum (names and types) is unchanged, but the
+    existing table was created without the constraint, and no test checks the column any more. Named by column."""
+    deployed, candidate = _deployed(), _deployed()
+    for manifest in (deployed, candidate):
+        manifest["nodes"][FCT]["config"]["contract"] = {"enforced": True}
+        manifest["nodes"][FCT]["contract"] = {"enforced": True, "checksum": "same"}
+    candidate["nodes"][FCT]["columns"]["order_key"]["constraints"] = [{"type": "not_null"}]
+    (finding,) = incremental_changes(deployed, candidate, [FCT])
+    assert "its constraints changed (added order_key not_null)" in finding.detail, finding.detail
+    assert incremental_changes(candidate, candidate, [FCT]) == [], "the same constraints twice: no finding"
