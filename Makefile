@@ -31,8 +31,8 @@ check: lint typecheck sqlfluff ## Lint, types, the dbt models' SQL and the commi
 lint: venv ## Ruff lint and format check
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
-sqlfluff: venv ## sqlfluff over the dbt models (dbt templater, DuckDB profile, offline; include/dbt/.sqlfluff): no violation
-	@$(ENV) cd include/dbt && sqlfluff lint models --processes 2
+sqlfluff: venv ## sqlfluff over the dbt models and singular tests (dbt templater, DuckDB profile, offline; include/dbt/.sqlfluff): no violation
+	@$(ENV) cd include/dbt && sqlfluff lint models tests/core tests/marts --processes 2
 
 typecheck: venv ## mypy (strict) over the package
 	@.venv/bin/mypy plugins
