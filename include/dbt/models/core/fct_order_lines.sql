@@ -46,10 +46,7 @@ lines as (
             when order_lines.is_deleted = 1 or orders.is_deleted = 1 or orders.is_test = 1 then 1
             else 0
         end as is_deleted,
-        case
-            when orders.loaded_at > order_lines.loaded_at then orders.loaded_at
-            else order_lines.loaded_at
-        end as loaded_at,
+        {{ flexlake_latest_loaded_at(['order_lines.loaded_at', 'orders.loaded_at']) }} as loaded_at,
         order_lines.source_system,
         order_lines.source_relation
     from order_lines

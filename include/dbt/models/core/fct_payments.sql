@@ -40,10 +40,7 @@ joined as (
             when payments.is_deleted = 1 or orders.is_deleted = 1 or orders.is_test = 1 then 1
             else 0
         end as is_deleted,
-        case
-            when orders.loaded_at > payments.loaded_at then orders.loaded_at
-            else payments.loaded_at
-        end as loaded_at,
+        {{ flexlake_latest_loaded_at(['payments.loaded_at', 'orders.loaded_at']) }} as loaded_at,
         payments.source_system,
         payments.source_relation
     from payments

@@ -27,10 +27,7 @@ select
     faker_purchases.created_at,
     faker_purchases.updated_at,
     faker_products.price,
-    case
-        when faker_products.loaded_at > faker_purchases.loaded_at then faker_products.loaded_at
-        else faker_purchases.loaded_at
-    end as loaded_at,
+    {{ flexlake_latest_loaded_at(['faker_purchases.loaded_at', 'faker_products.loaded_at']) }} as loaded_at,
     faker_purchases.source_system,
     faker_purchases.source_relation
 from faker_purchases

@@ -26,10 +26,7 @@ invoice_lines as (
         line_items.currency_code,
         orders.updated_at,
         orders.is_deleted,
-        case
-            when orders.loaded_at > line_items.loaded_at then orders.loaded_at
-            else line_items.loaded_at
-        end as loaded_at,
+        {{ flexlake_latest_loaded_at(['line_items.loaded_at', 'orders.loaded_at']) }} as loaded_at,
         line_items.source_system,
         line_items.source_relation
     from {{ ref('stg_stripe__invoice_line_items') }} as line_items

@@ -47,10 +47,7 @@ invoice_orders as (
         invoices.created_at,
         invoices.updated_at,
         invoices.is_deleted,
-        case
-            when charges.loaded_at > invoices.loaded_at then charges.loaded_at
-            else invoices.loaded_at
-        end as loaded_at,
+        {{ flexlake_latest_loaded_at(['invoices.loaded_at', 'charges.loaded_at']) }} as loaded_at,
         invoices.source_system,
         invoices.source_relation
     from invoices
