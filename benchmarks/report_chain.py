@@ -6,6 +6,9 @@ whether a hop waits on dbt or on Airflow's scheduler and triggerer.
 """
 
 import datetime as dt
+import json
+import statistics
+import time
 from typing import Any
 
 from tests.integration.airflow_servers import AirflowStack
@@ -20,6 +23,28 @@ def report_depth(dag: Any) -> int:
         if task.task_id in reports:
             depth[task.task_id] = 1 + max((depth[up] for up in task.upstream_task_ids if up in depth), default=0)
     return max(depth.values())
+
+
+def serialized_dag_figures(dag: Any, repeats: int = 9) -> dict[str, Any]:
+    """What the triggerer deserializes for every model task's trigger (Airflow 3.3.2's `create_runtime_ti`: the whole
+    serialized DAG, on its event loop): its size, the share of it that is tasks' own copies of params, and the
+    median time of `from_dict` + `get_task` for one model task on this machine."""
+    from airflow.serialization.serialized_objects import DagSerialization  # noqa: PLC0415
+
+    encoded = DagSerialization.to_dict(dag)
+    size = len(json.dumps(encoded))
+    task_params = sum(len(json.dumps(task["__var"].get("params", []))) for task in encoded["dag"]["tasks"])
+    model_task = next(task.task_id for task in dag.tasks if task.task_id.startswith("dbt_transform."))
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        DagSerialization.from_dict(encoded).get_task(model_task)
+        seconds.append(time.perf_counter() - started)
+    return {
+        "kb": round(size / 1024, 1),
+        "tasks_own_params_share": round(task_params / size, 3),
+        "deserialize_for_one_task_ms": round(statistics.median(seconds) * 1000, 1),
+    }
 
 
 def last_chain_or_why_not(stack: AirflowStack, dag: Any, dag_run_id: str, dbt: list[Any], build: Any) -> Any:

@@ -49,7 +49,7 @@ from typing import Any
 import psutil
 
 from benchmarks.machine import machine_facts
-from benchmarks.report_chain import last_chain_or_why_not, report_depth
+from benchmarks.report_chain import last_chain_or_why_not, report_depth, serialized_dag_figures
 from benchmarks.warehouse_build_benchmark import postgres_server
 from tests.integration.airflow_servers import (
     AirflowStack,
@@ -139,6 +139,7 @@ def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, An
         "report_chain_depth": depth,
         "chain_seconds_per_hop": round((end - build.start_date).total_seconds() / depth, 2),
         "last_chain": last_chain_or_why_not(stack, dag, dag_run_id, dbt, build),
+        "serialized_dag": serialized_dag_figures(dag),
     }
 
 

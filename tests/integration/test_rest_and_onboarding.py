@@ -20,6 +20,7 @@ import psycopg2
 import pytest
 import yaml
 from flexlake.access.sync import FAB_AUTH_MANAGER
+from flexlake.dag_factory.run_params import RUN_PARAM_NAMES
 
 from tests.integration.airflow_servers import (
     AirflowStack,
@@ -323,11 +324,16 @@ def test_e_run_parameters_are_typed_checked_before_any_work_and_honoured(airflow
     """Issue 20 item 1 through the real API server: a wrong type is refused when the run is created (HTTP 400 naming
     the parameter); an unknown key fails the run in its first task, naming the key and the allowed ones; skip_sync
     with a dbt selection builds only that mart from the raw data already there (test_a synced it), the other
-    models' tasks skipped in the triggerer, the catalog published. The two runs overlap (two tenants)."""
-    from airflow_client.client import DagRunApi, TaskInstanceApi, TriggerDAGRunPostBody  # noqa: PLC0415
+    models' tasks skipped in the triggerer, the catalog published. The two runs overlap (two tenants). The UI's
+    trigger form renders the DAG details' params: every run parameter is there with its title and description."""
+    from airflow_client.client import DAGApi, DagRunApi, TaskInstanceApi, TriggerDAGRunPostBody  # noqa: PLC0415
     from airflow_client.client.exceptions import ApiException  # noqa: PLC0415
 
     starter, fresh = f"flexlake__{STARTER_TENANT}", "flexlake__dora_deli"  # dora_deli: onboarded by test_b
+    with airflow_stack.api_client() as client:
+        form = DAGApi(client).get_dag_details(starter).params or {}
+    shown = {name: (param["schema"].get("title"), param["description"]) for name, param in form.items()}
+    assert list(shown) == list(RUN_PARAM_NAMES) and all(all(texts) for texts in shown.values()), shown
     with airflow_stack.api_client() as client, pytest.raises(ApiException) as refused:
         wrong_type = TriggerDAGRunPostBody(logical_date=None, conf={"full_refresh": "yes"})
         DagRunApi(client).trigger_dag_run(starter, wrong_type)

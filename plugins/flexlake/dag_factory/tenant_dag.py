@@ -26,7 +26,7 @@ from flexlake.dag_factory.dbt_task_group import build_dbt_tasks
 from flexlake.dag_factory.ingestion_tasks import build_ingestion_tasks
 from flexlake.dag_factory.provision_task import build_provision_task
 from flexlake.dag_factory.realtime_schedule import tenant_schedule
-from flexlake.dag_factory.run_params import run_params
+from flexlake.dag_factory.run_params import give_run_params_to, run_params
 from flexlake.tenant_config import TenantConfig, TenantConfigError, load_tenant_configs
 from flexlake.tenant_config.warehouse_schema import IDENTIFIER_PATTERN
 
@@ -160,7 +160,6 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
             f"schedule:{tenant.effective_schedule}"[:TAG_MAX_LEN],
         ],
         doc_md=tenant_doc_md(tenant, source_file.name),
-        params=run_params(tenant),
         default_args={"owner": tenant.owner, "retries": settings.TASK_RETRIES, "retry_delay": timedelta(minutes=2)},
         # No access_control: `flexlake access sync` grants tenant_<id> this DAG. A role missing at parse time would
         # mark every DAG of the factory file stale (flexlake/access/roles.py says why).
@@ -177,6 +176,8 @@ def build_tenant_dag(tenant: TenantConfig, source_file: Path) -> DAG:
         ingestion >> build
         ingestion >> transform
         [build, transform] >> publish
+    # Given after the tasks, so they stay the DAG's alone (run_params.py, give_run_params_to says why).
+    give_run_params_to(dag, run_params(tenant))
     return dag
 
 
