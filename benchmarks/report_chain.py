@@ -47,6 +47,14 @@ def serialized_dag_figures(dag: Any, repeats: int = 9) -> dict[str, Any]:
     }
 
 
+def seconds_per_hop_after_first(chain: Any) -> float | None:
+    """From the end of the chain's first task to the end of its last, per hop: what a hop costs once the chain lags
+    dbt (Airflow's scheduler and triggerer rounds), whatever the build's own length. None when not measured."""
+    if not isinstance(chain, list) or len(chain) < 2:
+        return None
+    return round((chain[-1][3] - chain[0][3]) / (len(chain) - 1), 2)
+
+
 def last_chain_or_why_not(stack: AirflowStack, dag: Any, dag_run_id: str, dbt: list[Any], build: Any) -> Any:
     """A diagnostic must not lose the run's measurements: its failure is reported in its place."""
     try:
