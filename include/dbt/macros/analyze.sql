@@ -27,11 +27,10 @@
 {%- endmacro %}
 
 {% macro postgres__flexlake_analyze_table() -%}
-    {%- if config.get('materialized') == 'table' or (config.get('materialized') == 'incremental'
-            and not flexlake_is_incremental_run()) -%}
-        analyze {{ this }}
-    {%- elif config.get('materialized') == 'incremental' -%}
+    {%- if config.get('materialized') == 'incremental' and flexlake_is_incremental_run() -%}
         {{ flexlake_analyze_if_changed_much(this) }}
+    {%- elif config.get('materialized') in ('table', 'incremental') -%}
+        analyze {{ this }}
     {%- endif -%}
 {%- endmacro %}
 
