@@ -4,6 +4,7 @@ Reading the environment in one place keeps parse time free of surprises and give
 listing every knob (the README's settings table mirrors this file).
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -58,6 +59,27 @@ CONSOLE_DUCKDB_MEMORY_LIMIT = os.environ.get("FLEXLAKE_CONSOLE_DUCKDB_MEMORY_LIM
 
 # Retries of every tenant task. The demo and tests set 0 so that a failure shows at once.
 TASK_RETRIES = int(os.environ.get("FLEXLAKE_TASK_RETRIES", "2"))
+
+
+def _seconds_from_env(name: str, default: float, lowest: float, highest: float) -> float:
+    """A duration setting; anything else than a number of seconds in [lowest, highest] stops the component with the
+    variable, the value and the range (a setting of the whole deployment, not of one tenant)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not lowest <= seconds <= highest:
+        raise ValueError(f"{name}={value!r}: set it to a number of seconds from {lowest} to {highest}, or unset it")
+    return seconds
+
+
+# The triggerer's wait between rounds while a tenant run's model tasks report (flexlake/airflow_patches.py): each
+# of a run's ~8 chained model tasks waits about two rounds in the triggerer. 1 is Airflow's own round (the patch
+# then changes nothing); lower costs the triggerer a few metadata queries per round, only during runs.
+TRIGGER_REPORTING_ROUND_SECONDS = _seconds_from_env("FLEXLAKE_TRIGGER_REPORTING_ROUND_SECONDS", 0.2, 0.05, 1.0)
 
 # The name a task instance records as its `hostname` (UI, REST API) when several Celery workers share one
 # machine: scripts/airflow_up.sh sets it per worker and points [core] hostname_callable at

@@ -23,6 +23,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, StartTriggerArgs, TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 
+from flexlake.airflow_patches import REPORT_ACTIVITY
 from flexlake.dag_factory.build_watch import (
     BUILD_TASK_ID,
     BuildProgress,
@@ -110,28 +111,32 @@ class BuildReportTrigger(BaseTrigger):
         return TRIGGER_CLASSPATH, {}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # The triggerer runs quick rounds while reports are collected (flexlake/airflow_patches.py): the next model
+        # task of the chain is picked up, and this one's event sent, within a fraction of a second.
+        REPORT_ACTIVITY.note()
+        event = await self._event()
+        REPORT_ACTIVITY.note()
+        yield event
+
+    async def _event(self) -> TriggerEvent:
         task_instance = self.task_instance
         if task_instance is None:  # only a task's trigger has one; this trigger is never an asset's
             raise RuntimeError("BuildReportTrigger runs for a report task only")
         try:
             reports = await self._wait_for_reports(task_instance)
         except Exception as error:  # the worker reads the XCom again and fails or builds with a clear message
-            yield _resume_on_worker(f"reading the build's report failed: {error}")
-            return
+            return _resume_on_worker(f"reading the build's report failed: {error}")
         if not reports or is_rerun(reports, task_instance.try_number):
-            yield _resume_on_worker("no build result for this task on this attempt")
-            return
+            return _resume_on_worker("no build result for this task on this attempt")
         if none_selected(reports):
             self.log.info("not in this run's dbt selection (its `select` run parameter): skipped")
-            yield TaskSkippedEvent()
-            return
+            return TaskSkippedEvent()
         if not all_succeeded(reports):
-            yield _resume_on_worker("the build did not succeed with this task's nodes")
-            return
+            return _resume_on_worker("the build did not succeed with this task's nodes")
         for report in reports:
             for line in report_lines(report):
                 self.log.info("%s", line)
-        yield TaskSuccessEvent()
+        return TaskSuccessEvent()
 
     async def _wait_for_reports(self, task_instance: Any) -> list[Report] | None:
         """This attempt's results once the build has pushed them, else what is there when the build has ended.
