@@ -18,6 +18,13 @@ then, in the same script and on the same data right after the second run (the st
 run it), as an incremental build after the same sync, with its wall and CPU seconds. Ratios: dbt part / bare
 dbt build (wall), and the run's machine CPU / bare dbt build's CPU.
 
+With `--per-model` (issue 13 item 5, "the old per-model mode"), right after the bare build (so also an incremental
+build after the same sync), a benchmark-only DAG `flexlake_bench_per_model__<tenant_id>` (benchmarks/per_model_dag.py:
+Cosmos's standard layout, one dbt invocation per model task and its tests in a task after it, on the shipped build's
+selection, vars, threads and profile) is run on the same stack and data, from a DAG bundle of its own: trigger ->
+success, its dbt part (first task start -> last task end), worker-seconds (every task ran on a worker) and machine
+CPU; ratio of its dbt part to the bare build.
+
 With `--nothing-new` (issue 14, "a run with no new data"), the tenant's faker source has `always_updated: false`
 (the connector's incremental state: a sync after the first emits nothing), and the two runs are the building run
 (from empty: the full build) and a run whose sync brought nothing new, which skips dbt (dag_factory/build_ledger.py).
@@ -27,12 +34,13 @@ part <= 0.05 of a full build). No bare dbt build in this mode.
 
 Run from the repository root (manifest built first, see README):
     .venv/bin/python -m benchmarks.run_overhead_benchmark [--count 1000] [--warehouses duckdb postgres]
-        [--nothing-new] [--output FILE]
+        [--nothing-new | --per-model] [--output FILE]
 Prints one JSON document (and writes it to FILE); docs/benchmarks.md quotes a real run.
 """
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import resource
@@ -265,13 +273,30 @@ def main() -> None:
         action="store_true",
         help="a building run, then a run whose sync brings nothing new (faker always_updated: false); no bare build",
     )
+    parser.add_argument(
+        "--per-model",
+        action="store_true",
+        help="after the bare build, also run the old per-model mode (benchmarks/per_model_dag.py) on the same data",
+    )
     parser.add_argument("--output", type=Path)
     parser.add_argument("--keep-logs", type=Path, help="copy the stack's logs (components and tasks) here at the end")
     args = parser.parse_args()
-    measure = _measure_nothing_new if args.nothing_new else _measure
-    result: dict[str, Any] = {"machine": machine_facts(), "faker_count": args.count, "nothing_new": args.nothing_new}
+    if args.nothing_new and args.per_model:
+        parser.error("--per-model is measured against the bare build, which --nothing-new does not run")
+    result: dict[str, Any] = {
+        "machine": machine_facts(),
+        "faker_count": args.count,
+        "nothing_new": args.nothing_new,
+        "per_model": args.per_model,
+    }
     with tempfile.TemporaryDirectory() as root, bench_tenants(args.warehouses, Path(root)) as tenants:
         env = {key: value for tenant in tenants for key, value in tenant.env.items()}
+        measure = _measure_nothing_new if args.nothing_new else _measure
+        if args.per_model:
+            bundle = Path(root) / "per_model_bundle"
+            bundle.mkdir()
+            env.update(per_model_bundle_env(bundle))
+            measure = functools.partial(_measure, per_model_bundle=bundle)
         with running_airflow_stack(Path(root) / "stack", extra_env=env) as stack:
             time.sleep(IDLE_SECONDS)  # the start-up's first parses and migrations settle first
             result["idle_stack"] = _idle_stack_cpu(stack)
@@ -286,8 +311,11 @@ def main() -> None:
         args.output.write_text(document + "\n")
 
 
-def _measure(stack: AirflowStack, tenant: BenchTenant, count: int) -> dict[str, Any]:
-    """Two runs of the tenant (from empty, then the hourly case), then the bare build on the same data."""
+def _measure(
+    stack: AirflowStack, tenant: BenchTenant, count: int, per_model_bundle: Path | None = None
+) -> dict[str, Any]:
+    """Two runs of the tenant (from empty, then the hourly case), then the bare build on the same data, then (with a
+    per-model bundle) the old per-model mode on that data too."""
     (stack.tenant_configs_dir / f"{tenant.tenant_id}.yaml").write_text(tenant.yaml(count))
     wait_for_dag_listed(stack, tenant.dag_id, timeout=180)
     result: dict[str, Any] = {}
@@ -300,8 +328,94 @@ def _measure(stack: AirflowStack, tenant: BenchTenant, count: int) -> dict[str, 
     second = result["second_run"]
     result["ratio_dbt_part_to_bare_dbt_build"] = round(second["dbt_part_seconds"] / bare["seconds"], 2)
     result["ratio_run_machine_cpu_to_bare_dbt_cpu"] = round(second["machine_cpu_seconds"] / bare["cpu_seconds"], 2)
+    if per_model_bundle is not None:
+        per_model = _per_model_run(stack, tenant, per_model_bundle)
+        result["per_model_run"] = per_model
+        result["ratio_per_model_dbt_part_to_bare_dbt_build"] = round(per_model["dbt_part_seconds"] / bare["seconds"], 2)
+        result["ratio_per_model_dbt_part_to_shipped_dbt_part"] = round(
+            per_model["dbt_part_seconds"] / second["dbt_part_seconds"], 2
+        )
     print(tenant.warehouse, json.dumps(result), file=sys.stderr, flush=True)
     return result
+
+
+# --- The old per-model mode (--per-model): a benchmark-only DAG from a DAG bundle of the benchmark's own --------------
+
+PER_MODEL_BUNDLE = "flexlake-bench-per-model"
+# The DAG file's name in the bundle (not dbt_*.py: dbt's plugin discovery would import it).
+PER_MODEL_DAG_FILE = "flexlake_bench_per_model.py"
+# How often the dag-processor lists the bundle: the DAG file is copied in only after the shipped runs and the bare
+# build (an empty folder until then, so nothing else is parsed while they are measured), and is seen this soon.
+PER_MODEL_BUNDLE_REFRESH_SECONDS = 10
+
+
+def per_model_bundle_env(bundle: Path) -> dict[str, str]:
+    """The stack's DAG bundles: the product's dags/ folder as by default, and `bundle` for the per-model DAG (the
+    product's DAG file and tenant_configs/ never see it)."""
+    local = "airflow.dag_processing.bundles.local.LocalDagBundle"
+    bundles = [
+        {"name": "dags-folder", "classpath": local, "kwargs": {}},
+        {
+            "name": PER_MODEL_BUNDLE,
+            "classpath": local,
+            "kwargs": {"path": str(bundle), "refresh_interval": PER_MODEL_BUNDLE_REFRESH_SECONDS},
+        },
+    ]
+    return {"AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles)}
+
+
+def _per_model_run(stack: AirflowStack, tenant: BenchTenant, bundle: Path) -> dict[str, Any]:
+    """The tenant's dbt work as the old per-model mode, triggered and timed like the shipped run."""
+    from benchmarks import per_model_dag  # noqa: PLC0415 - flexlake and Cosmos only when measured (as above)
+
+    per_model_dag.write_per_model_params(bundle, stack.tenant_configs_dir / f"{tenant.tenant_id}.yaml")
+    dag_file = bundle / PER_MODEL_DAG_FILE
+    if not dag_file.exists():  # a second tenant's DAG comes from the same file, at its next parse
+        shutil.copyfile(per_model_dag.__file__, dag_file)
+    dag_id = per_model_dag.per_model_dag_id(tenant.tenant_id)
+    wait_for_dag_listed(stack, dag_id, timeout=300)
+    cpu_before = _machine_cpu_seconds()
+    run = unpause_trigger_and_wait(stack, dag_id, timeout=3600)
+    machine_cpu = _machine_cpu_seconds() - cpu_before
+    if run.state != "success":
+        failed = sorted(task for task, state in run.task_states.items() if state != "success")
+        raise RuntimeError(f"{dag_id} run ended {run.state}; tasks not successful: {failed}")
+    result = {
+        "trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1),
+        "machine_cpu_seconds": round(machine_cpu, 1),
+        **_per_model_tasks(stack, dag_id, run.dag_run_id),
+    }
+    print(tenant.warehouse, "per_model_run", json.dumps(result), file=sys.stderr, flush=True)
+    return result
+
+
+def _per_model_tasks(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, Any]:
+    """Every task of the per-model DAG is a dbt task run on a worker: the dbt part spans them all."""
+    from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
+
+    with stack.api_client() as client:
+        instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
+    start = min(i.start_date for i in instances if i.start_date is not None)
+    end = max(i.end_date for i in instances if i.end_date is not None)
+    durations = sorted(i.duration or 0.0 for i in instances)
+    return {
+        "dbt_tasks": len(instances),
+        "dbt_tasks_by_kind": _tasks_by_kind(i.task_id for i in instances),
+        "dbt_part_seconds": round((end - start).total_seconds(), 1),
+        "dbt_tasks_on_a_worker": sum(1 for i in instances if i.queued_when is not None),
+        "dbt_worker_seconds": round(sum(durations), 1),
+        "dbt_task_median_seconds": round(durations[len(durations) // 2], 1),
+    }
+
+
+def _tasks_by_kind(task_ids: Iterator[str]) -> dict[str, int]:
+    """Cosmos's task ids: `<model>.run`, `<seed>.seed`, `<node>.test` (its tests after it), `<test>_test` (a test
+    of several models), a bare `<model>_run` for a model without tests."""
+    kinds: dict[str, int] = {}
+    for task_id in task_ids:
+        kind = task_id.rsplit(".", 1)[1] if "." in task_id else task_id.rsplit("_", 1)[1]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 # What a nothing-new run is compared on with the building run (issue 14: the dbt part <= 0.05 of a full build).
