@@ -45,10 +45,12 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,15 +206,22 @@ def _process_cpu_seconds(process: psutil.Process | None) -> float:
 
 
 def _run(stack: AirflowStack, dag_id: str) -> dict[str, Any]:
+    run, figures = _triggered_run(stack, dag_id, timeout=1800)
+    return {**figures, **_dbt_part(stack, dag_id, run.dag_run_id)}
+
+
+def _triggered_run(stack: AirflowStack, dag_id: str, timeout: float) -> tuple[Any, dict[str, float]]:
+    """One run of `dag_id` to its end (refused unless every task succeeded), with trigger -> end and the machine's
+    CPU-seconds meanwhile."""
     cpu_before = _machine_cpu_seconds()
-    run = unpause_trigger_and_wait(stack, dag_id, timeout=1800)
+    run = unpause_trigger_and_wait(stack, dag_id, timeout=timeout)
     machine_cpu = _machine_cpu_seconds() - cpu_before
     if run.state != "success":
-        raise RuntimeError(f"{dag_id} run ended {run.state}: {run.task_states}")
-    return {
+        failed = sorted(task for task, state in run.task_states.items() if state != "success")
+        raise RuntimeError(f"{dag_id} run ended {run.state}; tasks not successful: {failed}")
+    return run, {
         "trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1),
         "machine_cpu_seconds": round(machine_cpu, 1),
-        **_dbt_part(stack, dag_id, run.dag_run_id),
     }
 
 
@@ -374,17 +383,8 @@ def _per_model_run(stack: AirflowStack, tenant: BenchTenant, bundle: Path) -> di
         shutil.copyfile(per_model_dag.__file__, dag_file)
     dag_id = per_model_dag.per_model_dag_id(tenant.tenant_id)
     wait_for_dag_listed(stack, dag_id, timeout=300)
-    cpu_before = _machine_cpu_seconds()
-    run = unpause_trigger_and_wait(stack, dag_id, timeout=3600)
-    machine_cpu = _machine_cpu_seconds() - cpu_before
-    if run.state != "success":
-        failed = sorted(task for task, state in run.task_states.items() if state != "success")
-        raise RuntimeError(f"{dag_id} run ended {run.state}; tasks not successful: {failed}")
-    result = {
-        "trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1),
-        "machine_cpu_seconds": round(machine_cpu, 1),
-        **_per_model_tasks(stack, dag_id, run.dag_run_id),
-    }
+    run, figures = _triggered_run(stack, dag_id, timeout=3600)
+    result = {**figures, **_per_model_tasks(stack, dag_id, run.dag_run_id)}
     print(tenant.warehouse, "per_model_run", json.dumps(result), file=sys.stderr, flush=True)
     return result
 
@@ -397,25 +397,23 @@ def _per_model_tasks(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[
         instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
     start = min(i.start_date for i in instances if i.start_date is not None)
     end = max(i.end_date for i in instances if i.end_date is not None)
-    durations = sorted(i.duration or 0.0 for i in instances)
+    durations = [i.duration or 0.0 for i in instances]
     return {
         "dbt_tasks": len(instances),
         "dbt_tasks_by_kind": _tasks_by_kind(i.task_id for i in instances),
         "dbt_part_seconds": round((end - start).total_seconds(), 1),
         "dbt_tasks_on_a_worker": sum(1 for i in instances if i.queued_when is not None),
         "dbt_worker_seconds": round(sum(durations), 1),
-        "dbt_task_median_seconds": round(durations[len(durations) // 2], 1),
+        "dbt_task_median_seconds": round(statistics.median_high(durations), 1),
     }
 
 
 def _tasks_by_kind(task_ids: Iterator[str]) -> dict[str, int]:
     """Cosmos's task ids: `<model>.run`, `<seed>.seed`, `<node>.test` (its tests after it), `<test>_test` (a test
     of several models), a bare `<model>_run` for a model without tests."""
-    kinds: dict[str, int] = {}
-    for task_id in task_ids:
-        kind = task_id.rsplit(".", 1)[1] if "." in task_id else task_id.rsplit("_", 1)[1]
-        kinds[kind] = kinds.get(kind, 0) + 1
-    return kinds
+    return dict(
+        Counter(task_id.rsplit(".", 1)[1] if "." in task_id else task_id.rsplit("_", 1)[1] for task_id in task_ids)
+    )
 
 
 # What a nothing-new run is compared on with the building run (issue 14: the dbt part <= 0.05 of a full build).

@@ -26,7 +26,8 @@ second to be picked up, and up to another for its event to be sent: ~2 of the ~3
 that wait taken from `REPORT_ACTIVITY.round_seconds()`: `REPORTING_ROUND_SECONDS` while a report trigger ran in the
 last `REPORTING_WINDOW_SECONDS` (flexlake.dag_factory.dbt_reports notes it), Airflow's second otherwise. A triggerer
 with no run to report on (sensors, realtime listeners) keeps Airflow's rounds and their idle cost.
-tests/unit/test_airflow_patches.py checks that the replacement differs from the installed `arun` in that wait only.
+tests/unit/test_airflow_patches.py checks that the replacement differs from the installed `arun` only in that wait,
+the log line saying so and the module logger it reaches through `sys.modules`.
 The runner is a fork of the triggerer's supervisor process, started after the supervisor's Job loaded the plugins,
 so the patch is installed where `airflow.jobs.triggerer_job_runner` is imported already: the triggerer (its CLI
 command imports it first). Other components never import it and do not pay for the import.
