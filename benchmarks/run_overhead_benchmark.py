@@ -45,32 +45,29 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from benchmarks.machine import machine_facts
+from benchmarks.per_model_run import per_model_bundle_env, per_model_run
 from benchmarks.report_chain import (
     last_chain_or_why_not,
     report_depth,
     seconds_per_hop_after_first,
     serialized_dag_figures,
 )
+from benchmarks.stack_cpu import IDLE_SECONDS, idle_stack_cpu, triggered_run
 from benchmarks.warehouse_build_benchmark import postgres_server
 from tests.integration.airflow_servers import (
     AirflowStack,
     all_task_instances,
     running_airflow_stack,
-    unpause_trigger_and_wait,
     wait_for_dag_listed,
 )
 
@@ -160,69 +157,9 @@ def _dbt_part(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, An
     }
 
 
-def _machine_cpu_seconds() -> float:
-    """CPU time the whole machine has spent working (not idle or waiting on I/O): a run's cost on a host that
-    runs nothing else, Airflow's components and its workers included."""
-    times = psutil.cpu_times()
-    return float(times.user + times.nice + times.system + getattr(times, "irq", 0.0) + getattr(times, "softirq", 0.0))
-
-
-# How long the idle stack is watched, and which components' own processes are read (the scheduler's loop settings).
-IDLE_SECONDS = 60.0
-IDLE_COMPONENTS = ("scheduler", "triggerer", "dag-processor", "api-server")
-
-
-def _idle_stack_cpu(stack: AirflowStack, seconds: float = IDLE_SECONDS) -> dict[str, Any]:
-    """What the stack costs with nothing to run (before any tenant run, the product's tenants paused), per minute:
-    the machine's CPU, and each component's main process (a tighter scheduler or triggerer loop shows here)."""
-    processes = {name: stack.component_process(name) for name in IDLE_COMPONENTS}
-    before = {name: _process_cpu_seconds(p) for name, p in processes.items()}
-    machine_before = _machine_cpu_seconds()
-    time.sleep(seconds)
-    per_minute = 60.0 / seconds
-    return {
-        "machine_cpu_seconds_per_minute": round((_machine_cpu_seconds() - machine_before) * per_minute, 2),
-        **{
-            f"{name}_cpu_seconds_per_minute": round((_process_cpu_seconds(p) - before[name]) * per_minute, 2)
-            for name, p in processes.items()
-        },
-    }
-
-
-def _process_cpu_seconds(process: psutil.Process | None) -> float:
-    """A component's CPU: its main process, the children it has reaped (a parse, a trigger runner restarted) and
-    those alive (LocalExecutor's workers, the triggerer's runner)."""
-    if process is None:
-        return 0.0
-    total = 0.0
-    with contextlib.suppress(psutil.Error):
-        times = process.cpu_times()
-        total = times.user + times.system + times.children_user + times.children_system
-        for child in process.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                child_times = child.cpu_times()
-                total += child_times.user + child_times.system
-    return float(total)
-
-
 def _run(stack: AirflowStack, dag_id: str) -> dict[str, Any]:
-    run, figures = _triggered_run(stack, dag_id, timeout=1800)
+    run, figures = triggered_run(stack, dag_id, timeout=1800)
     return {**figures, **_dbt_part(stack, dag_id, run.dag_run_id)}
-
-
-def _triggered_run(stack: AirflowStack, dag_id: str, timeout: float) -> tuple[Any, dict[str, float]]:
-    """One run of `dag_id` to its end (refused unless every task succeeded), with trigger -> end and the machine's
-    CPU-seconds meanwhile."""
-    cpu_before = _machine_cpu_seconds()
-    run = unpause_trigger_and_wait(stack, dag_id, timeout=timeout)
-    machine_cpu = _machine_cpu_seconds() - cpu_before
-    if run.state != "success":
-        failed = sorted(task for task, state in run.task_states.items() if state != "success")
-        raise RuntimeError(f"{dag_id} run ended {run.state}; tasks not successful: {failed}")
-    return run, {
-        "trigger_to_end_seconds": round(run.trigger_to_end_seconds, 1),
-        "machine_cpu_seconds": round(machine_cpu, 1),
-    }
 
 
 def _bare_dbt_build(stack: AirflowStack, bench: BenchTenant) -> dict[str, float]:
@@ -308,7 +245,7 @@ def main() -> None:
             measure = functools.partial(_measure, per_model_bundle=bundle)
         with running_airflow_stack(Path(root) / "stack", extra_env=env) as stack:
             time.sleep(IDLE_SECONDS)  # the start-up's first parses and migrations settle first
-            result["idle_stack"] = _idle_stack_cpu(stack)
+            result["idle_stack"] = idle_stack_cpu(stack)
             print("idle stack", json.dumps(result["idle_stack"]), file=sys.stderr, flush=True)
             for tenant in tenants:
                 result[tenant.warehouse] = measure(stack, tenant, args.count)
@@ -338,7 +275,7 @@ def _measure(
     result["ratio_dbt_part_to_bare_dbt_build"] = round(second["dbt_part_seconds"] / bare["seconds"], 2)
     result["ratio_run_machine_cpu_to_bare_dbt_cpu"] = round(second["machine_cpu_seconds"] / bare["cpu_seconds"], 2)
     if per_model_bundle is not None:
-        per_model = _per_model_run(stack, tenant, per_model_bundle)
+        per_model = per_model_run(stack, tenant.tenant_id, tenant.warehouse, per_model_bundle)
         result["per_model_run"] = per_model
         result["ratio_per_model_dbt_part_to_bare_dbt_build"] = round(per_model["dbt_part_seconds"] / bare["seconds"], 2)
         result["ratio_per_model_dbt_part_to_shipped_dbt_part"] = round(
@@ -346,74 +283,6 @@ def _measure(
         )
     print(tenant.warehouse, json.dumps(result), file=sys.stderr, flush=True)
     return result
-
-
-# --- The old per-model mode (--per-model): a benchmark-only DAG from a DAG bundle of the benchmark's own --------------
-
-PER_MODEL_BUNDLE = "flexlake-bench-per-model"
-# The DAG file's name in the bundle (not dbt_*.py: dbt's plugin discovery would import it).
-PER_MODEL_DAG_FILE = "flexlake_bench_per_model.py"
-# How often the dag-processor lists the bundle: the DAG file is copied in only after the shipped runs and the bare
-# build (an empty folder until then, so nothing else is parsed while they are measured), and is seen this soon.
-PER_MODEL_BUNDLE_REFRESH_SECONDS = 10
-
-
-def per_model_bundle_env(bundle: Path) -> dict[str, str]:
-    """The stack's DAG bundles: the product's dags/ folder as by default, and `bundle` for the per-model DAG (the
-    product's DAG file and tenant_configs/ never see it)."""
-    local = "airflow.dag_processing.bundles.local.LocalDagBundle"
-    bundles = [
-        {"name": "dags-folder", "classpath": local, "kwargs": {}},
-        {
-            "name": PER_MODEL_BUNDLE,
-            "classpath": local,
-            "kwargs": {"path": str(bundle), "refresh_interval": PER_MODEL_BUNDLE_REFRESH_SECONDS},
-        },
-    ]
-    return {"AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundles)}
-
-
-def _per_model_run(stack: AirflowStack, tenant: BenchTenant, bundle: Path) -> dict[str, Any]:
-    """The tenant's dbt work as the old per-model mode, triggered and timed like the shipped run."""
-    from benchmarks import per_model_dag  # noqa: PLC0415 - flexlake and Cosmos only when measured (as above)
-
-    per_model_dag.write_per_model_params(bundle, stack.tenant_configs_dir / f"{tenant.tenant_id}.yaml")
-    dag_file = bundle / PER_MODEL_DAG_FILE
-    if not dag_file.exists():  # a second tenant's DAG comes from the same file, at its next parse
-        shutil.copyfile(per_model_dag.__file__, dag_file)
-    dag_id = per_model_dag.per_model_dag_id(tenant.tenant_id)
-    wait_for_dag_listed(stack, dag_id, timeout=300)
-    run, figures = _triggered_run(stack, dag_id, timeout=3600)
-    result = {**figures, **_per_model_tasks(stack, dag_id, run.dag_run_id)}
-    print(tenant.warehouse, "per_model_run", json.dumps(result), file=sys.stderr, flush=True)
-    return result
-
-
-def _per_model_tasks(stack: AirflowStack, dag_id: str, dag_run_id: str) -> dict[str, Any]:
-    """Every task of the per-model DAG is a dbt task run on a worker: the dbt part spans them all."""
-    from airflow_client.client import TaskInstanceApi  # noqa: PLC0415
-
-    with stack.api_client() as client:
-        instances = all_task_instances(TaskInstanceApi(client), dag_id, dag_run_id)
-    start = min(i.start_date for i in instances if i.start_date is not None)
-    end = max(i.end_date for i in instances if i.end_date is not None)
-    durations = [i.duration or 0.0 for i in instances]
-    return {
-        "dbt_tasks": len(instances),
-        "dbt_tasks_by_kind": _tasks_by_kind(i.task_id for i in instances),
-        "dbt_part_seconds": round((end - start).total_seconds(), 1),
-        "dbt_tasks_on_a_worker": sum(1 for i in instances if i.queued_when is not None),
-        "dbt_worker_seconds": round(sum(durations), 1),
-        "dbt_task_median_seconds": round(statistics.median_high(durations), 1),
-    }
-
-
-def _tasks_by_kind(task_ids: Iterator[str]) -> dict[str, int]:
-    """Cosmos's task ids: `<model>.run`, `<seed>.seed`, `<node>.test` (its tests after it), `<test>_test` (a test
-    of several models), a bare `<model>_run` for a model without tests."""
-    return dict(
-        Counter(task_id.rsplit(".", 1)[1] if "." in task_id else task_id.rsplit("_", 1)[1] for task_id in task_ids)
-    )
 
 
 # What a nothing-new run is compared on with the building run (issue 14: the dbt part <= 0.05 of a full build).
